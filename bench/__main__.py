@@ -1,0 +1,136 @@
+"""``python -m bench [--quick] [--scenarios a,b] [--out DIR]``: run the benchmark scenarios.
+
+Scenarios: ceiling, send_event, rtm, fanout, idle, growth (in that order; the ceiling first,
+so Web API figures can be given as ratios to it). Each one starts its own ``chatplane serve``.
+Writes ``bench-<stamp>.json`` / ``.md`` and ``latest.json`` / ``latest.md`` to the output
+directory (default ``bench/results/``). Exit status 1 if any scenario failed."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import importlib
+import sys
+import time
+import traceback
+from pathlib import Path
+from typing import Any
+
+from bench.procs import machine_info, raise_nofile_limit, server_version, storage_backend
+from bench.report import RESULTS_DIR, render_performance_tables, write_report
+from bench.scenarios import ORDER, Context
+
+# Per-scenario bounds (seconds): a scenario past its bound is cancelled and reported as failed.
+TIME_BOUND = {
+    "full": {
+        "ceiling": 60,
+        "send_event": 180,
+        "rtm": 300,
+        "fanout": 300,
+        "idle": 420,
+        "growth": 900,
+    },
+    "quick": {"ceiling": 15, "send_event": 25, "rtm": 30, "fanout": 30, "idle": 30, "growth": 40},
+}
+
+
+def _loop_name() -> str:
+    try:
+        import uvloop  # noqa: F401
+
+        return "uvloop"
+    except ImportError:
+        return "asyncio"
+
+
+async def run_all(names: list[str], quick: bool, keep_data: bool, out_dir: Path) -> dict[str, Any]:
+    started = time.strftime("%Y-%m-%dT%H:%M:%S%z")
+    meta: dict[str, Any] = {
+        "server": server_version(),
+        "machine": machine_info(),
+        "storage": storage_backend(),
+        "client": f"one Python process, {_loop_name()} event loop, raw-socket HTTP/1.1 "
+        "keep-alive client, `websockets` RTM client, on the same cores as the server",
+    }
+    ctx = Context(quick=quick, meta=meta, keep_data=keep_data)
+    report: dict[str, Any] = {
+        "started": started,
+        "stamp": time.strftime("%Y%m%d-%H%M%S"),
+        "quick": quick,
+        "meta": meta,
+        "scenarios": {},
+    }
+    head = (
+        f"{meta['server'].get('version')} (git {meta['server'].get('git')}) | "
+        f"{meta['machine']['cores']} cores, {meta['machine']['cpu_model']} | "
+        f"storage: {meta['storage']}"
+    )
+    t_all = time.perf_counter()
+    bounds = TIME_BOUND["quick" if quick else "full"]
+    for name in names:
+        module = importlib.import_module(f"bench.scenarios.{name}")
+        print(f"\n== {module.TITLE}\n   {head}", flush=True)
+        entry: dict[str, Any] = {"title": module.TITLE}
+        t0 = time.perf_counter()
+        try:
+            figures = await asyncio.wait_for(module.run(ctx), bounds[name])
+            ctx.results[name] = figures
+            entry["figures"] = figures
+            entry["summary"] = module.summary(figures)
+            for line in entry["summary"]:
+                print(f"   {line}", flush=True)
+        except Exception as exc:
+            if isinstance(exc, asyncio.TimeoutError):
+                msg = f"exceeded its time bound of {bounds[name]} s"
+            else:
+                msg = f"{type(exc).__name__}: {exc}"
+            entry["error"] = msg[:2000]
+            entry["traceback"] = traceback.format_exc()[-4000:]
+            print(f"   FAILED: {msg[:2000]}", flush=True)
+        entry["seconds"] = round(time.perf_counter() - t0, 1)
+        report["scenarios"][name] = entry
+    report["seconds"] = round(time.perf_counter() - t_all, 1)
+    jpath, mpath = write_report(report, out_dir)
+    print("\n" + render_performance_tables(report))
+    print(f"\nreport: {jpath}\n        {mpath}")
+    return report
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m bench",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="small counts and short runs (whole run under a minute; CI smoke)",
+    )
+    parser.add_argument(
+        "--scenarios", default=",".join(ORDER), help=f"comma-separated subset of {','.join(ORDER)}"
+    )
+    parser.add_argument("--out", type=Path, default=RESULTS_DIR, help="report directory")
+    parser.add_argument(
+        "--keep-data", action="store_true", help="keep each scenario's temp data dir and server log"
+    )
+    args = parser.parse_args(argv)
+    names = [n.strip() for n in args.scenarios.split(",") if n.strip()]
+    unknown = [n for n in names if n not in ORDER]
+    if unknown:
+        parser.error(f"unknown scenarios {unknown}; choose from {ORDER}")
+    names = [n for n in ORDER if n in names]
+    raise_nofile_limit()
+    coro = run_all(names, args.quick, args.keep_data, args.out)
+    try:
+        import uvloop
+
+        report = uvloop.run(coro)
+    except ImportError:
+        report = asyncio.run(coro)
+    failed = [n for n, s in report["scenarios"].items() if s.get("error")]
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

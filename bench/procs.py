@@ -1,0 +1,378 @@
+"""Processes under test: a fresh ``chatplane serve`` per scenario, the bare ceiling app, and the
+facts every scenario prints (server version, machine, storage backend)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import os
+import platform
+import resource
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from bench.httpload import HTTPConnection
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+HOST = "127.0.0.1"
+
+
+# ----------------------------------------------------------------------------- limits, machine
+
+
+def raise_nofile_limit() -> int:
+    """Raise RLIMIT_NOFILE to the hard limit (in this process; also used as preexec_fn)."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    target = hard if hard != resource.RLIM_INFINITY else 1_048_576
+    if soft < target:
+        with contextlib.suppress(ValueError, OSError):
+            resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+    return resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+
+
+def machine_info() -> dict[str, Any]:
+    model = "unknown"
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    mem_kb = 0
+    with contextlib.suppress(OSError, ValueError, IndexError):
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal:"):
+                mem_kb = int(line.split()[1])
+    return {
+        "cores": os.cpu_count(),
+        "cpu_model": model,
+        "memory_gb": round(mem_kb / 1024 / 1024, 1),
+        "kernel": platform.release(),
+        "python": platform.python_version(),
+        "nofile_limit": resource.getrlimit(resource.RLIMIT_NOFILE)[0],
+        "note": "load generator and server share these cores (one client process)",
+    }
+
+
+def chatplane_command() -> list[str]:
+    """How to run the ``chatplane`` console command with this interpreter
+    (``BENCH_CHATPLANE_CMD``, split on spaces, overrides it: e.g. another installed version)."""
+    override = os.environ.get("BENCH_CHATPLANE_CMD")
+    if override:
+        return override.split()
+    script = Path(sys.executable).parent / "chatplane"
+    if script.exists():
+        return [str(script)]
+    found = shutil.which("chatplane")
+    if found and Path(found).parent == Path(sys.executable).parent:
+        return [found]
+    return [sys.executable, "-c", "import sys; from chatplane.cli import main; sys.exit(main())"]
+
+
+def server_version() -> dict[str, Any]:
+    info: dict[str, Any] = {"version": None, "git": None}
+    with contextlib.suppress(Exception):
+        out = subprocess.run(
+            [*chatplane_command(), "--version"], capture_output=True, text=True, timeout=30
+        )
+        if out.returncode == 0 and out.stdout.strip():
+            info["version"] = out.stdout.strip().splitlines()[-1]
+    if info["version"] is None:
+        with contextlib.suppress(Exception):
+            from importlib.metadata import version
+
+            info["version"] = f"chatplane {version('chatplane')}"
+    with contextlib.suppress(Exception):
+        out = subprocess.run(
+            ["git", "-C", str(REPO_ROOT), "rev-parse", "--short", "HEAD"],
+            capture_output=True,
+            text=True,
+            timeout=10,
+        )
+        if out.returncode == 0:
+            info["git"] = out.stdout.strip()
+        dirty = subprocess.run(
+            ["git", "-C", str(REPO_ROOT), "status", "--porcelain", "--", "chatplane"],
+            capture_output=True,
+            text=True,
+            timeout=10,
+        )
+        if info["git"] and dirty.returncode == 0 and dirty.stdout.strip():
+            info["git"] = f"{info['git']}+dirty"
+    return info
+
+
+def storage_backend(env: dict[str, str] | None = None) -> str:
+    env = env if env is not None else dict(os.environ)
+    url = env.get("CHATPLANE_DATABASE_URL") or env.get("CHATPLANE_DB_URL")
+    if url:
+        return url.split(":", 1)[0] + " (CHATPLANE_DATABASE_URL)"
+    return "sqlite (embedded default, temp data dir)"
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind((HOST, 0))
+        return int(s.getsockname()[1])
+
+
+# ----------------------------------------------------------------------------- /proc readings
+
+
+def _children(pid: int) -> list[int]:
+    out: list[int] = []
+    with contextlib.suppress(OSError):
+        for task in Path(f"/proc/{pid}/task").iterdir():
+            with contextlib.suppress(OSError):
+                out += [int(x) for x in (task / "children").read_text().split()]
+    return out
+
+
+def process_tree(pid: int) -> list[int]:
+    seen = [pid]
+    i = 0
+    while i < len(seen):
+        seen += [c for c in _children(seen[i]) if c not in seen]
+        i += 1
+    return seen
+
+
+def rss_kb(pid: int) -> int:
+    """VmRSS of a process and its descendants, in KB (from /proc/<pid>/status)."""
+    total = 0
+    for p in process_tree(pid):
+        with contextlib.suppress(OSError, ValueError):
+            for line in Path(f"/proc/{p}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1])
+                    break
+    return total
+
+
+_CLK = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pid: int) -> float:
+    """utime + stime of a process and its descendants, in seconds."""
+    total = 0.0
+    for p in process_tree(pid):
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            stat = Path(f"/proc/{p}/stat").read_text()
+            fields = stat[stat.rindex(")") + 2 :].split()
+            total += (int(fields[11]) + int(fields[12])) / _CLK
+    return total
+
+
+# ----------------------------------------------------------------------------- processes
+
+
+def _preexec() -> None:
+    raise_nofile_limit()
+    os.setsid()  # own process group, so stop() can end workers too
+
+
+async def wait_http_ok(
+    port: int, path: str, timeout_s: float, proc: subprocess.Popen[bytes]
+) -> None:
+    deadline = time.monotonic() + timeout_s
+    last: str = ""
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"process exited with {proc.returncode} before {path} answered")
+        conn = HTTPConnection(HOST, port)
+        try:
+            status, _ = await conn.get(path, timeout=2.0)
+            if status == 200:
+                return
+            last = f"status {status}"
+        except Exception as exc:
+            last = repr(exc)
+        finally:
+            conn.close()
+        await asyncio.sleep(0.1)
+    raise RuntimeError(f"{path} on port {port} not ready after {timeout_s}s ({last})")
+
+
+@dataclass
+class ManagedProcess:
+    proc: subprocess.Popen[bytes]
+    port: int
+    log_path: Path
+
+    @property
+    def pid(self) -> int:
+        return self.proc.pid
+
+    def rss_kb(self) -> int:
+        return rss_kb(self.proc.pid)
+
+    def cpu_seconds(self) -> float:
+        return cpu_seconds(self.proc.pid)
+
+    def stop(self, timeout_s: float = 15.0) -> int | None:
+        if self.proc.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.proc.pid, signal.SIGTERM)
+            try:
+                self.proc.wait(timeout_s)
+            except subprocess.TimeoutExpired:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait(5)
+        return self.proc.returncode
+
+    def log_tail(self, n: int = 30) -> str:
+        with contextlib.suppress(OSError):
+            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-n:])
+        return ""
+
+
+@dataclass
+class Chatplane:
+    """A fresh Chatplane data dir: init, bulk agents, then ``serve`` on a free port."""
+
+    workdir: Path
+    license_id: int = 0
+    client_id: str = ""
+    owner_id: str = ""
+    owner_token: str = ""
+    agents: list[dict[str, str]] = field(default_factory=list)
+    server: ManagedProcess | None = None
+    env: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def create(cls, prefix: str = "chatplane-bench-") -> Chatplane:
+        workdir = Path(tempfile.mkdtemp(prefix=prefix))
+        env = dict(os.environ)
+        env["CHATPLANE_CUSTOMER_TOKEN_RATE_LIMIT"] = "0"
+        env.setdefault("CHATPLANE_LOG_LEVEL", "warning")
+        env["PYTHONUNBUFFERED"] = "1"
+        return cls(workdir=workdir, env=env)
+
+    @property
+    def data_dir(self) -> Path:
+        return self.workdir / "data"
+
+    @property
+    def port(self) -> int:
+        assert self.server is not None
+        return self.server.port
+
+    def _cli(self, *args: str, timeout: float = 120.0) -> Any:
+        out = subprocess.run(
+            [*chatplane_command(), *args],
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            env=self.env,
+            cwd=self.workdir,
+        )
+        if out.returncode != 0:
+            raise RuntimeError(f"chatplane {' '.join(args)} failed: {out.stderr[-2000:]}")
+        return json.loads(out.stdout.strip().splitlines()[-1])
+
+    def init(self) -> None:
+        info = self._cli("init", "--data-dir", str(self.data_dir), "--json")
+        self.license_id = int(info["license_id"])
+        self.client_id = str(info["client_id"])
+        self.owner_id = str(info["owner"]["id"])
+        self.owner_token = str(info["owner"]["access_token"])
+
+    def create_agents(self, n: int, prefix: str = "bench-agent") -> list[dict[str, str]]:
+        """Create ``n`` agents before the server starts, in one helper process
+        (``bench._mkagents`` calls the CLI entry point in a loop; falls back to the CLI)."""
+        if n <= 0:
+            return []
+        out = subprocess.run(
+            [sys.executable, "-m", "bench._mkagents", str(self.data_dir), str(n), prefix],
+            capture_output=True,
+            text=True,
+            timeout=900,
+            env={**self.env, "PYTHONPATH": _pythonpath(self.env)},
+            cwd=self.workdir,
+        )
+        agents = [json.loads(line) for line in out.stdout.splitlines() if line.startswith("{")]
+        if out.returncode != 0 or len(agents) != n:
+            raise RuntimeError(f"bulk agent creation made {len(agents)}/{n}: {out.stderr[-2000:]}")
+        self.agents += agents
+        return agents
+
+    async def start(self, ready_timeout_s: float = 60.0) -> ManagedProcess:
+        port = free_port()
+        log_path = self.workdir / "server.log"
+        log = open(log_path, "wb")  # noqa: SIM115 - closed with the process
+        proc = subprocess.Popen(
+            [
+                *chatplane_command(),
+                "serve",
+                "--host",
+                HOST,
+                "--port",
+                str(port),
+                "--data-dir",
+                str(self.data_dir),
+            ],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            env=self.env,
+            cwd=self.workdir,
+            preexec_fn=_preexec,
+        )
+        log.close()
+        self.server = ManagedProcess(proc, port, log_path)
+        try:
+            await wait_http_ok(port, "/healthz", ready_timeout_s, proc)
+        except Exception:
+            tail = self.server.log_tail()
+            self.server.stop()
+            raise RuntimeError(f"chatplane serve did not become ready:\n{tail}") from None
+        return self.server
+
+    def stop(self, keep: bool = False) -> None:
+        if self.server is not None:
+            self.server.stop()
+        if not keep:
+            shutil.rmtree(self.workdir, ignore_errors=True)
+
+
+def _pythonpath(env: dict[str, str]) -> str:
+    parts = [str(REPO_ROOT)]
+    if env.get("PYTHONPATH"):
+        parts.append(env["PYTHONPATH"])
+    return os.pathsep.join(parts)
+
+
+async def start_ceiling(ready_timeout_s: float = 30.0) -> ManagedProcess:
+    """Start ``bench.ceiling`` (bare Starlette on uvicorn) on a free port."""
+    port = free_port()
+    workdir = Path(tempfile.mkdtemp(prefix="chatplane-ceiling-"))
+    log_path = workdir / "ceiling.log"
+    log = open(log_path, "wb")  # noqa: SIM115
+    env = {**os.environ, "PYTHONPATH": _pythonpath(dict(os.environ))}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bench.ceiling", "--host", HOST, "--port", str(port)],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        stdin=subprocess.DEVNULL,
+        env=env,
+        cwd=workdir,
+        preexec_fn=_preexec,
+    )
+    log.close()
+    managed = ManagedProcess(proc, port, log_path)
+    try:
+        await wait_http_ok(port, "/healthz", ready_timeout_s, proc)
+    except Exception:
+        tail = managed.log_tail()
+        managed.stop()
+        raise RuntimeError(f"ceiling app did not start:\n{tail}") from None
+    return managed

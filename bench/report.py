@@ -1,0 +1,400 @@
+"""The report: JSON for machines, Markdown for people, and the tables for docs/performance.md.
+
+``render_performance_tables(report)`` returns the Markdown that goes into
+``docs/performance.md`` (targets with the measured figure beside each, then every figure);
+``python -m bench.report bench/results/latest.json`` prints it for a saved run."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+RESULTS_DIR = Path(__file__).resolve().parent / "results"
+
+
+def _get(d: Any, *keys: Any) -> Any:
+    for k in keys:
+        if isinstance(d, dict):
+            d = d.get(k)
+        elif isinstance(d, list) and isinstance(k, int) and -len(d) <= k < len(d):
+            d = d[k]
+        else:
+            return None
+    return d
+
+
+def _fig(report: dict[str, Any], name: str) -> dict[str, Any]:
+    sc = report.get("scenarios", {}).get(name) or {}
+    return sc.get("figures") or {}
+
+
+def _fmt(v: Any, unit: str = "", nd: int = 1) -> str:
+    if v is None:
+        return "not measured"
+    if isinstance(v, float):
+        return f"{v:,.{nd}f}{unit}"
+    if isinstance(v, int):
+        return f"{v:,}{unit}"
+    return f"{v}{unit}"
+
+
+def evaluate_targets(report: dict[str, Any]) -> list[dict[str, Any]]:
+    """Each issue-8 target with the measured figure and whether it is met (None: not measured
+    or not comparable)."""
+    quick = bool(report.get("quick"))
+    rows: list[dict[str, Any]] = []
+
+    def add(target: str, goal: str, measured: Any, met: bool | None, note: str = "") -> None:
+        if quick and met is not None:
+            note = ("quick run: smaller counts, not comparable; " + note).rstrip("; ")
+        rows.append(
+            {"target": target, "goal": goal, "measured": measured, "met": met, "note": note}
+        )
+
+    se = _fig(report, "send_event")
+    r = se.get("ratio_to_ceiling_throughput")
+    add(
+        "Web API send_event throughput vs bare-endpoint ceiling",
+        ">= 0.50x",
+        f"{r:.2f}x ({_fmt(_get(se, 'c50', 'throughput_rps'), ' req/s', 0)} vs "
+        f"{_fmt(_get(_fig(report, 'ceiling'), 'c50', 'throughput_rps'), ' req/s', 0)})"
+        if r
+        else None,
+        None if r is None else r >= 0.5,
+    )
+
+    rt = _fig(report, "rtm")
+    users = rt.get("users")
+    rate = rt.get("achieved_rate_per_s")
+    ctx_note = f"{users} sessions at {rate}/s" if users else ""
+    p = _get(rt, "round_trip", "p99_ms")
+    add(
+        "RTM round trip p99 (1,000 sessions, 500 msg/s)",
+        "< 15 ms",
+        _fmt(p, " ms", 2),
+        None if p is None else p < 15,
+        ctx_note,
+    )
+    p = _get(rt, "push_delay", "p99_ms")
+    add(
+        "RTM push delivery p99 (1,000 sessions, 500 msg/s)",
+        "< 25 ms",
+        _fmt(p, " ms", 2),
+        None if p is None else p < 25,
+        ctx_note,
+    )
+
+    idle = _fig(report, "idle")
+    levels = idle.get("levels") or []
+    top = levels[-1] if levels else {}
+    kb = top.get("kb_per_session")
+    add(
+        "Idle RTM sessions: memory each at 10,000 sessions",
+        "< 40 KB",
+        f"{kb:.1f} KB at {top.get('sessions_alive'):,} sessions" if kb is not None else None,
+        None if kb is None else kb < 40,
+    )
+
+    cl = _get(_fig(report, "growth"), "chat_length") or {}
+    rp = cl.get("ratio_p50")
+    add(
+        "send_event latency, 10,000-event chat vs 10-event chat",
+        "<= 1.2x",
+        f"{rp:.2f}x p50 ({_fmt(_get(cl, 'send_event_big', 'p50_ms'), ' ms', 2)} vs "
+        f"{_fmt(_get(cl, 'send_event_small', 'p50_ms'), ' ms', 2)}; p99 ratio "
+        f"{_fmt(cl.get('ratio_p99'), 'x', 2)})"
+        if rp
+        else None,
+        None if rp is None else rp <= 1.2,
+        f"big chat held {cl.get('big_chat_events'):,} events" if cl.get("big_chat_events") else "",
+    )
+
+    arch_levels = _get(_fig(report, "growth"), "archives", "levels") or []
+    big = arch_levels[-1] if arch_levels else {}
+    worst = None
+    parts = []
+    any_error = False
+    for name, row in (big.get("get_archives") or {}).items():
+        p95 = _get(row, "latency", "p95_ms")
+        if row.get("errors"):
+            any_error = True
+            parts.append(f"{name}: error")
+            continue
+        parts.append(f"{name} {_fmt(p95, ' ms', 1)}")
+        if p95 is not None:
+            worst = p95 if worst is None else max(worst, p95)
+    stored = big.get("stored_events")
+    note = f"{stored:,} events stored" if stored else ""
+    if stored and stored < 1_000_000:
+        note += " (fewer than 1,000,000: not the target's size)"
+    if any_error:
+        note += "; some filters answered an error"
+    add(
+        "get_archives p95 at 1,000,000 events (worst filter)",
+        "< 50 ms",
+        "; ".join(parts) if parts else None,
+        None if worst is None or (stored or 0) < 1_000_000 else worst < 50,
+        note.strip("; "),
+    )
+    return rows
+
+
+def render_targets_table(report: dict[str, Any]) -> str:
+    lines = [
+        "| Target (issue 8) | Goal | Measured | Met? | Note |",
+        "| --- | --- | --- | --- | --- |",
+    ]
+    for row in evaluate_targets(report):
+        met = {True: "yes", False: "**no**", None: "n/a"}[row["met"]]
+        lines.append(
+            f"| {row['target']} | {row['goal']} | {row['measured'] or 'not measured'} "
+            f"| {met} | {row['note']} |"
+        )
+    return "\n".join(lines)
+
+
+def _lat(d: Any, keys: tuple[str, ...] = ("p50_ms", "p99_ms")) -> str:
+    if not isinstance(d, dict) or not d.get("n"):
+        return "not measured"
+    return " / ".join(_fmt(d.get(k), "", 2) for k in keys) + " ms"
+
+
+def render_figures_table(report: dict[str, Any]) -> str:
+    """Every measured figure: one row each, with its ratio to the ceiling where it is a Web API
+    figure."""
+    rows: list[tuple[str, str, str, str]] = []
+    ce = _fig(report, "ceiling")
+    if ce:
+        rows.append(
+            (
+                "6. ceiling",
+                "bare JSON POST, 50 connections: throughput",
+                _fmt(_get(ce, "c50", "throughput_rps"), " req/s", 0),
+                "1.00",
+            )
+        )
+        rows.append(
+            (
+                "6. ceiling",
+                "bare JSON POST, 50 connections: latency p50 / p99",
+                _lat(_get(ce, "c50", "latency")),
+                "1.00",
+            )
+        )
+        rows.append(
+            (
+                "6. ceiling",
+                "bare JSON POST, 1 connection: latency p50 / p99",
+                _lat(_get(ce, "c1", "latency")),
+                "1.00",
+            )
+        )
+    se = _fig(report, "send_event")
+    if se:
+        rows.append(
+            (
+                "1. send_event",
+                f"50 clients over {se.get('chats')} chats: throughput",
+                _fmt(_get(se, "c50", "throughput_rps"), " req/s", 0),
+                _fmt(se.get("ratio_to_ceiling_throughput"), "x", 2),
+            )
+        )
+        rows.append(
+            (
+                "1. send_event",
+                "50 clients: latency p50 / p99",
+                _lat(_get(se, "c50", "latency")),
+                _fmt(se.get("ratio_to_ceiling_p50_c50"), "x (p50)", 1),
+            )
+        )
+        rows.append(
+            (
+                "1. send_event",
+                "1 client: latency p50 / p99",
+                _lat(_get(se, "c1", "latency")),
+                _fmt(se.get("ratio_to_ceiling_p50_c1"), "x (p50)", 1),
+            )
+        )
+    rt = _fig(report, "rtm")
+    if rt:
+        where = (
+            f"{rt.get('users')} sessions, {rt.get('achieved_rate_per_s')} msg/s "
+            f"(target {rt.get('target_rate_per_s')})"
+        )
+        rows.append(("2. RTM", f"{where}: round trip p50 / p99", _lat(rt.get("round_trip")), ""))
+        rows.append(("2. RTM", f"{where}: push delay p50 / p99", _lat(rt.get("push_delay")), ""))
+        rows.append(
+            (
+                "2. RTM",
+                "failed responses / missing pushes",
+                f"{rt.get('responses_failed')} / {rt.get('pushes_missing')} of "
+                f"{rt.get('messages')}",
+                "",
+            )
+        )
+    fo = _fig(report, "fanout")
+    if fo:
+        base = f"{fo.get('chats')} chats + {fo.get('idle_connections')} idle"
+        for key, label in (
+            ("burst_out", "agent sends 1 event into each chat"),
+            ("burst_in", "every customer sends 1 event to the agent"),
+        ):
+            b = fo.get(key) or {}
+            rows.append(
+                (
+                    "3. fan-out",
+                    f"{base}, {label}: delay p50 / p99",
+                    _lat(b.get("delay")),
+                    f"{b.get('delivered')}/{b.get('expected')}",
+                )
+            )
+            rows.append(
+                (
+                    "3. fan-out",
+                    f"{base}, {label}: whole burst delivered (p50)",
+                    _fmt(_get(b, "burst_complete", "p50_ms"), " ms", 2),
+                    "",
+                )
+            )
+        for key, label in (
+            ("multicast_agents", "multicast to all agents"),
+            ("multicast_agents_customers", "multicast to all agents + every customer"),
+        ):
+            m = fo.get(key) or {}
+            if "skipped" in m:
+                rows.append(("3. fan-out", f"{label}", "skipped: " + m["skipped"][:120], ""))
+            elif m:
+                rows.append(
+                    (
+                        "3. fan-out",
+                        f"{label}: delay p50 / p99 / all delivered (p50)",
+                        _lat(m.get("delay"))
+                        + " / "
+                        + _fmt(_get(m, "all_delivered", "p50_ms"), " ms", 2),
+                        f"{m.get('delivered')}/{m.get('expected')}",
+                    )
+                )
+    idle = _fig(report, "idle")
+    for row in idle.get("levels") or []:
+        rows.append(
+            (
+                "4. idle",
+                f"{row.get('sessions_alive'):,} logged-in sessions: memory each",
+                _fmt(row.get("kb_per_session"), " KB", 1),
+                f"RSS {_fmt(row.get('rss_kb'), ' KB')}",
+            )
+        )
+    gr = _fig(report, "growth")
+    cl = gr.get("chat_length") or {}
+    if cl and "error" not in cl:
+        rows.append(
+            (
+                "5. growth",
+                "send_event in a 10-event chat: p50 / p99",
+                _lat(cl.get("send_event_small")),
+                "",
+            )
+        )
+        rows.append(
+            (
+                "5. growth",
+                f"send_event in a {_fmt(cl.get('big_chat_events'))}-event chat: p50 / p99",
+                _lat(cl.get("send_event_big")),
+                f"{_fmt(cl.get('ratio_p50'), 'x', 2)} of the 10-event chat (p50)",
+            )
+        )
+    ce1 = _get(ce, "c1", "latency", "p50_ms")
+    for lvl in _get(gr, "archives", "levels") or []:
+        for name, row in (lvl.get("get_archives") or {}).items():
+            lat = row.get("latency") or {}
+            value = (
+                _lat(lat, ("p50_ms", "p95_ms", "p99_ms"))
+                if not row.get("errors")
+                else "error: " + str(row["errors"][0])[:100]
+            )
+            r = (
+                f"{lat['p50_ms'] / ce1:.1f}x (p50)"
+                if ce1 and lat.get("p50_ms") and not row.get("errors")
+                else ""
+            )
+            rows.append(
+                (
+                    "5. growth",
+                    f"get_archives, {_fmt(lvl.get('stored_events'))} events, "
+                    f"filter {name}: p50 / p95 / p99",
+                    value,
+                    r,
+                )
+            )
+    lines = ["| Scenario | Figure | Measured | vs ceiling / count |", "| --- | --- | --- | --- |"]
+    lines += [f"| {a} | {b} | {c} | {d} |" for a, b, c, d in rows]
+    errors = [(n, s.get("error")) for n, s in report.get("scenarios", {}).items() if s.get("error")]
+    for n, e in errors:
+        lines.append(f"| {n} | scenario failed | {str(e)[:160]} | |")
+    return "\n".join(lines)
+
+
+def render_header(report: dict[str, Any]) -> str:
+    meta = report.get("meta", {})
+    m = meta.get("machine", {})
+    srv = meta.get("server", {})
+    return (
+        f"Run {report.get('started')} ({'quick' if report.get('quick') else 'full'} mode, "
+        f"{report.get('seconds')} s). Server: {srv.get('version')} (git {srv.get('git')}); "
+        f"storage: {meta.get('storage')}. Machine: {m.get('cores')} cores, {m.get('cpu_model')}, "
+        f"{m.get('memory_gb')} GB, Linux {m.get('kernel')}, Python {m.get('python')}. "
+        f"Client: {meta.get('client')}."
+    )
+
+
+def render_performance_tables(report: dict[str, Any]) -> str:
+    """The Markdown block for docs/performance.md."""
+    return "\n\n".join(
+        [
+            render_header(report),
+            "### Targets\n\n" + render_targets_table(report),
+            "### All figures\n\n" + render_figures_table(report),
+        ]
+    )
+
+
+def render_markdown(report: dict[str, Any]) -> str:
+    out = [
+        "# Chatplane benchmark report",
+        "",
+        render_performance_tables(report),
+        "",
+        "## Per scenario",
+        "",
+    ]
+    for name, sc in report.get("scenarios", {}).items():
+        out.append(f"### {sc.get('title', name)}")
+        out.append("")
+        out.append(f"{sc.get('seconds')} s.")
+        for line in sc.get("summary") or []:
+            out.append(f"- {line}")
+        if sc.get("error"):
+            out.append(f"- **failed**: `{sc['error']}`")
+        out.append("")
+    return "\n".join(out)
+
+
+def write_report(report: dict[str, Any], out_dir: Path = RESULTS_DIR) -> tuple[Path, Path]:
+    out_dir.mkdir(parents=True, exist_ok=True)
+    stamp = report.get("stamp", "run")
+    jpath = out_dir / f"bench-{stamp}.json"
+    mpath = out_dir / f"bench-{stamp}.md"
+    text = json.dumps(report, indent=2, default=str)
+    md = render_markdown(report)
+    jpath.write_text(text)
+    mpath.write_text(md)
+    (out_dir / "latest.json").write_text(text)
+    (out_dir / "latest.md").write_text(md)
+    return jpath, mpath
+
+
+if __name__ == "__main__":
+    path = Path(sys.argv[1]) if len(sys.argv) > 1 else RESULTS_DIR / "latest.json"
+    print(render_performance_tables(json.loads(path.read_text())))

@@ -1,0 +1,3 @@
+from chatplane.cli import main
+
+raise SystemExit(main())

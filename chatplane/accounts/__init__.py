@@ -1,0 +1,1 @@
+"""Accounts: licenses, agents, customers, and the tokens that identify them."""

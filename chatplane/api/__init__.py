@@ -1,0 +1,1 @@
+"""The wire: transports, the action dispatcher, and per-version request/response shapes."""

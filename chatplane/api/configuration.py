@@ -1,0 +1,59 @@
+"""The Configuration API transport: `POST /v3.0/configuration/<group>/<method>`.
+
+Also served unversioned (`/configuration/<group>/<method>`), as the seed's example uses.
+The body is the request object itself (no `payload` envelope), the response the
+response object; errors are the same `{"error": {"type", "message"}}` payloads.
+Methods register with `dispatch.action("configuration", "<group>/<method>", Struct)`.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import msgspec
+from starlette.requests import Request
+from starlette.responses import Response
+
+from chatplane.api.dispatch import Context, describe, dispatch, lookup
+from chatplane.api.web import error_response, json_response, read_body
+from chatplane.errors import ApiError, authentication, validation
+from chatplane.services import Services
+
+log = logging.getLogger(__name__)
+
+CONFIGURATION = "configuration"
+PREFIXES = ("/v3.0/configuration", "/configuration")
+
+
+def make_endpoint(services: Services) -> Any:
+    async def endpoint(request: Request) -> Response:
+        name = f"{request.path_params['group']}/{request.path_params['method']}"
+        try:
+            act = lookup(CONFIGURATION, name, "web")
+            body = await read_body(request, services.settings.max_body_bytes)
+            header = request.headers.get("authorization")
+            if not header:
+                raise authentication("Missing Authorization header with a Bearer token")
+            principal = await services.authenticate(header)
+            if not principal.is_agent:
+                raise authentication(
+                    "The Configuration API takes an agent's or application's token"
+                )
+            payload: Any = {}
+            if body.strip():
+                try:
+                    payload = msgspec.json.decode(body)
+                except msgspec.DecodeError as exc:
+                    raise validation(f"Malformed JSON: {describe(exc)}") from None
+            ctx = Context(
+                services=services, api=CONFIGURATION, transport="web", principal=principal
+            )
+            return json_response(await dispatch(ctx, act, payload))
+        except ApiError as err:
+            return error_response(err)
+        except Exception:
+            log.exception("internal error in configuration/%s", name)
+            return error_response(ApiError("internal"))
+
+    return endpoint

@@ -1,0 +1,145 @@
+"""One registry of actions, shared by the Web API and RTM transports.
+
+An action is registered once with the struct its payload decodes into and the
+transports it is served on; a transport only frames bytes and calls `dispatch`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import msgspec
+
+from chatplane.bus import Origin
+from chatplane.domain.models import Principal
+from chatplane.errors import ApiError, authentication, validation
+
+if TYPE_CHECKING:
+    from chatplane.realtime.hub import Session
+    from chatplane.services import Services
+    from chatplane.storage import Tx
+
+T = TypeVar("T")
+
+Handler = Callable[["Context", Any], Awaitable[dict[str, Any] | None]]
+
+
+@dataclass
+class Context:
+    services: Services
+    api: str  # agent | customer
+    transport: str  # web | rtm
+    principal: Principal | None = None
+    session: Session | None = None
+    request_id: str | None = None
+    author_id: str | None = None
+    client_ip: str | None = None
+    user_agent: str | None = None
+    license_id: int | None = None  # customer API: from the query string
+    extra: dict[str, Any] = field(default_factory=dict)
+    deferred: list[tuple[Any, Origin]] = field(default_factory=list)
+
+    @property
+    def caller(self) -> Principal:
+        if self.principal is None:
+            raise authentication("Log in first")
+        return self.principal
+
+    @property
+    def origin(self) -> Origin:
+        return Origin(self.session.id if self.session else None, self.request_id)
+
+    async def commit(self, fn: Callable[[Tx], T]) -> T:
+        """Run a write. Over RTM its pushes are published after this request's response
+        is queued, so the requester sees the response first."""
+        committed = await self.services.store.write(fn)
+        if committed.events:
+            if self.transport == "rtm":
+                self.deferred.append((committed.events, self.origin))
+            else:
+                await self.services.bus.publish(committed.events, self.origin)
+        return committed.result
+
+    async def publish_deferred(self) -> None:
+        for changes, origin in self.deferred:
+            await self.services.bus.publish(changes, origin)
+        self.deferred.clear()
+
+
+@dataclass
+class Action:
+    api: str
+    name: str
+    handler: Handler
+    payload_type: type | None
+    web: bool = True
+    rtm: bool = True
+    # False for actions a logged-out RTM connection may call (login, ping).
+    needs_login: bool = True
+    decoder: Any = None
+
+    def decode(self, payload: Any) -> Any:
+        if self.payload_type is None:
+            return payload
+        if payload is None:
+            payload = {}
+        if not isinstance(payload, dict):
+            raise validation("payload must be a JSON object")
+        try:
+            return msgspec.convert(payload, self.payload_type, strict=True)
+        except msgspec.ValidationError as exc:
+            raise validation(describe(exc)) from None
+
+
+def describe(exc: msgspec.ValidationError | msgspec.DecodeError) -> str:
+    """msgspec's message with paths from the payload (`$.chat.id` -> `chat.id`)."""
+    text = str(exc)
+    text = text.replace("`$.", "`").replace("at `$`", "in the payload")
+    text = text.replace("$[", "[")
+    return text
+
+
+REGISTRY: dict[tuple[str, str], Action] = {}
+
+
+def action(
+    api: str | tuple[str, ...],
+    name: str,
+    payload: type | None = None,
+    *,
+    web: bool = True,
+    rtm: bool = True,
+    needs_login: bool = True,
+) -> Callable[[Handler], Handler]:
+    apis = (api,) if isinstance(api, str) else api
+
+    def register(fn: Handler) -> Handler:
+        for a in apis:
+            key = (a, name)
+            if key in REGISTRY:
+                raise RuntimeError(f"action {a}/{name} registered twice")
+            REGISTRY[key] = Action(a, name, fn, payload, web, rtm, needs_login)
+        return fn
+
+    return register
+
+
+def lookup(api: str, name: str, transport: str) -> Action:
+    act = REGISTRY.get((api, name))
+    if act is None:
+        raise ApiError("validation", f"Unknown action {name!r} in the {api} API", status=404)
+    if transport == "web" and not act.web:
+        raise validation(f"Action {name!r} is available over RTM only")
+    if transport == "rtm" and not act.rtm:
+        raise validation(f"Action {name!r} is available over the Web API only")
+    return act
+
+
+async def dispatch(ctx: Context, act: Action, payload: Any) -> dict[str, Any]:
+    if act.needs_login and ctx.principal is None:
+        raise authentication("Log in first: send the login action with your access token")
+    decoded = act.decode(payload)
+    result = await act.handler(ctx, decoded)
+    return result if result is not None else {}

@@ -1,0 +1,1 @@
+"""LiveChat Platform v3.0: request structs, serializers, handlers and pushes."""

@@ -1,0 +1,197 @@
+"""Domain objects in the v3.0 wire shapes, as each user type sees them."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from chatplane.domain import properties as props
+from chatplane.domain.models import AGENT, Chat, ChatUser, Customer, Event, Thread
+from chatplane.domain.views import ChatSummary
+
+
+@dataclass
+class View:
+    """Who the shape is for: an agent or a customer, with the license's property configs."""
+
+    user_type: str
+    configs: dict[tuple[str, str], props.PropertyConfig] = field(default_factory=dict)
+    is_online: Callable[[str], bool] = lambda _agent_id: False
+
+    @property
+    def agent(self) -> bool:
+        return self.user_type == AGENT
+
+
+def iso(ts: float | None) -> str | None:
+    if ts is None:
+        return None
+    return dt.datetime.fromtimestamp(ts, dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def properties(view: View, location: str, stored: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """`{ns: {name: {"value": v}}}`, only what the viewer's user type may read."""
+    visible = props.readable(view.configs, location, view.user_type, stored)
+    return {ns: {name: {"value": v} for name, v in names.items()} for ns, names in visible.items()}
+
+
+def event(view: View, e: Event) -> dict[str, Any]:
+    out: dict[str, Any] = {"id": e.id}
+    if e.custom_id is not None:
+        out["custom_id"] = e.custom_id
+    out["order"] = e.order
+    out["type"] = e.type
+    if e.author_id is not None:
+        out["author_id"] = e.author_id
+    out["timestamp"] = int(e.created_at)
+    if e.text is not None:
+        out["text"] = e.text
+    if view.agent or e.type != "system_message":
+        out["recipients"] = e.recipients
+    out.update(e.body)
+    if e.type != "system_message":
+        p = properties(view, "event", e.properties)
+        if p:
+            out["properties"] = p
+    return out
+
+
+def events(view: View, es: list[Event]) -> list[dict[str, Any]]:
+    if view.agent:
+        return [event(view, e) for e in es]
+    return [event(view, e) for e in es if e.recipients == "all"]
+
+
+def thread(view: View, t: Thread, *, with_events: bool = True) -> dict[str, Any]:
+    out: dict[str, Any] = {"id": t.id}
+    if view.agent:
+        out["timestamp"] = int(t.created_at)
+    out["active"] = t.active
+    out["order"] = t.order
+    out["user_ids"] = list(t.user_ids)
+    if with_events:
+        out["events"] = events(view, t.events or [])
+    out["properties"] = properties(view, "thread", t.properties)
+    out["access"] = dict(t.access)
+    return out
+
+
+def customer(view: View, c: Customer, u: ChatUser | None = None, *, archived: bool = False) -> dict:
+    out: dict[str, Any] = {"id": c.id, "type": "customer"}
+    if c.name is not None:
+        out["name"] = c.name
+    if c.email is not None:
+        out["email"] = c.email
+    if c.avatar is not None:
+        out["avatar"] = c.avatar
+    if view.agent:
+        if c.last_visit:
+            out["last_visit"] = c.last_visit
+        out["statistics"] = {
+            "chats_count": c.chats_count,
+            "threads_count": c.threads_count,
+            "visits_count": c.visits_count,
+        }
+        for name in ("agent_last_event_created_at", "customer_last_event_created_at"):
+            value = getattr(c, name)
+            if value is not None:
+                out[name] = iso(value)
+        out["created_at"] = iso(c.created_at)
+    if not archived:
+        out["fields"] = dict(c.fields)
+    if u is not None:
+        out["present"] = u.present
+        if u.last_seen_timestamp is not None:
+            out["last_seen_timestamp"] = u.last_seen_timestamp
+    return out
+
+
+def user(view: View, u: ChatUser, *, archived: bool = False) -> dict[str, Any]:
+    if u.type != AGENT:
+        if u.customer is not None:
+            return customer(view, u.customer, u, archived=archived)
+        out = {"id": u.id, "type": "customer", "present": u.present}
+    else:
+        out = {"id": u.id, "type": "agent", "name": u.name}
+        if view.agent and u.email is not None:
+            out["email"] = u.email
+        if u.avatar is not None:
+            out["avatar"] = u.avatar
+        out["present"] = u.present
+        if view.agent and u.routing_status and view.is_online(u.id):
+            out["routing_status"] = u.routing_status
+    if u.last_seen_timestamp is not None:
+        out["last_seen_timestamp"] = u.last_seen_timestamp
+    return out
+
+
+def users(view: View, chat: Chat, *, archived: bool = False) -> list[dict[str, Any]]:
+    return [user(view, u, archived=archived) for u in chat.users]
+
+
+def chat_with_thread(view: View, chat: Chat, t: Thread) -> dict[str, Any]:
+    """The chat object of start_chat, incoming_chat_thread and get_archives."""
+    return {
+        "id": chat.id,
+        "users": users(view, chat, archived=not t.active),
+        "properties": properties(view, "chat", chat.properties),
+        "access": dict(chat.access),
+        "thread": thread(view, t),
+    }
+
+
+def chat_with_threads(view: View, chat: Chat, ts: list[Thread]) -> dict[str, Any]:
+    return {
+        "id": chat.id,
+        "users": users(view, chat),
+        "properties": properties(view, "chat", chat.properties),
+        "access": dict(chat.access),
+        "threads": [thread(view, t) for t in ts],
+    }
+
+
+def last_events(view: View, s: ChatSummary, thread_orders: dict[str, int]) -> dict[str, Any]:
+    return {
+        etype: {
+            "thread_id": e.thread_id,
+            "thread_order": thread_orders.get(e.thread_id, 0),
+            "event": event(view, e),
+        }
+        for etype, e in s.last_event_per_type.items()
+    }
+
+
+def agent_chat_summary(view: View, s: ChatSummary, thread_orders: dict[str, int]) -> dict:
+    out: dict[str, Any] = {
+        "id": s.chat.id,
+        "users": users(view, s.chat),
+        "last_event_per_type": last_events(view, s, thread_orders),
+    }
+    if s.last_thread is not None:
+        t = s.last_thread
+        out["last_thread_summary"] = {
+            "id": t.id,
+            "timestamp": int(t.created_at),
+            "user_ids": list(t.user_ids),
+            "order": t.order,
+            "active": t.active,
+            "properties": properties(view, "thread", t.properties),
+        }
+    out["properties"] = properties(view, "chat", s.chat.properties)
+    out["access"] = dict(s.chat.access)
+    return out
+
+
+def customer_chat_summary(view: View, s: ChatSummary, thread_orders: dict[str, int]) -> dict:
+    return {
+        "id": s.chat.id,
+        "order": s.last_thread.order if s.last_thread else 0,
+        "last_thread_id": s.chat.last_thread_id,
+        "active": s.chat.active_thread_id is not None,
+        "users": users(view, s.chat),
+        "properties": properties(view, "chat", s.chat.properties),
+        "access": dict(s.chat.access),
+        "last_event_per_type": last_events(view, s, thread_orders),
+    }

@@ -1,0 +1,199 @@
+"""The `chatplane` command: serve, migrate, init, and license/agent administration."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
+
+from chatplane import __version__
+from chatplane.config import Settings
+from chatplane.errors import ApiError
+from chatplane.storage import Tx
+from chatplane.storage import accounts as repo
+from chatplane.storage.migrate import upgrade
+from chatplane.storage.store import Store
+
+T = TypeVar("T")
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    return Settings().override(
+        data_dir=getattr(args, "data_dir", None),
+        database_url=getattr(args, "database_url", None),
+        host=getattr(args, "host", None),
+        port=getattr(args, "port", None),
+        redis_url=getattr(args, "redis_url", None),
+    )
+
+
+def _run(settings: Settings, fn: Callable[[Tx], T]) -> T:
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    store = Store(settings.effective_database_url)
+    try:
+        upgrade(store.engine)
+        return store.write_sync(fn).result
+    finally:
+        store.engine.dispose()
+
+
+def _print(args: argparse.Namespace, obj: dict[str, Any], text: str) -> None:
+    print(json.dumps(obj) if args.json else text)
+
+
+def _license_json(created: Any) -> dict[str, Any]:
+    return {
+        "license_id": created.license_id,
+        "client_id": created.client_id,
+        "owner": {"id": created.owner_id, "access_token": created.access_token},
+    }
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    from chatplane.domain import users
+
+    def run(tx: Tx) -> Any:
+        first = repo.first_license_id(tx.conn)
+        if first is None:
+            return users.create_license(tx)
+        # Idempotent: the same license, application and owner, with a valid token.
+        owner = users.owner_of(tx, first)
+        client_id = repo.default_client_id(tx.conn, first)
+        assert client_id is not None
+        token = users.issue_agent_token(tx, owner, client_id, users.CLI_TOKEN_TTL)
+        return users.LicenseCreated(first, client_id, owner.id, token)
+
+    created = _run(_settings(args), run)
+    _print(
+        args,
+        _license_json(created),
+        f"license {created.license_id}, client_id {created.client_id}\n"
+        f"owner {created.owner_id}, access token {created.access_token}",
+    )
+    return 0
+
+
+def cmd_license_create(args: argparse.Namespace) -> int:
+    from chatplane.domain import users
+
+    created = _run(_settings(args), users.create_license)
+    _print(args, _license_json(created), f"license {created.license_id} created")
+    return 0
+
+
+def cmd_agent_create(args: argparse.Namespace) -> int:
+    from chatplane.domain import users
+
+    def run(tx: Tx) -> tuple[str, str]:
+        license_id = args.license_id or repo.first_license_id(tx.conn)
+        if license_id is None:
+            raise ApiError("license_not_found", "No license yet: run `chatplane init` first")
+        agent = users.create_agent(tx, license_id, args.email, args.name, args.role, args.password)
+        client_id = repo.default_client_id(tx.conn, license_id)
+        assert client_id is not None
+        return agent.id, users.issue_agent_token(tx, agent, client_id, users.CLI_TOKEN_TTL)
+
+    agent_id, token = _run(_settings(args), run)
+    _print(args, {"id": agent_id, "access_token": token}, f"agent {agent_id}, access token {token}")
+    return 0
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    store = Store(settings.effective_database_url)
+    upgrade(store.engine)
+    store.engine.dispose()
+    print("migrated")
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from chatplane.app import create_app
+    from chatplane.realtime.wsproto import PingAwareProtocol
+
+    settings = _settings(args)
+    logging.basicConfig(
+        level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s"
+    )
+    app = create_app(settings)
+    config = uvicorn.Config(
+        app,
+        host=settings.host,
+        port=settings.port,
+        loop="auto",
+        http="auto",
+        ws=PingAwareProtocol,
+        ws_max_size=settings.max_frame_bytes + 1024,
+        # The server pings every 15 s; a peer that does not answer in 45 s is gone.
+        ws_ping_interval=15,
+        ws_ping_timeout=45,
+        ws_per_message_deflate=False,
+        log_level=settings.log_level,
+        access_log=False,
+        timeout_graceful_shutdown=10,
+        proxy_headers=True,
+    )
+    uvicorn.Server(config).run()
+    return 0
+
+
+def _common(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--data-dir", default=None, help="data directory (CHATPLANE_DATA_DIR)")
+    p.add_argument("--database-url", default=None, help="database URL (CHATPLANE_DATABASE_URL)")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+
+
+def parser() -> argparse.ArgumentParser:
+    ap = argparse.ArgumentParser(prog="chatplane", description="Chatplane chat platform server")
+    ap.add_argument("--version", action="version", version=f"chatplane {__version__}")
+    sub = ap.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("serve", help="run the server")
+    _common(p)
+    p.add_argument("--host", default=None)
+    p.add_argument("--port", type=int, default=None)
+    p.add_argument("--redis-url", default=None)
+    p.set_defaults(fn=cmd_serve)
+
+    p = sub.add_parser("migrate", help="apply schema migrations")
+    _common(p)
+    p.set_defaults(fn=cmd_migrate)
+
+    p = sub.add_parser("init", help="create the first license, its owner and application")
+    _common(p)
+    p.set_defaults(fn=cmd_init)
+
+    lic = sub.add_parser("license", help="licenses").add_subparsers(dest="sub", required=True)
+    p = lic.add_parser("create", help="create another license")
+    _common(p)
+    p.set_defaults(fn=cmd_license_create)
+
+    agent = sub.add_parser("agent", help="agents").add_subparsers(dest="sub", required=True)
+    p = agent.add_parser("create", help="create an agent")
+    _common(p)
+    p.add_argument("--email", required=True)
+    p.add_argument("--name", required=True)
+    p.add_argument("--role", default="normal", choices=["normal", "administrator"])
+    p.add_argument("--password", default=None)
+    p.add_argument("--license-id", type=int, default=None)
+    p.set_defaults(fn=cmd_agent_create)
+    return ap
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        return int(args.fn(args))
+    except ApiError as err:
+        print(f"error: {err.message}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

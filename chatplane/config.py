@@ -1,0 +1,60 @@
+"""Settings from command-line flags and CHATPLANE_* environment variables.
+
+A flag given on the command line wins over the environment, which wins over the default.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+
+
+def _env(name: str, default: str) -> str:
+    return os.environ.get(f"CHATPLANE_{name.upper()}", default)
+
+
+@dataclass
+class Settings:
+    data_dir: Path = field(default_factory=lambda: Path(_env("data_dir", "./chatplane-data")))
+    host: str = field(default_factory=lambda: _env("host", "127.0.0.1"))
+    port: int = field(default_factory=lambda: int(_env("port", "8080")))
+    database_url: str = field(default_factory=lambda: _env("database_url", ""))
+    redis_url: str = field(default_factory=lambda: _env("redis_url", ""))
+    # Seconds an access token lives; refresh tokens live `refresh_token_ttl`.
+    access_token_ttl: int = field(default_factory=lambda: int(_env("access_token_ttl", "28800")))
+    refresh_token_ttl: int = field(
+        default_factory=lambda: int(_env("refresh_token_ttl", str(30 * 86400)))
+    )
+    customer_token_ttl: int = field(
+        default_factory=lambda: int(_env("customer_token_ttl", "86400"))
+    )
+    # Anonymous customer tokens per client address per minute; 0 turns the limit off.
+    customer_token_rate_limit: int = field(
+        default_factory=lambda: int(_env("customer_token_rate_limit", "30"))
+    )
+    max_body_bytes: int = field(default_factory=lambda: int(_env("max_body_bytes", "1048576")))
+    max_frame_bytes: int = field(default_factory=lambda: int(_env("max_frame_bytes", "1048576")))
+    # RTM: a connection that sends nothing (no message, no ping) this long is closed.
+    rtm_idle_timeout: float = field(default_factory=lambda: float(_env("rtm_idle_timeout", "60")))
+    max_connections_per_user: int = field(
+        default_factory=lambda: int(_env("max_connections_per_user", "32"))
+    )
+    log_level: str = field(default_factory=lambda: _env("log_level", "info"))
+
+    @property
+    def effective_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'chatplane.db').resolve()}"
+
+    def override(self, **values: object) -> Settings:
+        """Return a copy with every non-None value applied (command-line flags)."""
+        known = {f.name for f in fields(self)}
+        for key, value in values.items():
+            if value is None or key not in known:
+                continue
+            if key == "data_dir":
+                value = Path(str(value))
+            setattr(self, key, value)
+        return self

@@ -1,0 +1,106 @@
+"""Scopes (agent-chat-api/scopes.md) and what they allow on a chat.
+
+A chat relation is how the caller stands to the chat: `my` (present in it), `access`
+(one of the caller's groups is in the chat's `access.group_ids`; group 0 holds every
+agent) or neither. An `all` scope covers every chat, an `access` scope chats with access
+or presence, a `my` scope chats with presence.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from chatplane.errors import ApiError
+
+# scope -> the lowest role that holds it by default (scopes.md).
+SCOPES: dict[str, str] = {
+    "chats--all:ro": "normal",
+    "chats--access:ro": "normal",
+    "chats--my:ro": "normal",
+    "chats.conversation--all:rw": "normal",
+    "chats.conversation--access:rw": "normal",
+    "chats.conversation--my:rw": "normal",
+    "chats--all:rw": "administrator",
+    "chats--access:rw": "administrator",
+    "chats--my:rw": "normal",
+    "multicast:rw": "normal",
+    "customers.ban:rw": "normal",
+    "customers:own": "administrator",
+    "customers:ro": "normal",
+    "customers:rw": "normal",
+    "agents--my:rw": "normal",
+    "agents--all:rw": "administrator",
+    "access_rules:ro": "administrator",
+    "access_rules:rw": "administrator",
+    "properties--my:ro": "administrator",
+    "properties--my:rw": "administrator",
+    "properties--all:ro": "administrator",
+    "webhooks--my:ro": "administrator",
+    "webhooks--my:rw": "administrator",
+    "webhooks--all:ro": "administrator",
+    "webhooks--all:rw": "administrator",
+    "agents-bot--my:ro": "administrator",
+    "agents-bot--my:rw": "administrator",
+    "agents-bot--all:ro": "administrator",
+    "agents-bot--all:rw": "administrator",
+}
+
+ROLES = ("normal", "administrator", "owner")
+
+# Customers hold no configurable scopes: the Customer Chat API limits them to their chats.
+CUSTOMER_SCOPES: frozenset[str] = frozenset({"customer"})
+
+
+def role_scopes(role: str) -> frozenset[str]:
+    if role in ("administrator", "owner"):
+        return frozenset(SCOPES)
+    return frozenset(s for s, r in SCOPES.items() if r == "normal")
+
+
+def parse_scopes(text: str) -> frozenset[str]:
+    return frozenset(s for s in (p.strip() for p in text.split(",")) if s)
+
+
+def format_scopes(scopes: Iterable[str]) -> str:
+    return ",".join(sorted(scopes))
+
+
+# Levels ordered from broad to narrow; a scope on a level covers the relations listed.
+_COVERS = {"all": ("all", "access", "my"), "access": ("access", "my"), "my": ("my",)}
+
+
+def _levels_for(relation: str) -> tuple[str, ...]:
+    """Scope levels that cover a chat the caller stands to in `relation`."""
+    return tuple(level for level, covered in _COVERS.items() if relation in covered)
+
+
+def chat_rights(scopes: frozenset[str], present: bool, has_access: bool) -> tuple[str, str]:
+    """(meta, conversation) rights on one chat: each '' (none), 'ro' or 'rw'.
+
+    Meta data is the chat's users; conversation data its events and properties.
+    `chats-*:rw` gives rw on both, `chats.conversation-*:rw` rw on conversation and ro
+    on meta, `chats-*:ro` ro on both.
+    """
+    relation = "my" if present else ("access" if has_access else "all")
+    meta = conv = ""
+    for level in _levels_for(relation):
+        if f"chats--{level}:rw" in scopes:
+            return "rw", "rw"
+        if f"chats.conversation--{level}:rw" in scopes:
+            conv = "rw"
+            meta = meta or "ro"
+        if f"chats--{level}:ro" in scopes:
+            meta = meta or "ro"
+            conv = conv or "ro"
+    return meta, conv
+
+
+def require_scope(scopes: frozenset[str], *any_of: str) -> None:
+    if not any(s in scopes for s in any_of):
+        raise ApiError("authorization", f"This action needs one of the scopes: {', '.join(any_of)}")
+
+
+def agent_has_group_access(chat_group_ids: Iterable[int], agent_group_ids: Iterable[int]) -> bool:
+    groups = set(chat_group_ids)
+    # Group 0 holds every agent of the license.
+    return 0 in groups or bool(groups.intersection(agent_group_ids))

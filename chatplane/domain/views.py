@@ -1,0 +1,143 @@
+"""What a caller may read: chat threads, chat summaries and the archives.
+
+Everything here is read-only and applies the same rules as the writes: customers see
+only their own chats and never `recipients: agents` events; agents see what their
+scopes and access allow.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from chatplane.domain import chats as chat_rules
+from chatplane.domain.models import Chat, Event, Principal, Thread
+from chatplane.errors import validation
+from chatplane.storage import Tx, archives
+from chatplane.storage import accounts as accounts_repo
+from chatplane.storage import chats as repo
+
+
+@dataclass
+class ChatSummary:
+    chat: Chat
+    last_thread: Thread | None
+    last_event_per_type: dict[str, Event]
+
+
+def visibility(tx: Tx, caller: Principal, mode: str = "ro") -> archives.Visibility:
+    """Which chats an agent may list with its `chats--*` scopes."""
+    scopes = caller.scopes
+    levels = [
+        lvl
+        for lvl in ("all", "access", "my")
+        if f"chats--{lvl}:{mode}" in scopes
+        or f"chats--{lvl}:rw" in scopes
+        or f"chats.conversation--{lvl}:rw" in scopes
+    ]
+    if "all" in levels:
+        return archives.Visibility(True, [], caller.user_id)
+    groups = (
+        accounts_repo.agent_group_ids(tx.conn, caller.license_id, caller.user_id)
+        if "access" in levels
+        else []
+    )
+    if not levels:
+        from chatplane.errors import authorization
+
+        raise authorization(
+            "This action needs one of the scopes chats--all:ro, chats--access:ro, chats--my:ro"
+        )
+    return archives.Visibility(False, groups, caller.user_id)
+
+
+def chat_threads(
+    tx: Tx, caller: Principal, chat_id: str, thread_ids: list[str] | None
+) -> tuple[Chat, list[Thread], list[Thread]]:
+    """The chat, the threads asked for (with events) and every thread's summary."""
+    chat = chat_rules.get_chat(tx, caller, chat_id, meta="ro")
+    summaries, _ = repo.thread_summaries(tx.conn, chat.id)
+    summaries.sort(key=lambda t: t.order)
+    if thread_ids is None:
+        wanted = [chat.last_thread_id] if chat.last_thread_id else []
+    else:
+        wanted = list(dict.fromkeys(thread_ids))
+    loaded = repo.load_threads(tx.conn, wanted)
+    missing = [tid for tid in wanted if tid not in loaded or loaded[tid].chat_id != chat.id]
+    if missing:
+        raise validation(f"Thread {missing[0]!r} is not a thread of chat {chat.id!r}")
+    threads = [loaded[tid] for tid in wanted]
+    events = repo.load_events(tx.conn, [t.id for t in threads], agents_view=caller.is_agent)
+    for t in threads:
+        t.events = events.get(t.id, [])
+    return chat, threads, summaries
+
+
+def summaries(tx: Tx, caller: Principal, chats: list[Chat]) -> list[ChatSummary]:
+    ids = [c.id for c in chats]
+    last_threads = repo.load_threads(tx.conn, [c.last_thread_id for c in chats if c.last_thread_id])
+    last_events = repo.last_event_per_type(tx.conn, ids, agents_view=caller.is_agent)
+    return [
+        ChatSummary(
+            chat=c,
+            last_thread=last_threads.get(c.last_thread_id) if c.last_thread_id else None,
+            last_event_per_type=last_events.get(c.id, {}),
+        )
+        for c in chats
+    ]
+
+
+def thread_orders(tx: Tx, summaries_: list[ChatSummary]) -> dict[str, int]:
+    """Orders of the threads the summaries' last events belong to."""
+    ids = {e.thread_id for s in summaries_ for e in s.last_event_per_type.values()}
+    return {tid: t.order for tid, t in repo.load_threads(tx.conn, ids).items()}
+
+
+def agent_login_chats(tx: Tx, caller: Principal) -> list[ChatSummary]:
+    ids = archives.agent_active_chats(tx.conn, caller.license_id, caller.user_id, 100)
+    return summaries(tx, caller, repo.load_chats(tx.conn, caller.license_id, ids))
+
+
+def customer_chats(
+    tx: Tx, caller: Principal, offset: int, limit: int
+) -> tuple[list[ChatSummary], int]:
+    ids, total = archives.customer_chats(tx.conn, caller.license_id, caller.user_id, offset, limit)
+    return summaries(tx, caller, repo.load_chats(tx.conn, caller.license_id, ids)), total
+
+
+def customer_threads(
+    tx: Tx, caller: Principal, chat_id: str, offset: int, limit: int
+) -> tuple[list[Thread], int]:
+    chat = chat_rules.get_chat(tx, caller, chat_id, meta="ro")
+    threads, total = repo.thread_summaries(tx.conn, chat.id, offset, limit)
+    if caller.is_customer:
+        # A customer's count leaves out events meant for agents only.
+        visible = repo.load_events(tx.conn, [t.id for t in threads], agents_view=False)
+        for t in threads:
+            t.total_events = len(visible.get(t.id, []))
+    return threads, total
+
+
+def filtered_chats(
+    tx: Tx, caller: Principal, include_active: bool, extra: list[object]
+) -> list[ChatSummary]:
+    vis = visibility(tx, caller)
+    ids = archives.filter_chats(tx.conn, caller.license_id, vis, include_active, extra, 100)
+    return summaries(tx, caller, repo.load_chats(tx.conn, caller.license_id, ids))
+
+
+def archive(
+    tx: Tx, caller: Principal, filters: archives.ArchiveFilters, page: int, limit: int
+) -> tuple[list[tuple[Chat, Thread]], int]:
+    vis = visibility(tx, caller)
+    found, total = archives.search_threads(tx.conn, caller.license_id, vis, filters, page, limit)
+    chats = {
+        c.id: c for c in repo.load_chats(tx.conn, caller.license_id, list({c for c, _ in found}))
+    }
+    threads = repo.load_threads(tx.conn, [t for _, t in found])
+    events = repo.load_events(tx.conn, list(threads), agents_view=True)
+    out = []
+    for chat_id, thread_id in found:
+        thread = threads[thread_id]
+        thread.events = events.get(thread_id, [])
+        out.append((chats[chat_id], thread))
+    return out, total

@@ -1,0 +1,92 @@
+"""Errors as values of the spec's error types.
+
+Every failure a client can cause is one of these; the transports turn it into the
+`{"error": {"type", "message"}}` payload (and an HTTP status on the Web API).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+# The spec's default message for each error type (agent-chat-api, "Possible errors").
+DEFAULT_MESSAGES = {
+    "internal": "Internal server error",
+    "validation": "Wrong format of request",
+    "authorization": "Authorization error",
+    "authentication": "Authentication error",
+    "request_timeout": "Request timed out",
+    "license_expired": "License expired",
+    "unsupported_version": "Unsupported version",
+    "misdirected_request": "Wrong region",
+    "entity_too_large": "Upload limit exceeded (10MB)",
+    "wrong_product_version": "Wrong product version",
+    "license_not_found": "License not found",
+    "requester_offline": "Requester offline",
+    "customer_banned": "Customer is banned",
+    "group_unavailable": "Group unavailable",
+    "group_offline": "Group offline",
+    "users_limit_reached": "users limit reached",
+    "too_many_requests": "Too many requests",
+}
+
+HTTP_STATUS = {
+    "internal": 500,
+    "validation": 400,
+    "authorization": 403,
+    "authentication": 401,
+    "request_timeout": 504,
+    "license_expired": 402,
+    "unsupported_version": 400,
+    "misdirected_request": 421,
+    "entity_too_large": 413,
+    "wrong_product_version": 400,
+    "license_not_found": 404,
+    "requester_offline": 403,
+    "customer_banned": 403,
+    "group_unavailable": 400,
+    "group_offline": 400,
+    "users_limit_reached": 400,
+    "too_many_requests": 429,
+}
+
+
+class ApiError(Exception):
+    """An error the client can act on. `status` overrides the HTTP status of the type."""
+
+    def __init__(
+        self,
+        type: str,
+        message: str | None = None,
+        *,
+        status: int | None = None,
+        data: dict[str, Any] | None = None,
+    ) -> None:
+        self.type = type
+        self.message = message or DEFAULT_MESSAGES.get(type, type)
+        self.status = status or HTTP_STATUS.get(type, 400)
+        self.data = data
+        super().__init__(f"{type}: {self.message}")
+
+    def payload(self) -> dict[str, Any]:
+        error: dict[str, Any] = {"type": self.type, "message": self.message}
+        if self.data:
+            error["data"] = self.data
+        return {"error": error}
+
+
+def validation(message: str) -> ApiError:
+    return ApiError("validation", message)
+
+
+def not_found(what: str, ident: object) -> ApiError:
+    # The v3.0 spec has no `not_found` type: a missing resource is a request the
+    # caller must fix, so it is a `validation` error, with HTTP 404 on the Web API.
+    return ApiError("validation", f"{what} {ident!r} not found", status=404)
+
+
+def authorization(message: str) -> ApiError:
+    return ApiError("authorization", message)
+
+
+def authentication(message: str = "Invalid or expired access token") -> ApiError:
+    return ApiError("authentication", message)

@@ -1,0 +1,86 @@
+"""Who receives which push: decided here, once, for every committed change.
+
+- A chat change reaches every user present in the chat (customers only what they may
+  see: never `recipients: agents` events nor properties they cannot read).
+- A new thread in a chat with no agent present also reaches every connected agent with
+  access to the chat (the queue), so somebody can pick it up.
+- A removed user still hears of the removal.
+The push is rendered once per user type, then the same text is queued to each session;
+the session that made the request gets its `request_id` in the push.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import msgspec
+
+from chatplane.api.v3_0 import pushes
+from chatplane.api.v3_0.serialize import View
+from chatplane.bus import Origin
+from chatplane.domain import changes as ch
+from chatplane.domain.access import agent_has_group_access
+from chatplane.realtime.hub import Hub, Session
+
+_encode = msgspec.json.Encoder().encode
+
+
+def push_message(action: str, payload: dict[str, Any], request_id: str | None = None) -> str:
+    msg: dict[str, Any] = {}
+    if request_id is not None:
+        msg["request_id"] = request_id
+    msg["action"] = action
+    msg["type"] = "push"
+    msg["payload"] = payload
+    return _encode(msg).decode()
+
+
+class Fanout:
+    def __init__(self, hub: Hub, view_for: Callable[[int, str], View]) -> None:
+        self.hub = hub
+        self.view_for = view_for
+
+    async def __call__(self, changes: Sequence[ch.Change], origin: Origin) -> None:
+        for change in changes:
+            self.deliver(change, origin)
+
+    def deliver(self, change: ch.Change, origin: Origin) -> None:
+        recipients = self.recipients(change)
+        if not recipients:
+            return
+        rendered: dict[str, tuple[str, dict[str, Any]] | None] = {}
+        texts: dict[str, str] = {}
+        for session in recipients:
+            assert session.principal is not None
+            user_type = session.principal.user_type
+            if user_type not in rendered:
+                rendered[user_type] = pushes.render(
+                    change, self.view_for(change.license_id, user_type)
+                )
+            push = rendered[user_type]
+            if push is None:
+                continue
+            if session.id == origin.session_id and origin.request_id is not None:
+                session.send(push_message(push[0], push[1], origin.request_id))
+                continue
+            if user_type not in texts:
+                texts[user_type] = push_message(*push)
+            session.send(texts[user_type])
+
+    def recipients(self, change: ch.Change) -> set[Session]:
+        if not isinstance(change, ch.ChatChange):
+            return set()
+        chat = change.chat
+        lic = change.license_id
+        out: set[Session] = set()
+        for user in chat.users:
+            if user.present:
+                out |= self.hub.sessions_of(lic, user.type, user.id)
+        if isinstance(change, ch.UserRemoved):
+            out |= self.hub.sessions_of(lic, change.user_type, change.user_id)
+        if isinstance(change, ch.ThreadStarted) and not chat.present_agent_ids():
+            for session in self.hub.agent_sessions(lic):
+                if agent_has_group_access(chat.group_ids, session.agent_group_ids):
+                    out.add(session)
+        return out

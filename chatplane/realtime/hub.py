@@ -1,0 +1,131 @@
+"""Connected RTM sessions, indexed by user and license.
+
+Each session has a bounded outgoing queue drained by its own writer task: a push is
+never awaited by the code that produces it, and a client that stops reading is
+disconnected instead of being buffered without bound.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import logging
+import time
+from collections import defaultdict
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+
+from chatplane.domain.models import AGENT, Principal
+
+log = logging.getLogger(__name__)
+
+_ids = itertools.count(1)
+
+SendText = Callable[[str], Awaitable[None]]
+
+
+@dataclass(eq=False)
+class Session:
+    api: str  # agent | customer
+    send_text: SendText
+    close: Callable[[int], Awaitable[None]]
+    max_queue: int = 2048
+    id: str = field(default_factory=lambda: f"s{next(_ids)}")
+    principal: Principal | None = None
+    agent_group_ids: tuple[int, ...] = ()
+    last_activity: float = field(default_factory=time.monotonic)
+    # [monotonic time of the client's last control-frame ping], kept by the protocol.
+    ping_box: list[float] | None = None
+    closed: bool = False
+    _queue: asyncio.Queue[str | None] = field(default_factory=asyncio.Queue)
+    _writer: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        self._writer = asyncio.create_task(self._write_loop())
+
+    def send(self, text: str) -> None:
+        """Queue a message; a client too slow to keep up is disconnected."""
+        if self.closed:
+            return
+        if self._queue.qsize() >= self.max_queue:
+            log.warning("session %s is not reading its pushes; disconnecting", self.id)
+            self.closed = True
+            self._queue.put_nowait(None)
+            return
+        self._queue.put_nowait(text)
+
+    async def finish(self, code: int = 1000) -> None:
+        """Flush what is queued, then close."""
+        if not self.closed:
+            self.closed = True
+        self._queue.put_nowait(None)
+        if self._writer is not None:
+            try:
+                await asyncio.wait_for(asyncio.shield(self._writer), 5)
+            except (TimeoutError, asyncio.CancelledError):
+                self._writer.cancel()
+        with contextlib.suppress(Exception):  # the socket may be gone already
+            await self.close(code)
+
+    async def _write_loop(self) -> None:
+        try:
+            while True:
+                text = await self._queue.get()
+                if text is None:
+                    break
+                await self.send_text(text)
+        except Exception:
+            self.closed = True
+        if self.closed:
+            with contextlib.suppress(Exception):
+                await self.close(1008)
+
+
+class Hub:
+    def __init__(self) -> None:
+        self._by_user: dict[tuple[int, str, str], set[Session]] = defaultdict(set)
+        self._agents: dict[int, set[Session]] = defaultdict(set)
+        self._by_id: dict[str, Session] = {}
+        # Every open connection, logged in or not (the idle reaper walks these).
+        self.connected: set[Session] = set()
+
+    def register(self, session: Session) -> None:
+        p = session.principal
+        assert p is not None
+        self._by_user[(p.license_id, p.user_type, p.user_id)].add(session)
+        if p.user_type == AGENT:
+            self._agents[p.license_id].add(session)
+        self._by_id[session.id] = session
+
+    def unregister(self, session: Session) -> None:
+        self._by_id.pop(session.id, None)
+        p = session.principal
+        if p is None:
+            return
+        key = (p.license_id, p.user_type, p.user_id)
+        sessions = self._by_user.get(key)
+        if sessions is not None:
+            sessions.discard(session)
+            if not sessions:
+                del self._by_user[key]
+        agents = self._agents.get(p.license_id)
+        if agents is not None:
+            agents.discard(session)
+            if not agents:
+                del self._agents[p.license_id]
+
+    def sessions_of(self, license_id: int, user_type: str, user_id: str) -> set[Session]:
+        return self._by_user.get((license_id, user_type, user_id), set())
+
+    def agent_sessions(self, license_id: int) -> set[Session]:
+        return self._agents.get(license_id, set())
+
+    def is_online(self, license_id: int, agent_id: str) -> bool:
+        return bool(self._by_user.get((license_id, AGENT, agent_id)))
+
+    def get(self, session_id: str) -> Session | None:
+        return self._by_id.get(session_id)
+
+    def all(self) -> list[Session]:
+        return list(self._by_id.values())

@@ -1,0 +1,97 @@
+"""The running server's parts, wired once and shared by every transport and handler."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import TypeVar
+
+from chatplane.accounts import tokens
+from chatplane.api.v3_0.serialize import View
+from chatplane.bus import LocalBus, Origin
+from chatplane.config import Settings
+from chatplane.domain import properties
+from chatplane.domain.models import Principal
+from chatplane.errors import authentication
+from chatplane.realtime.fanout import Fanout
+from chatplane.realtime.hub import Hub
+from chatplane.storage import Tx
+from chatplane.storage.store import Store
+
+T = TypeVar("T")
+
+# A validated token is trusted this long before it is looked up again (revocation and
+# expiry are checked at least this often).
+TOKEN_CACHE_SECONDS = 10.0
+CONFIG_CACHE_SECONDS = 5.0
+
+
+class Services:
+    def __init__(self, settings: Settings, store: Store, bus: LocalBus | None = None) -> None:
+        self.settings = settings
+        self.store = store
+        self.bus = bus or LocalBus()
+        self.hub = Hub()
+        self.fanout = Fanout(self.hub, self.view_for)
+        self.bus.subscribe(self.fanout)
+        self._tokens: dict[str, tuple[Principal, float]] = {}
+        self._configs: dict[
+            int, tuple[dict[tuple[str, str], properties.PropertyConfig], float]
+        ] = {}
+
+    # -- units of work -----------------------------------------------------------------
+
+    async def commit(self, fn: Callable[[Tx], T], origin: Origin | None = None) -> T:
+        """Run a write; once it is committed, publish what it changed."""
+        committed = await self.store.write(fn)
+        await self.bus.publish(committed.events, origin)
+        return committed.result
+
+    async def read(self, fn: Callable[[Tx], T]) -> T:
+        return await self.store.read(fn)
+
+    # -- identity ----------------------------------------------------------------------
+
+    async def authenticate(self, token: str | None) -> Principal:
+        if not token:
+            raise authentication("Missing access token")
+        raw = tokens.strip_bearer(token)
+        key = tokens.token_hash(raw)
+        now = time.time()
+        cached = self._tokens.get(key)
+        if cached is not None and cached[1] > now:
+            principal = cached[0]
+            if principal.token_expires_at > now:
+                return principal
+        principal_or_none = await self.read(lambda tx: tokens.lookup(tx.conn, raw))
+        if principal_or_none is None:
+            self._tokens.pop(key, None)
+            raise authentication("Invalid or expired access token")
+        if len(self._tokens) > 50_000:
+            self._tokens.clear()
+        self._tokens[key] = (principal_or_none, now + TOKEN_CACHE_SECONDS)
+        return principal_or_none
+
+    def forget_token(self, token: str) -> None:
+        self._tokens.pop(tokens.token_hash(tokens.strip_bearer(token)), None)
+
+    # -- views -------------------------------------------------------------------------
+
+    def configs(self, license_id: int) -> dict[tuple[str, str], properties.PropertyConfig]:
+        cached = self._configs.get(license_id)
+        now = time.monotonic()
+        if cached is not None and cached[1] > now:
+            return cached[0]
+        configs = self.store.read_sync(lambda tx: properties.load_configs(tx, license_id))
+        self._configs[license_id] = (configs, now + CONFIG_CACHE_SECONDS)
+        return configs
+
+    def forget_configs(self, license_id: int) -> None:
+        self._configs.pop(license_id, None)
+
+    def view_for(self, license_id: int, user_type: str) -> View:
+        return View(
+            user_type=user_type,
+            configs=self.configs(license_id),
+            is_online=lambda agent_id: self.hub.is_online(license_id, agent_id),
+        )

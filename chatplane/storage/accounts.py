@@ -1,0 +1,226 @@
+"""Licenses, applications, agents, groups, customers and tokens."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from chatplane.domain.models import Agent, Customer
+from chatplane.storage import schema as s
+from chatplane.storage.rows import to_agent, to_customer
+
+# -- licenses and applications ---------------------------------------------------------
+
+
+def create_license(conn: Connection, now: float) -> int:
+    result = conn.execute(
+        s.licenses.insert().values(plan="enterprise", settings={}, created_at=now)
+    )
+    key = result.inserted_primary_key
+    assert key is not None
+    return int(key[0])
+
+
+def first_license_id(conn: Connection) -> int | None:
+    return conn.execute(sa.select(sa.func.min(s.licenses.c.id))).scalar()
+
+
+def get_license(conn: Connection, license_id: int) -> Any | None:
+    return conn.execute(sa.select(s.licenses).where(s.licenses.c.id == license_id)).first()
+
+
+def create_application(
+    conn: Connection, license_id: int, client_id: str, name: str, is_default: bool, now: float
+) -> None:
+    conn.execute(
+        s.applications.insert().values(
+            client_id=client_id,
+            license_id=license_id,
+            name=name,
+            is_default=is_default,
+            created_at=now,
+        )
+    )
+
+
+def default_client_id(conn: Connection, license_id: int) -> str | None:
+    return conn.execute(
+        sa.select(s.applications.c.client_id).where(
+            s.applications.c.license_id == license_id, s.applications.c.is_default.is_(True)
+        )
+    ).scalar()
+
+
+def get_application(conn: Connection, client_id: str) -> Any | None:
+    return conn.execute(
+        sa.select(s.applications).where(s.applications.c.client_id == client_id)
+    ).first()
+
+
+# -- agents and groups -----------------------------------------------------------------
+
+
+def insert_agent(conn: Connection, agent: Agent, password_hash: str | None) -> None:
+    conn.execute(
+        s.agents.insert().values(
+            license_id=agent.license_id,
+            id=agent.id,
+            name=agent.name,
+            email=agent.email,
+            role=agent.role,
+            password_hash=password_hash,
+            is_bot=agent.is_bot,
+            client_id=agent.client_id,
+            avatar=agent.avatar,
+            job_title=agent.job_title,
+            max_chats_count=agent.max_chats_count,
+            routing_status=agent.routing_status,
+            webhooks=agent.webhooks,
+            created_at=agent.created_at,
+        )
+    )
+
+
+def get_agent(conn: Connection, license_id: int, agent_id: str) -> Agent | None:
+    row = conn.execute(
+        sa.select(s.agents).where(s.agents.c.license_id == license_id, s.agents.c.id == agent_id)
+    ).first()
+    return to_agent(row) if row is not None else None
+
+
+def agents_by_email(conn: Connection, email: str) -> list[tuple[Agent, str | None]]:
+    rows = conn.execute(
+        sa.select(s.agents).where(s.agents.c.email == email, s.agents.c.is_bot.is_(False))
+    ).all()
+    return [(to_agent(r), r.password_hash) for r in rows]
+
+
+def update_agent(conn: Connection, license_id: int, agent_id: str, **values: Any) -> None:
+    conn.execute(
+        s.agents.update()
+        .where(s.agents.c.license_id == license_id, s.agents.c.id == agent_id)
+        .values(**values)
+    )
+
+
+def ensure_group(conn: Connection, license_id: int, group_id: int, name: str, now: float) -> None:
+    exists = conn.execute(
+        sa.select(s.groups.c.id).where(
+            s.groups.c.license_id == license_id, s.groups.c.id == group_id
+        )
+    ).first()
+    if exists is None:
+        conn.execute(
+            s.groups.insert().values(license_id=license_id, id=group_id, name=name, created_at=now)
+        )
+
+
+def add_agent_to_group(
+    conn: Connection, license_id: int, group_id: int, agent_id: str, priority: str = "normal"
+) -> None:
+    updated = conn.execute(
+        s.group_agents.update()
+        .where(
+            s.group_agents.c.license_id == license_id,
+            s.group_agents.c.group_id == group_id,
+            s.group_agents.c.agent_id == agent_id,
+        )
+        .values(priority=priority)
+    ).rowcount
+    if not updated:
+        conn.execute(
+            s.group_agents.insert().values(
+                license_id=license_id, group_id=group_id, agent_id=agent_id, priority=priority
+            )
+        )
+
+
+def agent_group_ids(conn: Connection, license_id: int, agent_id: str) -> list[int]:
+    rows = conn.execute(
+        sa.select(s.group_agents.c.group_id).where(
+            s.group_agents.c.license_id == license_id, s.group_agents.c.agent_id == agent_id
+        )
+    ).all()
+    return sorted({0, *(r.group_id for r in rows)})
+
+
+# -- customers -------------------------------------------------------------------------
+
+
+def insert_customer(conn: Connection, customer: Customer) -> None:
+    conn.execute(
+        s.customers.insert().values(
+            id=customer.id,
+            license_id=customer.license_id,
+            name=customer.name,
+            email=customer.email,
+            avatar=customer.avatar,
+            fields=customer.fields,
+            last_visit=customer.last_visit,
+            chats_count=customer.chats_count,
+            threads_count=customer.threads_count,
+            visits_count=customer.visits_count,
+            agent_last_event_created_at=customer.agent_last_event_created_at,
+            customer_last_event_created_at=customer.customer_last_event_created_at,
+            banned_until=customer.banned_until,
+            created_at=customer.created_at,
+        )
+    )
+
+
+def get_customer(conn: Connection, license_id: int, customer_id: str) -> Customer | None:
+    row = conn.execute(
+        sa.select(s.customers).where(
+            s.customers.c.id == customer_id, s.customers.c.license_id == license_id
+        )
+    ).first()
+    return to_customer(row) if row is not None else None
+
+
+def update_customer(conn: Connection, customer_id: str, **values: Any) -> None:
+    conn.execute(s.customers.update().where(s.customers.c.id == customer_id).values(**values))
+
+
+def bump_customer_counters(conn: Connection, customer_id: str, **deltas: int) -> None:
+    values = {name: getattr(s.customers.c, name) + delta for name, delta in deltas.items()}
+    conn.execute(s.customers.update().where(s.customers.c.id == customer_id).values(**values))
+
+
+def insert_customer_cookie(
+    conn: Connection, secret_hash: str, customer_id: str, license_id: int, now: float
+) -> None:
+    conn.execute(
+        s.customer_cookies.insert().values(
+            secret_hash=secret_hash, customer_id=customer_id, license_id=license_id, created_at=now
+        )
+    )
+
+
+def customer_by_cookie(conn: Connection, secret_hash: str, license_id: int) -> str | None:
+    return conn.execute(
+        sa.select(s.customer_cookies.c.customer_id).where(
+            s.customer_cookies.c.secret_hash == secret_hash,
+            s.customer_cookies.c.license_id == license_id,
+        )
+    ).scalar()
+
+
+# -- tokens ----------------------------------------------------------------------------
+
+
+def insert_token(conn: Connection, **values: Any) -> None:
+    conn.execute(s.tokens.insert().values(revoked=False, **values))
+
+
+def get_token(conn: Connection, token_hash: str) -> Any | None:
+    return conn.execute(sa.select(s.tokens).where(s.tokens.c.token_hash == token_hash)).first()
+
+
+def revoke_token(conn: Connection, token_hash: str) -> None:
+    conn.execute(
+        s.tokens.update()
+        .where(sa.or_(s.tokens.c.token_hash == token_hash, s.tokens.c.refresh_hash == token_hash))
+        .values(revoked=True)
+    )

@@ -1,0 +1,188 @@
+"""The archives: finding threads and chats by filters, on indexes.
+
+`query` uses the engine's full-text index (FTS5 on SQLite, a GIN tsvector index on
+PostgreSQL); every other filter is an indexed column or join.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from chatplane.storage import schema as s
+
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+@dataclass
+class ArchiveFilters:
+    query: str | None = None
+    date_from: str | None = None
+    date_to: str | None = None
+    agent_ids: list[str] | None = None
+    group_ids: list[int] | None = None
+    # Extra WHERE clauses on threads/chats (property filters add them).
+    extra: list[Any] = field(default_factory=list)
+
+
+@dataclass
+class Visibility:
+    """Which chats an agent may list: all, by access groups, or by presence only."""
+
+    all_chats: bool
+    group_ids: list[int]
+    agent_id: str
+
+
+def _day_start(day: str) -> float:
+    return dt.datetime.strptime(day, "%Y-%m-%d").replace(tzinfo=dt.UTC).timestamp()
+
+
+def text_match(conn: Connection, query: str) -> Any | None:
+    """A clause `events.seq IN (...)` for events whose text matches every word of `query`."""
+    words = _WORD.findall(query.lower())
+    if not words:
+        return None
+    if conn.dialect.name == "sqlite":
+        match = " ".join('"' + w.replace('"', '""') + '"' for w in words)
+        fts = sa.table("events_fts", sa.column("rowid"))
+        return s.events.c.seq.in_(
+            sa.select(fts.c.rowid).where(sa.text("events_fts MATCH :q").bindparams(q=match))
+        )
+    tsq = " & ".join(words)
+    return sa.text(
+        "to_tsvector('simple', coalesce(events.text, '')) @@ to_tsquery('simple', :q)"
+    ).bindparams(q=tsq)
+
+
+def visible_chats_clause(vis: Visibility, license_id: int) -> Any | None:
+    if vis.all_chats:
+        return None
+    present = sa.select(s.chat_users.c.chat_id).where(
+        s.chat_users.c.user_id == vis.agent_id, s.chat_users.c.present.is_(True)
+    )
+    clauses = [s.chats.c.id.in_(present)]
+    if vis.group_ids:
+        clauses.append(
+            s.chats.c.id.in_(
+                sa.select(s.chat_access.c.chat_id).where(
+                    s.chat_access.c.license_id == license_id,
+                    s.chat_access.c.group_id.in_([0, *vis.group_ids]),
+                )
+            )
+        )
+    return sa.or_(*clauses)
+
+
+def search_threads(
+    conn: Connection,
+    license_id: int,
+    vis: Visibility,
+    filters: ArchiveFilters,
+    page: int,
+    limit: int,
+) -> tuple[list[tuple[str, str]], int]:
+    """(chat_id, thread_id) of matching threads, newest first, and the total count."""
+    t, c = s.threads, s.chats
+    where: list[Any] = [t.c.license_id == license_id]
+    vis_clause = visible_chats_clause(vis, license_id)
+    if vis_clause is not None:
+        where.append(vis_clause)
+    if filters.date_from:
+        where.append(t.c.created_at >= _day_start(filters.date_from))
+    if filters.date_to:
+        where.append(t.c.created_at < _day_start(filters.date_to) + 86400)
+    if filters.agent_ids:
+        where.append(
+            t.c.id.in_(
+                sa.select(s.thread_agents.c.thread_id).where(
+                    s.thread_agents.c.license_id == license_id,
+                    s.thread_agents.c.agent_id.in_(filters.agent_ids),
+                )
+            )
+        )
+    if filters.group_ids:
+        where.append(
+            t.c.chat_id.in_(
+                sa.select(s.chat_access.c.chat_id).where(
+                    s.chat_access.c.license_id == license_id,
+                    s.chat_access.c.group_id.in_(filters.group_ids),
+                )
+            )
+        )
+    if filters.query:
+        match = text_match(conn, filters.query)
+        if match is not None:
+            where.append(
+                t.c.id.in_(
+                    sa.select(s.events.c.thread_id).where(
+                        s.events.c.license_id == license_id, match
+                    )
+                )
+            )
+        else:
+            where.append(sa.false())
+    where.extend(filters.extra)
+    base = (
+        sa.select(t.c.chat_id, t.c.id).select_from(t.join(c, c.c.id == t.c.chat_id)).where(*where)
+    )
+    total = conn.execute(sa.select(sa.func.count()).select_from(base.subquery())).scalar_one()
+    rows = conn.execute(
+        base.order_by(t.c.created_at.desc(), t.c.id).offset((page - 1) * limit).limit(limit)
+    ).all()
+    return [(r.chat_id, r.id) for r in rows], int(total)
+
+
+def filter_chats(
+    conn: Connection,
+    license_id: int,
+    vis: Visibility,
+    include_active: bool,
+    extra: list[Any],
+    limit: int,
+) -> list[str]:
+    c = s.chats
+    where: list[Any] = [c.c.license_id == license_id, *extra]
+    vis_clause = visible_chats_clause(vis, license_id)
+    if vis_clause is not None:
+        where.append(vis_clause)
+    if not include_active:
+        where.append(c.c.active_thread_id.is_(None))
+    rows = conn.execute(
+        sa.select(c.c.id).where(*where).order_by(c.c.updated_at.desc()).limit(limit)
+    ).all()
+    return [r.id for r in rows]
+
+
+def customer_chats(
+    conn: Connection, license_id: int, customer_id: str, offset: int, limit: int
+) -> tuple[list[str], int]:
+    c = s.chats
+    where = [c.c.license_id == license_id, c.c.customer_id == customer_id]
+    total = conn.execute(sa.select(sa.func.count()).select_from(c).where(*where)).scalar_one()
+    rows = conn.execute(
+        sa.select(c.c.id).where(*where).order_by(c.c.updated_at.desc()).offset(offset).limit(limit)
+    ).all()
+    return [r.id for r in rows], int(total)
+
+
+def agent_active_chats(conn: Connection, license_id: int, agent_id: str, limit: int) -> list[str]:
+    c, u = s.chats, s.chat_users
+    rows = conn.execute(
+        sa.select(c.c.id)
+        .select_from(c.join(u, u.c.chat_id == c.c.id))
+        .where(
+            c.c.license_id == license_id,
+            u.c.user_id == agent_id,
+            u.c.present.is_(True),
+            c.c.active_thread_id.is_not(None),
+        )
+        .order_by(c.c.updated_at.desc())
+        .limit(limit)
+    ).all()
+    return [r.id for r in rows]

@@ -1,0 +1,216 @@
+"""The tables, in SQLAlchemy Core, shared by every engine.
+
+Times are UNIX seconds as floats (the wire shows whole seconds or ISO 8601 strings);
+JSON columns hold the spec's open-ended maps (properties, fields, access).
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
+
+metadata = sa.MetaData()
+
+JSON = sa.JSON().with_variant(postgresql.JSONB(), "postgresql")
+
+licenses = sa.Table(
+    "licenses",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("plan", sa.String(32), nullable=False, default="enterprise"),
+    sa.Column("settings", JSON, nullable=False, default=dict),
+    sa.Column("created_at", sa.Float, nullable=False),
+)
+
+applications = sa.Table(
+    "applications",
+    metadata,
+    sa.Column("client_id", sa.String(64), primary_key=True),
+    sa.Column("license_id", sa.Integer, sa.ForeignKey("licenses.id"), nullable=False, index=True),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("is_default", sa.Boolean, nullable=False, default=False),
+    sa.Column("created_at", sa.Float, nullable=False),
+)
+
+agents = sa.Table(
+    "agents",
+    metadata,
+    sa.Column("license_id", sa.Integer, sa.ForeignKey("licenses.id"), primary_key=True),
+    sa.Column("id", sa.String(255), primary_key=True),
+    sa.Column("name", sa.String(255), nullable=False),
+    sa.Column("email", sa.String(255), nullable=True),
+    # owner | administrator | normal
+    sa.Column("role", sa.String(32), nullable=False, default="normal"),
+    sa.Column("password_hash", sa.String(255), nullable=True),
+    sa.Column("is_bot", sa.Boolean, nullable=False, default=False),
+    # The application that owns a bot agent.
+    sa.Column("client_id", sa.String(64), nullable=True),
+    sa.Column("avatar", sa.String(1024), nullable=True),
+    sa.Column("job_title", sa.String(255), nullable=True),
+    sa.Column("max_chats_count", sa.Integer, nullable=False, default=6),
+    # The last routing status the agent chose (restored by `login` with `reconnect`).
+    sa.Column("routing_status", sa.String(32), nullable=False, default="accepting_chats"),
+    sa.Column("webhooks", JSON, nullable=True),
+    sa.Column("created_at", sa.Float, nullable=False),
+)
+
+groups = sa.Table(
+    "groups",
+    metadata,
+    sa.Column("license_id", sa.Integer, sa.ForeignKey("licenses.id"), primary_key=True),
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("name", sa.String(255), nullable=False),
+    sa.Column("created_at", sa.Float, nullable=False),
+)
+
+group_agents = sa.Table(
+    "group_agents",
+    metadata,
+    sa.Column("license_id", sa.Integer, primary_key=True),
+    sa.Column("group_id", sa.Integer, primary_key=True),
+    sa.Column("agent_id", sa.String(255), primary_key=True),
+    # first | normal | last
+    sa.Column("priority", sa.String(16), nullable=False, default="normal"),
+)
+
+customers = sa.Table(
+    "customers",
+    metadata,
+    sa.Column("id", sa.String(64), primary_key=True),
+    sa.Column("license_id", sa.Integer, sa.ForeignKey("licenses.id"), nullable=False),
+    sa.Column("name", sa.String(255), nullable=True),
+    sa.Column("email", sa.String(255), nullable=True),
+    sa.Column("avatar", sa.String(1024), nullable=True),
+    sa.Column("fields", JSON, nullable=False, default=dict),
+    sa.Column("last_visit", JSON, nullable=True),
+    sa.Column("chats_count", sa.Integer, nullable=False, default=0),
+    sa.Column("threads_count", sa.Integer, nullable=False, default=0),
+    sa.Column("visits_count", sa.Integer, nullable=False, default=0),
+    sa.Column("agent_last_event_created_at", sa.Float, nullable=True),
+    sa.Column("customer_last_event_created_at", sa.Float, nullable=True),
+    sa.Column("banned_until", sa.Float, nullable=True),
+    sa.Column("created_at", sa.Float, nullable=False),
+    sa.Index("ix_customers_license_created", "license_id", "created_at"),
+)
+
+# A browser's cookie secret (hashed) that brings an anonymous customer back.
+customer_cookies = sa.Table(
+    "customer_cookies",
+    metadata,
+    sa.Column("secret_hash", sa.String(64), primary_key=True),
+    sa.Column("customer_id", sa.String(64), nullable=False),
+    sa.Column("license_id", sa.Integer, nullable=False),
+    sa.Column("created_at", sa.Float, nullable=False),
+)
+
+tokens = sa.Table(
+    "tokens",
+    metadata,
+    sa.Column("token_hash", sa.String(64), primary_key=True),
+    # access | refresh
+    sa.Column("kind", sa.String(16), nullable=False),
+    sa.Column("license_id", sa.Integer, nullable=False),
+    # agent | customer
+    sa.Column("entity_type", sa.String(16), nullable=False),
+    sa.Column("entity_id", sa.String(255), nullable=False),
+    sa.Column("client_id", sa.String(64), nullable=False),
+    sa.Column("scopes", sa.Text, nullable=False),
+    sa.Column("expires_at", sa.Float, nullable=False),
+    sa.Column("created_at", sa.Float, nullable=False),
+    # The refresh token an access token was issued with (revoked together).
+    sa.Column("refresh_hash", sa.String(64), nullable=True),
+    sa.Column("revoked", sa.Boolean, nullable=False, default=False),
+    sa.Index("ix_tokens_entity", "license_id", "entity_id"),
+)
+
+chats = sa.Table(
+    "chats",
+    metadata,
+    sa.Column("id", sa.String(32), primary_key=True),
+    sa.Column("license_id", sa.Integer, sa.ForeignKey("licenses.id"), nullable=False),
+    sa.Column("customer_id", sa.String(64), nullable=True),
+    sa.Column("access", JSON, nullable=False),
+    sa.Column("properties", JSON, nullable=False, default=dict),
+    # The last `order` handed to an event or thread of this chat (strictly increasing).
+    sa.Column("last_order", sa.BigInteger, nullable=False, default=0),
+    sa.Column("last_thread_id", sa.String(32), nullable=True),
+    sa.Column("active_thread_id", sa.String(32), nullable=True),
+    sa.Column("created_at", sa.Float, nullable=False),
+    sa.Column("updated_at", sa.Float, nullable=False),
+    sa.Index("ix_chats_license_updated", "license_id", "updated_at"),
+    sa.Index("ix_chats_customer", "customer_id", "updated_at"),
+)
+
+# The groups in a chat's access, one row each, so that access filters use an index.
+chat_access = sa.Table(
+    "chat_access",
+    metadata,
+    sa.Column("chat_id", sa.String(32), primary_key=True),
+    sa.Column("group_id", sa.Integer, primary_key=True),
+    sa.Column("license_id", sa.Integer, nullable=False),
+    sa.Index("ix_chat_access_group", "license_id", "group_id"),
+)
+
+chat_users = sa.Table(
+    "chat_users",
+    metadata,
+    sa.Column("chat_id", sa.String(32), primary_key=True),
+    sa.Column("user_id", sa.String(255), primary_key=True),
+    # agent | customer
+    sa.Column("user_type", sa.String(16), nullable=False),
+    sa.Column("present", sa.Boolean, nullable=False, default=True),
+    sa.Column("last_seen_timestamp", sa.Integer, nullable=True),
+    sa.Column("joined_at", sa.Float, nullable=False),
+    sa.Index("ix_chat_users_user", "user_id", "present"),
+)
+
+threads = sa.Table(
+    "threads",
+    metadata,
+    sa.Column("id", sa.String(32), primary_key=True),
+    sa.Column("chat_id", sa.String(32), nullable=False),
+    sa.Column("license_id", sa.Integer, nullable=False),
+    sa.Column("order", sa.BigInteger, nullable=False),
+    sa.Column("active", sa.Boolean, nullable=False),
+    sa.Column("user_ids", JSON, nullable=False),
+    sa.Column("properties", JSON, nullable=False, default=dict),
+    sa.Column("access", JSON, nullable=False),
+    sa.Column("total_events", sa.Integer, nullable=False, default=0),
+    sa.Column("created_at", sa.Float, nullable=False),
+    sa.Column("closed_at", sa.Float, nullable=True),
+    sa.Index("ix_threads_chat_order", "chat_id", "order"),
+    sa.Index("ix_threads_license_created", "license_id", "created_at"),
+)
+
+# Agents who took part in a thread, for the archives' `agent_ids` filter.
+thread_agents = sa.Table(
+    "thread_agents",
+    metadata,
+    sa.Column("thread_id", sa.String(32), primary_key=True),
+    sa.Column("agent_id", sa.String(255), primary_key=True),
+    sa.Column("license_id", sa.Integer, nullable=False),
+    sa.Index("ix_thread_agents_agent", "license_id", "agent_id"),
+)
+
+events = sa.Table(
+    "events",
+    metadata,
+    # An integer key so that full-text indexes can point at rows.
+    sa.Column("seq", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("id", sa.String(64), nullable=False, unique=True),
+    sa.Column("chat_id", sa.String(32), nullable=False),
+    sa.Column("thread_id", sa.String(32), nullable=False),
+    sa.Column("license_id", sa.Integer, nullable=False),
+    sa.Column("order", sa.BigInteger, nullable=False),
+    sa.Column("type", sa.String(32), nullable=False),
+    sa.Column("author_id", sa.String(255), nullable=True),
+    sa.Column("recipients", sa.String(16), nullable=False),
+    sa.Column("custom_id", sa.String(255), nullable=True),
+    sa.Column("text", sa.Text, nullable=True),
+    # Type-specific fields (annotation_type, fields, content, elements, url, ...).
+    sa.Column("body", JSON, nullable=False),
+    sa.Column("properties", JSON, nullable=False, default=dict),
+    sa.Column("created_at", sa.Float, nullable=False),
+    sa.Index("ix_events_thread_order", "thread_id", "order"),
+    sa.Index("ix_events_chat_order", "chat_id", "order"),
+)

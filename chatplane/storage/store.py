@@ -1,0 +1,240 @@
+"""The Store runs units of work against the database, off the event loop.
+
+A unit of work is a plain function `fn(tx) -> result` that uses SQLAlchemy Core on
+`tx.conn`. Writes are serialised and group-committed on SQLite: the writer thread drains
+every unit that is waiting, runs each in its own SAVEPOINT, and commits them together,
+so one fsync covers many requests while each request still succeeds or fails alone.
+On PostgreSQL a small pool of writer threads runs one transaction per unit; rows that
+must be updated in order (a chat's `last_order`) are updated with row locks.
+
+A unit of work may `tx.emit()` domain events. Hooks registered with `add_tx_hook` see
+those events inside the same transaction (the webhook outbox is written there, so a
+webhook is durable exactly when the change is). The events are returned to the caller,
+who publishes them on the bus after the commit.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import queue
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any, Generic, TypeVar
+
+import sqlalchemy as sa
+from sqlalchemy import event as sa_event
+from sqlalchemy.engine import Connection, Engine
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+# How many waiting units one SQLite commit may cover.
+GROUP_COMMIT_MAX = 256
+
+
+@dataclass
+class Tx:
+    """A unit of work's view of its transaction."""
+
+    conn: Connection
+    dialect: str
+    events: list[Any] = field(default_factory=list)
+
+    def emit(self, domain_event: Any) -> None:
+        self.events.append(domain_event)
+
+
+@dataclass
+class Committed(Generic[T]):
+    result: T
+    events: list[Any]
+
+
+TxHook = Callable[[Tx], None]
+
+
+def make_engine(url: str) -> Engine:
+    if url.startswith("sqlite"):
+        engine = sa.create_engine(url, pool_size=8, max_overflow=8, pool_pre_ping=False)
+
+        @sa_event.listens_for(engine, "connect")
+        def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+            # Let us emit BEGIN ourselves (pysqlite's implicit transactions break savepoints).
+            dbapi_conn.isolation_level = None
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA journal_mode=WAL")
+            # NORMAL in WAL mode: a committed transaction survives a process crash or kill;
+            # only a power loss may lose the last commits (docs/decisions.md).
+            cur.execute("PRAGMA synchronous=NORMAL")
+            cur.execute("PRAGMA busy_timeout=10000")
+            cur.execute("PRAGMA foreign_keys=ON")
+            cur.close()
+
+        @sa_event.listens_for(engine, "begin")
+        def _on_begin(conn: Connection) -> None:
+            conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.info.get("writer") else "BEGIN")
+
+        return engine
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://") :]
+    elif url.startswith("postgres://"):
+        url = "postgresql+psycopg://" + url[len("postgres://") :]
+    return sa.create_engine(url, pool_size=12, max_overflow=4, pool_pre_ping=True)
+
+
+class Store:
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.engine = make_engine(url)
+        self.dialect = self.engine.dialect.name
+        self.is_sqlite = self.dialect == "sqlite"
+        self._tx_hooks: list[TxHook] = []
+        self._readers = ThreadPoolExecutor(max_workers=4, thread_name_prefix="chatplane-read")
+        self._queue: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
+        self._writer: threading.Thread | None = None
+        self._pg_writers: ThreadPoolExecutor | None = None
+        self._closed = False
+
+    # -- lifecycle -------------------------------------------------------------------
+
+    def start(self) -> None:
+        if self.is_sqlite:
+            if self._writer is None:
+                self._writer = threading.Thread(
+                    target=self._write_loop, name="chatplane-write", daemon=True
+                )
+                self._writer.start()
+        elif self._pg_writers is None:
+            self._pg_writers = ThreadPoolExecutor(max_workers=8, thread_name_prefix="cp-write")
+
+    def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        if self._writer is not None:
+            self._queue.put(None)
+            self._writer.join(timeout=30)
+        if self._pg_writers is not None:
+            self._pg_writers.shutdown(wait=True)
+        self._readers.shutdown(wait=True)
+        self.engine.dispose()
+
+    def add_tx_hook(self, hook: TxHook) -> None:
+        self._tx_hooks.append(hook)
+
+    # -- running units of work -------------------------------------------------------
+
+    async def read(self, fn: Callable[[Tx], T]) -> T:
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._readers, self.read_sync, fn)
+
+    def read_sync(self, fn: Callable[[Tx], T]) -> T:
+        with self.engine.connect() as conn:
+            try:
+                return fn(Tx(conn, self.dialect))
+            finally:
+                conn.rollback()
+
+    async def write(self, fn: Callable[[Tx], T]) -> Committed[T]:
+        if not self.is_sqlite:
+            loop = asyncio.get_running_loop()
+            assert self._pg_writers is not None, "Store.start() was not called"
+            return await loop.run_in_executor(self._pg_writers, self.write_sync, fn)
+        if self._writer is None:
+            raise RuntimeError("Store.start() was not called")
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[Committed[T]] = loop.create_future()
+        self._queue.put(_Job(fn, loop, future))
+        return await future
+
+    def write_sync(self, fn: Callable[[Tx], T]) -> Committed[T]:
+        """One unit in its own transaction (PostgreSQL, the CLI, and start-up)."""
+        for attempt in range(5):
+            with self.engine.connect() as conn:
+                if self.is_sqlite:
+                    conn.info["writer"] = True
+                try:
+                    with conn.begin():
+                        tx = Tx(conn, self.dialect)
+                        result = fn(tx)
+                        self._run_hooks(tx)
+                    return Committed(result, tx.events)
+                except sa.exc.OperationalError as exc:
+                    # Serialization failures and deadlocks on PostgreSQL: run it again.
+                    if attempt < 4 and _is_retryable(exc):
+                        continue
+                    raise
+                finally:
+                    if self.is_sqlite:
+                        conn.info.pop("writer", None)
+        raise RuntimeError("unreachable")
+
+    def _run_hooks(self, tx: Tx) -> None:
+        if tx.events:
+            for hook in self._tx_hooks:
+                hook(tx)
+
+    def _write_loop(self) -> None:
+        conn = self.engine.connect()
+        conn.info["writer"] = True
+        stop = False
+        while not stop:
+            job = self._queue.get()
+            if job is None:
+                break
+            batch = [job]
+            while len(batch) < GROUP_COMMIT_MAX:
+                try:
+                    nxt = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                if nxt is None:
+                    stop = True
+                    break
+                batch.append(nxt)
+            self._run_batch(conn, batch)
+        conn.close()
+
+    def _run_batch(self, conn: Connection, batch: list[_Job]) -> None:
+        outcomes: list[tuple[_Job, Any, BaseException | None]] = []
+        try:
+            with conn.begin():
+                for job in batch:
+                    tx = Tx(conn, self.dialect)
+                    try:
+                        with conn.begin_nested():
+                            result = job.fn(tx)
+                            self._run_hooks(tx)
+                        outcomes.append((job, Committed(result, tx.events), None))
+                    except Exception as exc:
+                        outcomes.append((job, None, exc))
+        except Exception as exc:  # the commit itself failed: nobody's change is kept
+            log.exception("group commit failed")
+            outcomes = [(job, None, exc) for job in batch]
+        for job, result, error in outcomes:
+            job.loop.call_soon_threadsafe(_settle, job.future, result, error)
+
+
+@dataclass
+class _Job:
+    fn: Callable[[Tx], Any]
+    loop: asyncio.AbstractEventLoop
+    future: asyncio.Future[Any]
+
+
+def _settle(future: asyncio.Future[Any], result: Any, error: BaseException | None) -> None:
+    if future.done():
+        return
+    if error is not None:
+        future.set_exception(error)
+    else:
+        future.set_result(result)
+
+
+def _is_retryable(exc: sa.exc.OperationalError) -> bool:
+    code = getattr(exc.orig, "sqlstate", None)
+    return code in {"40001", "40P01"}

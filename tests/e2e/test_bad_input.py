@@ -1,0 +1,472 @@
+"""Bad input gets the spec's error payload, never an internal error, and changes nothing.
+
+Web API: {"error": {"type", "message"}} with a fitting HTTP status (400 validation, 401
+authentication, 403 authorization, 404 unknown action, 413 entity_too_large).
+RTM: a response with "success": false, the request's request_id and the error payload; the
+socket stays open (issue 2 "Bad input"; agent-chat-api "Errors handling").
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from .harness import ApiError, assert_error_body, assert_error_response, expect_error, unique
+
+BIG = 1_200_000  # over 1 MB
+
+
+# ---------------------------------------------------------------------------------------
+# Web API
+# ---------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def chat(env):
+    cust = env.new_customer()
+    started = env.start_chat(cust, "bad input target")["chat"]
+    return {"customer": cust, "id": started["id"], "thread_id": started["thread"]["id"]}
+
+
+def _post(env, api, action, token, *, content=None, json_body=None, license_id=None, headers=None):
+    path = f"/v3.0/{api}/action/{action}"
+    params = {"license_id": license_id} if api == "customer" else None
+    return env.http.post_raw(
+        path, token=token, content=content, json_body=json_body, params=params, headers=headers
+    )
+
+
+def _check(resp, status, type):
+    try:
+        body = resp.json()
+    except ValueError:
+        body = None
+    assert_error_response(ApiError(resp.status_code, body, resp.text), status=status, type=type)
+    return body
+
+
+def _both_apis(env, chat):
+    cust = chat["customer"]
+    return [
+        ("agent", env.a.owner.token, None),
+        ("customer", cust.token, cust.license_id),
+    ]
+
+
+def _event_count(env, chat):
+    got = env.agent(env.a.owner, "get_chat_threads", {"chat_id": chat["id"]})["chat"]
+    ids = [s["thread_id"] for s in got["threads_summary"]]
+    threads = env.agent(
+        env.a.owner, "get_chat_threads", {"chat_id": chat["id"], "thread_ids": ids}
+    )["chat"]["threads"]
+    return len(ids), sum(len(t["events"]) for t in threads)
+
+
+@pytest.mark.parametrize("raw", ['{"payload": {"chat_id": ', "not json at all", "\xff\xfe", ""])
+def test_web_malformed_json_is_400_validation(env, chat, raw):
+    for api, token, lid in _both_apis(env, chat):
+        resp = _post(env, api, "send_event", token, content=raw.encode("latin-1"), license_id=lid)
+        _check(resp, 400, "validation")
+
+
+@pytest.mark.parametrize(
+    "body", ["[1, 2]", '"payload"', "42", '{"payload": "chat"}', '{"payload": [1]}']
+)
+def test_web_body_that_is_not_an_object_with_object_payload_is_400_validation(env, chat, body):
+    for api, token, lid in _both_apis(env, chat):
+        resp = _post(
+            env,
+            api,
+            "get_chats_summary" if api == "customer" else "get_archives",
+            token,
+            content=body,
+            license_id=lid,
+        )
+        _check(resp, 400, "validation")
+
+
+def test_web_unknown_action_is_404(env, chat):
+    for api, token, lid in _both_apis(env, chat):
+        resp = _post(env, api, "launch_rockets", token, json_body={"payload": {}}, license_id=lid)
+        body = _check(resp, 404, "validation")
+        assert "launch_rockets" in body["error"]["message"]
+
+
+def test_web_rtm_only_action_login_is_refused(env, chat):
+    for api, token, lid in _both_apis(env, chat):
+        resp = _post(
+            env,
+            api,
+            "login",
+            token,
+            json_body={"payload": {"token": f"Bearer {token}"}},
+            license_id=lid,
+        )
+        _check(resp, (400, 404), "validation")
+
+
+@pytest.mark.parametrize(
+    ("payload", "field"),
+    [
+        ({"event": {"type": "message", "text": "x"}}, "chat_id"),
+        ({"chat_id": "__CHAT__"}, "event"),
+        ({"chat_id": "__CHAT__", "event": {"text": "no type"}}, "type"),
+        ({"chat_id": "__CHAT__", "event": {"type": "message"}}, "text"),
+    ],
+)
+def test_web_missing_required_field_is_400_validation_naming_the_field(env, chat, payload, field):
+    payload = json.loads(json.dumps(payload).replace("__CHAT__", chat["id"]))
+    before = _event_count(env, chat)
+    for api, token, lid in _both_apis(env, chat):
+        resp = _post(env, api, "send_event", token, json_body={"payload": payload}, license_id=lid)
+        body = _check(resp, 400, "validation")
+        assert field in body["error"]["message"], body
+    assert _event_count(env, chat) == before
+
+
+@pytest.mark.parametrize(
+    ("payload", "field"),
+    [
+        ({"chat_id": 12345, "event": {"type": "message", "text": "x"}}, "chat_id"),
+        ({"chat_id": "__CHAT__", "event": "hello"}, "event"),
+        ({"chat_id": "__CHAT__", "event": {"type": "message", "text": 7}}, "text"),
+        (
+            {
+                "chat_id": "__CHAT__",
+                "event": {"type": "message", "text": "x", "recipients": "everyone"},
+            },
+            "recipients",
+        ),
+        (
+            {"chat_id": "__CHAT__", "event": {"type": "message", "text": "x", "custom_id": 5}},
+            "custom_id",
+        ),
+        ({"chat_id": "__CHAT__", "event": {"type": "banana", "text": "x"}}, "type"),
+        (
+            {"chat_id": "__CHAT__", "event": {"type": "custom", "content": "not an object"}},
+            "content",
+        ),
+        (
+            {
+                "chat_id": "__CHAT__",
+                "attach_to_last_thread": "yes",
+                "event": {"type": "message", "text": "x"},
+            },
+            "attach_to_last_thread",
+        ),
+    ],
+)
+def test_web_mistyped_field_is_400_validation_naming_the_field(env, chat, payload, field):
+    payload = json.loads(json.dumps(payload).replace("__CHAT__", chat["id"]))
+    before = _event_count(env, chat)
+    for api, token, lid in _both_apis(env, chat):
+        resp = _post(env, api, "send_event", token, json_body={"payload": payload}, license_id=lid)
+        body = _check(resp, 400, "validation")
+        assert field in body["error"]["message"], body
+    assert _event_count(env, chat) == before
+
+
+@pytest.mark.parametrize(
+    ("action", "payload", "field"),
+    [
+        ("close_thread", {}, "chat_id"),
+        ("close_thread", {"chat_id": ["x"]}, "chat_id"),
+        ("get_chat_threads", {"chat_id": None}, "chat_id"),
+        ("get_chat_threads", {"chat_id": "__CHAT__", "thread_ids": "abc"}, "thread_ids"),
+        ("add_user_to_chat", {"chat_id": "__CHAT__", "user_type": "agent"}, "user_id"),
+        ("add_user_to_chat", {"chat_id": "__CHAT__", "user_id": "x@example.com"}, "user_type"),
+        (
+            "update_last_seen_timestamp",
+            {"chat_id": "__CHAT__", "timestamp": "yesterday"},
+            "timestamp",
+        ),
+        ("activate_chat", {}, "chat"),
+        ("activate_chat", {"chat": {}}, "id"),
+        ("start_chat", {"chat": {"thread": {"events": "hello"}}}, "events"),
+        ("start_chat", {"chat": "x"}, "chat"),
+        ("get_filtered_chats", {"filters": {"include_active": "yes"}}, "include_active"),
+    ],
+)
+def test_web_agent_actions_validate_their_payload(env, chat, action, payload, field):
+    payload = json.loads(json.dumps(payload).replace("__CHAT__", chat["id"]))
+    err = expect_error(env.agent, env.a.owner, action, payload, status=400, type="validation")
+    assert field in err.message, err.message
+
+
+@pytest.mark.parametrize(
+    ("action", "payload", "field"),
+    [
+        ("get_chat_threads", {"chat_id": "__CHAT__"}, "thread_ids"),
+        ("get_chat_threads_summary", {}, "chat_id"),
+        ("get_chat_threads_summary", {"chat_id": "__CHAT__", "limit": "ten"}, "limit"),
+        ("get_chats_summary", {"offset": "zero"}, "offset"),
+        ("update_last_seen_timestamp", {}, "chat_id"),
+    ],
+)
+def test_web_customer_actions_validate_their_payload(env, chat, action, payload, field):
+    payload = json.loads(json.dumps(payload).replace("__CHAT__", chat["id"]))
+    err = expect_error(
+        env.customer, chat["customer"], action, payload, status=400, type="validation"
+    )
+    assert field in err.message, err.message
+
+
+def test_web_unknown_chat_id_is_an_error_not_a_crash(env, chat):
+    for api, token, lid in _both_apis(env, chat):
+        resp = _post(
+            env,
+            api,
+            "send_event",
+            token,
+            license_id=lid,
+            json_body={
+                "payload": {"chat_id": unique("NOPE"), "event": {"type": "message", "text": "x"}}
+            },
+        )
+        _check(resp, (400, 403, 404), ("validation", "authorization"))
+
+
+def test_web_oversize_body_is_413_entity_too_large(env, chat):
+    before = _event_count(env, chat)
+    for api, token, lid in _both_apis(env, chat):
+        body = json.dumps(
+            {
+                "payload": {
+                    "chat_id": chat["id"],
+                    "event": {"type": "custom", "content": {"blob": "x" * BIG}},
+                }
+            }
+        )
+        resp = _post(env, api, "send_event", token, content=body, license_id=lid)
+        _check(resp, 413, "entity_too_large")
+        # a server must not need a Content-Length to refuse it either
+        resp = env.http.client.post(
+            f"/v3.0/{api}/action/send_event",
+            params={"license_id": lid} if lid else None,
+            headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+            content=iter([body[i : i + 65536].encode() for i in range(0, len(body), 65536)]),
+        )
+        _check(resp, 413, "entity_too_large")
+    assert _event_count(env, chat) == before
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {},
+        {"Authorization": "Bearer "},
+        {"Authorization": "Bearer not-a-real-token"},
+        {"Authorization": "Basic dXNlcjpwYXNz"},
+        {"Authorization": "not-a-real-token"},
+    ],
+    ids=["missing", "empty", "invalid", "basic", "no-scheme"],
+)
+def test_web_missing_or_invalid_token_is_401_authentication(env, chat, headers):
+    for api, _token, lid in _both_apis(env, chat):
+        resp = env.http.client.post(
+            f"/v3.0/{api}/action/get_chat_threads",
+            params={"license_id": lid} if lid else None,
+            headers={"Content-Type": "application/json", **headers},
+            content=json.dumps(
+                {"payload": {"chat_id": chat["id"], "thread_ids": [chat["thread_id"]]}}
+            ),
+        )
+        _check(resp, 401, "authentication")
+        assert "bad input target" not in resp.text
+
+
+def test_web_customer_token_on_agent_api_and_agent_token_on_customer_api_are_refused(env, chat):
+    cust = chat["customer"]
+    resp = _post(
+        env, "agent", "get_chat_threads", cust.token, json_body={"payload": {"chat_id": chat["id"]}}
+    )
+    _check(resp, (401, 403), ("authentication", "authorization"))
+    resp = _post(
+        env,
+        "customer",
+        "get_chats_summary",
+        env.a.owner.token,
+        json_body={"payload": {}},
+        license_id=env.a.license_id,
+    )
+    _check(resp, (401, 403), ("authentication", "authorization"))
+
+
+def test_web_refused_start_chat_writes_nothing(env):
+    cust = env.new_customer()
+    expect_error(
+        env.customer,
+        cust,
+        "start_chat",
+        {
+            "chat": {
+                "thread": {
+                    "events": [{"type": "message", "text": "ok"}, {"type": "message", "text": 42}]
+                }
+            }
+        },
+        status=400,
+        type="validation",
+    )
+    summary = env.customer(cust, "get_chats_summary", {})
+    assert summary["total_chats"] == 0 and summary["chats_summary"] == []
+
+
+def test_web_no_stack_trace_for_garbage_in_any_field(env, chat):
+    weird = [None, 1e308, -1, True, [], {}, "\u0000", "😁" * 10]
+    for value in weird:
+        for payload in (
+            {"chat_id": value, "event": {"type": "message", "text": "x"}},
+            {"chat_id": chat["id"], "event": {"type": "message", "text": value}},
+            {"chat_id": chat["id"], "event": value},
+        ):
+            resp = _post(
+                env, "agent", "send_event", env.a.owner.token, json_body={"payload": payload}
+            )
+            assert resp.status_code != 500, resp.text
+            assert "Traceback" not in resp.text
+            if resp.status_code != 200:
+                _check(resp, (400, 403, 404), ("validation", "authorization"))
+
+
+# ---------------------------------------------------------------------------------------
+# RTM
+# ---------------------------------------------------------------------------------------
+
+
+def _assert_rtm_error(resp, request_id, action, type):
+    assert resp["type"] == "response", resp
+    assert resp["success"] is False, resp
+    assert resp.get("request_id") == request_id, resp
+    if action is not None:
+        assert resp.get("action") == action, resp
+    assert_error_body(resp.get("payload"), type)
+    return resp["payload"]["error"]
+
+
+@pytest.fixture(params=["agent", "customer"])
+async def logged_in(request, env, rtm, chat):
+    if request.param == "agent":
+        return await rtm.agent(env.a.owner)
+    return await rtm.customer(chat["customer"])
+
+
+async def test_rtm_unknown_action_keeps_socket_open(logged_in):
+    resp = await logged_in.request("launch_rockets", {}, request_id="u-1")
+    err = _assert_rtm_error(resp, "u-1", "launch_rockets", "validation")
+    assert "launch_rockets" in err["message"]
+    assert await logged_in.alive()
+
+
+async def test_rtm_malformed_json_gets_error_response_and_socket_stays_open(logged_in):
+    await logged_in.send_raw('{"request_id": "m-1", "action": "send_event", "payload": ')
+    resp = await logged_in.next_orphan_response()
+    assert resp["type"] == "response" and resp["success"] is False, resp
+    assert_error_body(resp["payload"], "validation")
+    assert await logged_in.alive()
+
+
+@pytest.mark.parametrize(
+    "frame",
+    ["[1, 2, 3]", '"ping"', "null", '{"request_id": "n-1"}', '{"request_id": "n-2", "action": 5}'],
+)
+async def test_rtm_message_that_is_not_a_request_object_gets_error_and_socket_stays_open(
+    logged_in, frame
+):
+    await logged_in.send_raw(frame)
+    resp = await logged_in.next_orphan_response()
+    assert resp["success"] is False
+    if '"request_id"' in frame:
+        assert resp.get("request_id") == json.loads(frame)["request_id"]
+    assert_error_body(resp["payload"], "validation")
+    assert await logged_in.alive()
+
+
+async def test_rtm_missing_and_mistyped_fields_get_validation_with_same_request_id(logged_in, chat):
+    cases = [
+        ({"event": {"type": "message", "text": "x"}}, "chat_id"),
+        ({"chat_id": chat["id"]}, "event"),
+        ({"chat_id": 42, "event": {"type": "message", "text": "x"}}, "chat_id"),
+        ({"chat_id": chat["id"], "event": {"type": "message", "text": ["x"]}}, "text"),
+        ({"chat_id": chat["id"], "event": {"type": "nope", "text": "x"}}, "type"),
+    ]
+    for i, (payload, field) in enumerate(cases):
+        rid = f"v-{i}"
+        resp = await logged_in.request("send_event", payload, request_id=rid)
+        err = _assert_rtm_error(resp, rid, "send_event", "validation")
+        assert field in err["message"], err
+    resp = await logged_in.request("send_event", None, request_id="v-nopayload")
+    _assert_rtm_error(resp, "v-nopayload", "send_event", "validation")
+    resp = await logged_in.request(
+        "send_event", extra={"payload": "string"}, request_id="v-strpayload"
+    )
+    _assert_rtm_error(resp, "v-strpayload", "send_event", "validation")
+    assert await logged_in.alive()
+
+
+async def test_rtm_oversize_message_gets_error_with_same_request_id_and_socket_stays_open(
+    logged_in, chat
+):
+    msg = {
+        "request_id": "big-1",
+        "action": "send_event",
+        "payload": {
+            "chat_id": chat["id"],
+            "event": {"type": "custom", "content": {"blob": "x" * BIG}},
+        },
+    }
+    resp = await logged_in.request_message(msg, timeout=20)
+    _assert_rtm_error(resp, "big-1", "send_event", ("entity_too_large", "validation"))
+    assert await logged_in.alive()
+
+
+async def test_rtm_request_before_login_is_authentication_error_and_socket_stays_open(
+    env, rtm, chat
+):
+    for client in (await rtm.raw_agent(), await rtm.raw_customer(env.a.license_id)):
+        resp = await client.request(
+            "get_chat_threads",
+            {"chat_id": chat["id"], "thread_ids": [chat["thread_id"]]},
+            request_id="early-1",
+        )
+        _assert_rtm_error(resp, "early-1", "get_chat_threads", "authentication")
+        assert "bad input target" not in json.dumps(resp)
+        assert not client.closed
+
+
+@pytest.mark.parametrize("token", ["Bearer not-a-real-token", "not-a-real-token", "", "Bearer "])
+async def test_rtm_login_with_invalid_token_fails_with_authentication(env, rtm, token):
+    for client in (await rtm.raw_agent(), await rtm.raw_customer(env.a.license_id)):
+        resp = await client.request("login", {"token": token}, request_id="bad-login")
+        _assert_rtm_error(
+            resp,
+            "bad-login",
+            "login",
+            ("authentication", "validation") if token in ("", "Bearer ") else "authentication",
+        )
+        assert not client.closed
+
+
+async def test_rtm_login_with_missing_or_mistyped_token_is_validation(env, rtm):
+    client = await rtm.raw_agent()
+    resp = await client.request("login", {}, request_id="l-1")
+    err = _assert_rtm_error(resp, "l-1", "login", ("validation", "authentication"))
+    assert "token" in err["message"]
+    resp = await client.request("login", {"token": 12345}, request_id="l-2")
+    err = _assert_rtm_error(resp, "l-2", "login", ("validation", "authentication"))
+    assert "token" in err["message"]
+    assert not client.closed
+
+
+async def test_rtm_customer_token_cannot_log_in_to_agent_rtm(env, rtm, chat):
+    client = await rtm.raw_agent()
+    resp = await client.request(
+        "login", {"token": f"Bearer {chat['customer'].token}"}, request_id="x-1"
+    )
+    _assert_rtm_error(resp, "x-1", "login", ("authentication", "authorization"))
+    client2 = await rtm.raw_customer(env.a.license_id)
+    resp = await client2.request(
+        "login", {"token": f"Bearer {env.a.owner.token}"}, request_id="x-2"
+    )
+    _assert_rtm_error(resp, "x-2", "login", ("authentication", "authorization"))

@@ -1,0 +1,110 @@
+"""RTM sessions: login (with "Bearer <token>" or the bare token), its response payloads, the
+ping action, logout and the disconnect push.
+
+Spec: agent-chat-api "Login" (response {"license", "my_profile", "chats_summary"}), "Logout",
+"Agent disconnected" ({"reason"}); customer-chat-api "Login" (response {"customer_id",
+"has_active_thread", ...}); "Ping": "a client should use a protocol message with ping action".
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from .conftest import Agent
+from .harness import run_cli, unique
+
+
+async def test_agent_login_with_bearer_token_returns_license_profile_and_chats_summary(env, rtm):
+    client = await rtm.raw_agent()
+
+    resp = await client.request(
+        "login", {"token": f"Bearer {env.a.admin.token}"}, request_id="login-1"
+    )
+
+    assert resp["request_id"] == "login-1"
+    assert resp["type"] == "response" and resp["action"] == "login" and resp["success"] is True
+    payload = resp["payload"]
+    assert {"license", "my_profile", "chats_summary"} <= set(payload), payload
+    assert str(payload["license"]["id"]) == str(env.a.license_id)
+    profile = payload["my_profile"]
+    assert profile["id"] == env.a.admin.id
+    assert profile["type"] == "agent"
+    assert profile["email"] == "admin.agent@example.com"
+    assert profile["name"] == "Adam Admin"
+    assert profile.get("permission", "administrator") == "administrator"
+    assert isinstance(payload["chats_summary"], list)
+
+
+async def test_agent_login_accepts_bare_token(env, rtm):
+    client = await rtm.raw_agent()
+    payload = await client.call("login", {"token": env.a.admin.token})
+    assert payload["my_profile"]["id"] == env.a.admin.id
+
+
+async def test_normal_agent_login_reports_normal_permission(env, rtm):
+    client = await rtm.agent(env.normal)
+    profile = client.login_payload["my_profile"]
+    assert profile["id"] == env.normal.id == "normal.agent@example.com"
+    if "permission" in profile:
+        assert profile["permission"] == "normal"
+
+
+async def test_customer_login_returns_customer_id_and_active_thread_flag(env, rtm):
+    cust = env.new_customer()
+    first = await rtm.raw_customer(cust.license_id)
+    payload = await first.call("login", {"token": f"Bearer {cust.token}"})
+    assert payload["customer_id"] == cust.id
+    assert payload["has_active_thread"] is False
+
+    env.start_chat(cust, "now I have a thread")
+    second = await rtm.raw_customer(cust.license_id)
+    payload = await second.call("login", {"token": cust.token})
+    assert payload["customer_id"] == cust.id
+    assert payload["has_active_thread"] is True
+
+
+@pytest.mark.parametrize("who", ["agent", "customer"])
+async def test_ping_action_gets_a_successful_response(env, rtm, who):
+    client = await (rtm.agent(env.a.owner) if who == "agent" else rtm.customer(env.new_customer()))
+    resp = await client.request("ping", {}, request_id="p-1")
+    assert resp["request_id"] == "p-1"
+    assert resp["success"] is True and resp["type"] == "response" and resp["action"] == "ping"
+
+
+async def test_agent_login_chats_summary_lists_chats_with_spec_fields(env, rtm):
+    cust = env.new_customer()
+    chat = env.start_chat(cust, "summarise me")["chat"]
+    env.agent(
+        env.a.admin,
+        "add_user_to_chat",
+        {"chat_id": chat["id"], "user_id": env.a.owner.id, "user_type": "agent"},
+    )
+    client = await rtm.agent(env.a.owner)
+    summaries = client.login_payload["chats_summary"]
+    mine = [c for c in summaries if c["id"] == chat["id"]]
+    assert mine, "the agent's chat is in the login chats_summary"
+    assert {"id", "users", "last_event_per_type", "last_thread_summary"} <= set(mine[0])
+
+
+async def test_logout_answers_and_disconnects_the_session(env, rtm):
+    email = f"{unique('leaver')}@example.com"
+    out = run_cli(env.server.data_dir, "agent", "create", "--email", email, "--name", "Lee Ver")
+    leaver = Agent(id=out["id"], token=out["access_token"], license_id=env.a.license_id)
+    client = await rtm.agent(leaver)
+
+    resp = await client.request("logout", {}, request_id="bye")
+
+    assert resp["request_id"] == "bye" and resp["success"] is True
+    push = await client.wait_push("agent_disconnected", timeout=5)
+    assert isinstance(push["payload"]["reason"], str) and push["payload"]["reason"]
+    # after logout the session is no longer logged in (closed or refusing requests)
+    for _ in range(50):
+        if client.closed:
+            break
+        await asyncio.sleep(0.1)
+    if not client.closed:
+        again = await client.request("get_archives", {}, request_id="after")
+        assert again["success"] is False
+        assert again["payload"]["error"]["type"] == "authentication"
