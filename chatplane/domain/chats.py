@@ -75,7 +75,8 @@ def rights(tx: Tx, caller: Principal, chat: Chat) -> tuple[str, str]:
 
 def get_chat(tx: Tx, caller: Principal, chat_id: str, *, meta: str = "", conv: str = "") -> Chat:
     """Load a chat the caller may use as asked (`meta`/`conv`: '', 'ro' or 'rw')."""
-    chat = repo.load_chat(tx.conn, caller.license_id, chat_id)
+    writing = "rw" in (meta, conv)
+    chat = repo.load_chat(tx.conn, caller.license_id, chat_id, for_update=writing)
     if chat is None:
         raise not_found("Chat", chat_id)
     if caller.is_customer and chat.customer_id != caller.user_id:
@@ -365,7 +366,7 @@ def _count_expr() -> Any:
 
 
 def _must_load(tx: Tx, caller: Principal, chat_id: str) -> Chat:
-    chat = repo.load_chat(tx.conn, caller.license_id, chat_id)
+    chat = repo.load_chat(tx.conn, caller.license_id, chat_id, for_update=True)
     if chat is None:
         raise not_found("Chat", chat_id)
     return chat

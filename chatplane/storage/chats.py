@@ -13,10 +13,15 @@ from chatplane.storage import schema as s
 from chatplane.storage.rows import to_chat, to_customer, to_event, to_thread
 
 
-def load_chat(conn: Connection, license_id: int, chat_id: str) -> Chat | None:
-    row = conn.execute(
-        sa.select(s.chats).where(s.chats.c.id == chat_id, s.chats.c.license_id == license_id)
-    ).first()
+def load_chat(
+    conn: Connection, license_id: int, chat_id: str, *, for_update: bool = False
+) -> Chat | None:
+    """A chat with its users. `for_update` locks the row (PostgreSQL) so that concurrent
+    writers to one chat (two events starting a thread) are serialised."""
+    q = sa.select(s.chats).where(s.chats.c.id == chat_id, s.chats.c.license_id == license_id)
+    if for_update:
+        q = q.with_for_update()
+    row = conn.execute(q).first()
     if row is None:
         return None
     chat = to_chat(row)
