@@ -8,7 +8,7 @@ from typing import TypeVar
 
 from chatplane.accounts import tokens
 from chatplane.api.v3_0.serialize import View
-from chatplane.bus import LocalBus, Origin
+from chatplane.bus import Bus, Origin, make_bus
 from chatplane.config import Settings
 from chatplane.domain import properties
 from chatplane.domain.models import Principal
@@ -27,10 +27,10 @@ CONFIG_CACHE_SECONDS = 5.0
 
 
 class Services:
-    def __init__(self, settings: Settings, store: Store, bus: LocalBus | None = None) -> None:
+    def __init__(self, settings: Settings, store: Store, bus: Bus | None = None) -> None:
         self.settings = settings
         self.store = store
-        self.bus = bus or LocalBus()
+        self.bus = bus or make_bus(settings.redis_url)
         self.hub = Hub()
         self.fanout = Fanout(self.hub, self.view_for)
         self.bus.subscribe(self.fanout)

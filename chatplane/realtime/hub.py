@@ -12,6 +12,7 @@ import contextlib
 import itertools
 import logging
 import time
+import uuid
 from collections import defaultdict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -21,6 +22,8 @@ from chatplane.domain.models import AGENT, Principal
 log = logging.getLogger(__name__)
 
 _ids = itertools.count(1)
+# Session ids are unique across the processes of a cluster (pushes name their origin).
+_PROCESS = uuid.uuid4().hex[:8]
 
 SendText = Callable[[str], Awaitable[None]]
 
@@ -31,7 +34,7 @@ class Session:
     send_text: SendText
     close: Callable[[int], Awaitable[None]]
     max_queue: int = 2048
-    id: str = field(default_factory=lambda: f"s{next(_ids)}")
+    id: str = field(default_factory=lambda: f"{_PROCESS}-{next(_ids)}")
     principal: Principal | None = None
     agent_group_ids: tuple[int, ...] = ()
     last_activity: float = field(default_factory=time.monotonic)
