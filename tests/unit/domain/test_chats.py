@@ -113,7 +113,7 @@ def test_a_customer_cannot_touch_another_customers_chat(world: World) -> None:
 def test_agents_only_events_are_hidden_from_the_customer(world: World) -> None:
     customer = world.customer()
     agent = world.agent("cat@example.com")
-    chat, thread = start(world, customer, "one")
+    chat, _thread = start(world, customer, "one")
     secret = message("internal note", recipients="agents")
     world.store.write_sync(lambda tx: chats.send_event(tx, agent, chat.id, secret))
     _, threads, _ = world.store.read_sync(
