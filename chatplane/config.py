@@ -21,6 +21,8 @@ class Settings:
     port: int = field(default_factory=lambda: int(_env("port", "8080")))
     database_url: str = field(default_factory=lambda: _env("database_url", ""))
     redis_url: str = field(default_factory=lambda: _env("redis_url", ""))
+    # Key and channel prefix in Redis: installations sharing one Redis use different ones.
+    redis_prefix: str = field(default_factory=lambda: _env("redis_prefix", "chatplane"))
     # Seconds an access token lives; refresh tokens live `refresh_token_ttl`.
     access_token_ttl: int = field(default_factory=lambda: int(_env("access_token_ttl", "28800")))
     refresh_token_ttl: int = field(

@@ -30,7 +30,7 @@ class Services:
     def __init__(self, settings: Settings, store: Store, bus: Bus | None = None) -> None:
         self.settings = settings
         self.store = store
-        self.bus = bus or make_bus(settings.redis_url)
+        self.bus = bus or make_bus(settings.redis_url, settings.redis_prefix)
         self.hub = Hub()
         self.fanout = Fanout(self.hub, self.view_for)
         self.bus.subscribe(self.fanout)

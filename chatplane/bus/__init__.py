@@ -16,11 +16,11 @@ class Bus(Protocol):
     async def stop(self) -> None: ...
 
 
-def make_bus(redis_url: str) -> Bus:
+def make_bus(redis_url: str, prefix: str = "chatplane") -> Bus:
     if redis_url:
         from chatplane.bus.redis import RedisBus
 
-        return RedisBus(redis_url)
+        return RedisBus(redis_url, f"{prefix}:changes")
     return LocalBus()
 
 

@@ -1,0 +1,181 @@
+"""Scale-out: three `chatplane serve` processes sharing PostgreSQL and Redis act as one.
+
+Agents and customers are spread over the processes; every push arrives exactly once on
+whichever process holds the connection; a process killed mid-conversation loses nothing
+that was acknowledged, and its clients carry on through another process.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from . import harness
+from .harness import Http, Rtm, ServerProcess, _env, chatplane_command
+
+
+class ClusterNode(ServerProcess):
+    """A server process pointed at shared PostgreSQL and Redis."""
+
+    def __init__(self, data_dir: Path, database_url: str, redis_url: str) -> None:
+        super().__init__(data_dir)
+        self.extra_env = {
+            "CHATPLANE_DATABASE_URL": database_url,
+            "CHATPLANE_REDIS_URL": redis_url,
+            # One channel per cluster: concurrent test runs share the Redis server.
+            "CHATPLANE_REDIS_PREFIX": f"chatplane-test-{data_dir.parent.name}",
+        }
+
+    def start(self, timeout: float = 40) -> None:
+        # The harness gives servers a clean environment (no CHATPLANE_*); add ours.
+        original = harness._env
+        harness._env = lambda: {**original(), **self.extra_env}
+        try:
+            super().start(timeout)
+        finally:
+            harness._env = original
+
+
+@pytest.fixture
+def cluster(
+    tmp_path: Path, postgres_url: str, redis_url: str
+) -> Iterator[tuple[list[ClusterNode], dict[str, Any]]]:
+    data = tmp_path / "data"
+    data.mkdir()
+    cmd = [
+        *chatplane_command(),
+        "init",
+        "--database-url",
+        postgres_url,
+        "--data-dir",
+        str(data),
+        "--json",
+    ]
+    out = subprocess.run(cmd, capture_output=True, text=True, env=_env(), check=True).stdout
+    import json
+
+    created = json.loads(out.strip().splitlines()[-1])
+    nodes = [ClusterNode(data, postgres_url, redis_url) for _ in range(3)]
+    for node in nodes:
+        node.start()
+    try:
+        yield nodes, created
+    finally:
+        for node in nodes:
+            if node.proc is not None and node.proc.poll() is None:
+                node.proc.send_signal(signal.SIGTERM)
+        for node in nodes:
+            if node.proc is not None:
+                try:
+                    node.proc.wait(timeout=15)
+                except subprocess.TimeoutExpired:
+                    node.kill()
+
+
+def _customer(http: Http, owner_token: str) -> dict[str, Any]:
+    return http.create_customer(owner_token)
+
+
+async def _login(url: str, token: str) -> Rtm:
+    rtm = await Rtm(url).connect()
+    await rtm.call("login", {"token": f"Bearer {token}"})
+    return rtm
+
+
+async def test_pushes_reach_sessions_on_every_process_exactly_once(
+    cluster: tuple[list[ClusterNode], dict[str, Any]],
+) -> None:
+    nodes, created = cluster
+    owner = created["owner"]["access_token"]
+    lic = created["license_id"]
+    http = [Http(n.base_url) for n in nodes]
+    agent = await _login(f"{nodes[0].ws_base}/v3.0/agent/rtm/ws", owner)
+    customers: list[tuple[Rtm, dict[str, Any]]] = []
+    for node in nodes[1:]:
+        identity = _customer(http[1], owner)
+        rtm = await _login(
+            f"{node.ws_base}/v3.0/customer/rtm/ws?license_id={lic}", identity["access_token"]
+        )
+        customers.append((rtm, identity))
+    chat_ids = []
+    for rtm, _ in customers:
+        started = await rtm.call(
+            "start_chat", {"chat": {"thread": {"events": [{"type": "message", "text": "hi"}]}}}
+        )
+        chat_ids.append(started["chat"]["id"])
+    for chat_id in chat_ids:
+        await agent.wait_push("incoming_chat_thread", lambda p, c=chat_id: p["chat"]["id"] == c)
+    # The agent answers each chat through a third process's Web API.
+    for i, chat_id in enumerate(chat_ids):
+        http[(i + 2) % 3].agent(
+            owner,
+            "send_event",
+            {"chat_id": chat_id, "event": {"type": "message", "text": f"reply {i}"}},
+        )
+    for i, (rtm, _) in enumerate(customers):
+        push = await rtm.wait_push(
+            "incoming_event", lambda p: p["event"].get("text", "").startswith("reply")
+        )
+        assert push["payload"]["event"]["text"] == f"reply {i}"
+    await asyncio.sleep(0.5)  # let any duplicate arrive before counting
+    for i, (rtm, _) in enumerate(customers):
+        replies = [
+            p
+            for p in rtm.pushes_for_chat(chat_ids[i], "incoming_event")
+            if p["payload"]["event"].get("text") == f"reply {i}"
+        ]
+        assert len(replies) == 1
+        threads = [p for p in agent.pushes_for_chat(chat_ids[i], "incoming_chat_thread")]
+        assert len(threads) == 1
+    await agent.close()
+    for rtm, _ in customers:
+        await rtm.close()
+    for h in http:
+        h.close()
+
+
+async def test_a_killed_process_loses_no_acknowledged_event(
+    cluster: tuple[list[ClusterNode], dict[str, Any]],
+) -> None:
+    nodes, created = cluster
+    owner = created["owner"]["access_token"]
+    lic = created["license_id"]
+    identity = _customer(Http(nodes[0].base_url), owner)
+    url = f"{nodes[1].ws_base}/v3.0/customer/rtm/ws?license_id={lic}"
+    rtm = await _login(url, identity["access_token"])
+    started = await rtm.call(
+        "start_chat", {"chat": {"thread": {"events": [{"type": "message", "text": "m0"}]}}}
+    )
+    chat_id = started["chat"]["id"]
+    acked = ["m0"]
+    for i in range(1, 30):
+        await rtm.call(
+            "send_event", {"chat_id": chat_id, "event": {"type": "message", "text": f"m{i}"}}
+        )
+        acked.append(f"m{i}")
+    nodes[1].kill()  # SIGKILL mid-conversation
+    await rtm.close()
+    # The customer reconnects to another process and carries on.
+    rtm2 = await _login(
+        f"{nodes[2].ws_base}/v3.0/customer/rtm/ws?license_id={lic}", identity["access_token"]
+    )
+    await rtm2.call(
+        "send_event", {"chat_id": chat_id, "event": {"type": "message", "text": "after"}}
+    )
+    chat = await rtm2.call(
+        "get_chat_threads", {"chat_id": chat_id, "thread_ids": [started["chat"]["thread"]["id"]]}
+    )
+    texts = [e.get("text") for e in chat["chat"]["threads"][0]["events"] if e["type"] == "message"]
+    assert texts == [*acked, "after"]
+    orders = [e["order"] for e in chat["chat"]["threads"][0]["events"]]
+    assert orders == sorted(orders) and len(set(orders)) == len(orders)
+    await rtm2.close()
+    with httpx.Client() as client:
+        assert client.get(nodes[0].base_url + "/healthz").status_code == 200
