@@ -42,6 +42,18 @@ class Settings:
     max_connections_per_user: int = field(
         default_factory=lambda: int(_env("max_connections_per_user", "32"))
     )
+    max_connections_per_address: int = field(
+        default_factory=lambda: int(_env("max_connections_per_address", "5000"))
+    )
+    # Requests per second per caller (Web API and RTM together), with bursts of twice that;
+    # 0 turns the limit off.
+    requests_per_second: float = field(
+        default_factory=lambda: float(_env("requests_per_second", "100"))
+    )
+    # Failed password logins per account per minute before further tries are refused.
+    login_attempts_per_minute: int = field(
+        default_factory=lambda: int(_env("login_attempts_per_minute", "10"))
+    )
     log_level: str = field(default_factory=lambda: _env("log_level", "info"))
 
     @property

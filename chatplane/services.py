@@ -13,8 +13,9 @@ from chatplane.config import Settings
 from chatplane.domain import properties
 from chatplane.domain.models import Principal
 from chatplane.errors import authentication
+from chatplane.limits import TokenBucket
 from chatplane.realtime.fanout import Fanout
-from chatplane.realtime.hub import Hub
+from chatplane.realtime.hub import Hub, Session
 from chatplane.storage import Tx
 from chatplane.storage.store import Store
 
@@ -35,6 +36,7 @@ class Services:
         self.fanout = Fanout(self.hub, self.view_for)
         self.bus.subscribe(self.fanout)
         self._tokens: dict[str, tuple[Principal, float]] = {}
+        self.request_limit = TokenBucket(settings.requests_per_second)
         self._configs: dict[
             int, tuple[dict[tuple[str, str], properties.PropertyConfig], float]
         ] = {}
@@ -74,6 +76,16 @@ class Services:
 
     def forget_token(self, token: str) -> None:
         self._tokens.pop(tokens.token_hash(tokens.strip_bearer(token)), None)
+
+    # -- sessions --------------------------------------------------------------------
+
+    async def register_session(self, session: Session) -> None:
+        """A session just logged in; the user's oldest sessions over the limit are let go."""
+        from chatplane.api.rtm import disconnect
+
+        evicted = self.hub.register(session, self.settings.max_connections_per_user)
+        for old in evicted:
+            await disconnect(old, "too_many_connections")
 
     # -- views -------------------------------------------------------------------------
 

@@ -23,6 +23,7 @@ from chatplane.domain.access import role_scopes
 from chatplane.domain.ids import new_secret
 from chatplane.domain.models import AGENT, CUSTOMER
 from chatplane.errors import ApiError
+from chatplane.limits import TokenBucket
 from chatplane.services import Services
 from chatplane.storage import Tx
 from chatplane.storage import accounts as repo
@@ -98,6 +99,9 @@ class RateLimiter:
 def routes(services: Services) -> list[Route]:
     settings = services.settings
     limiter = RateLimiter(settings.customer_token_rate_limit)
+    # Password guessing: every try spends one; `login_attempts_per_minute` per account.
+    per_minute = settings.login_attempts_per_minute
+    login_attempts = TokenBucket(per_minute / 60.0, burst=per_minute)
 
     async def info(request: Request) -> Response:
         header = request.headers.get("authorization", "")
@@ -131,6 +135,13 @@ def routes(services: Services) -> list[Route]:
             params = await _params(request)
             grant = params.get("grant_type")
             if grant == "password":
+                account = str(params.get("email") or params.get("username") or "").lower()
+                if account and login_attempts.take(account):
+                    raise OAuthError(
+                        "access_denied",
+                        "Too many login attempts for this account; retry later",
+                        429,
+                    )
                 issued = await _password_grant(services, params)
             elif grant == "refresh_token":
                 issued = await services.commit(lambda tx: _refresh_grant(tx, services, params))

@@ -140,6 +140,9 @@ def lookup(api: str, name: str, transport: str) -> Action:
 async def dispatch(ctx: Context, act: Action, payload: Any) -> dict[str, Any]:
     if act.needs_login and ctx.principal is None:
         raise authentication("Log in first: send the login action with your access token")
+    if ctx.principal is not None:
+        p = ctx.principal
+        ctx.services.request_limit.check(f"{p.license_id}:{p.user_type}:{p.user_id}", "requests")
     decoded = act.decode(payload)
     result = await act.handler(ctx, decoded)
     return result if result is not None else {}

@@ -64,15 +64,23 @@ class RtmEndpoint:
                 license_id = int(raw_license)
             except ValueError:
                 license_id = None
+        client_ip = websocket.client.host if websocket.client else None
+        limit = services.settings.max_connections_per_address
+        if limit and services.hub.count_address(client_ip) >= limit:
+            # Refuse before the handshake completes: HTTP 403 to the upgrade request.
+            await websocket.close(code=1013)
+            return
         await websocket.accept()
         session = Session(
-            api=self.api, send_text=websocket.send_text, close=lambda code: websocket.close(code)
+            api=self.api,
+            send_text=websocket.send_text,
+            close=lambda code: websocket.close(code),
+            address=client_ip,
         )
         session.start()
-        services.hub.connected.add(session)
+        services.hub.connect(session)
         ping_box = websocket.scope.get(PING_KEY)
         session.ping_box = ping_box
-        client_ip = websocket.client.host if websocket.client else None
         try:
             while not session.closed:
                 message = await websocket.receive()
@@ -97,8 +105,7 @@ class RtmEndpoint:
         except Exception:
             log.exception("RTM connection failed")
         finally:
-            services.hub.connected.discard(session)
-            services.hub.unregister(session)
+            services.hub.disconnect(session)
             if not session.closed:
                 await session.finish(1000)
 
@@ -184,8 +191,7 @@ async def reap_idle(services: Services, interval: float = 5.0) -> None:
             if session.ping_box:
                 last = max(last, session.ping_box[0])
             if now - last > timeout and not session.closed:
-                services.hub.unregister(session)
-                services.hub.connected.discard(session)
+                services.hub.disconnect(session)
                 task = asyncio.create_task(disconnect(session, "ping_timeout"))
                 closing.add(task)
                 task.add_done_callback(closing.discard)

@@ -24,7 +24,10 @@ def json_response(body: Any, status: int = 200) -> Response:
 
 
 def error_response(err: ApiError) -> Response:
-    return json_response(err.payload(), err.status)
+    response = json_response(err.payload(), err.status)
+    if err.data and "retry_after" in err.data:
+        response.headers["Retry-After"] = str(max(1, round(err.data["retry_after"])))
+    return response
 
 
 async def read_body(request: Request, limit: int) -> bytes:

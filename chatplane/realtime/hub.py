@@ -37,6 +37,8 @@ class Session:
     id: str = field(default_factory=lambda: f"{_PROCESS}-{next(_ids)}")
     principal: Principal | None = None
     agent_group_ids: tuple[int, ...] = ()
+    address: str | None = None
+    created: float = field(default_factory=time.monotonic)
     last_activity: float = field(default_factory=time.monotonic)
     # [monotonic time of the client's last control-frame ping], kept by the protocol.
     ping_box: list[float] | None = None
@@ -92,14 +94,40 @@ class Hub:
         self._by_id: dict[str, Session] = {}
         # Every open connection, logged in or not (the idle reaper walks these).
         self.connected: set[Session] = set()
+        self._per_address: dict[str | None, int] = defaultdict(int)
 
-    def register(self, session: Session) -> None:
+    def register(self, session: Session, max_per_user: int = 0) -> list[Session]:
+        """Index a logged-in session; returns the user's oldest sessions over the limit,
+        already unindexed, for the caller to disconnect (`too_many_connections`)."""
         p = session.principal
         assert p is not None
-        self._by_user[(p.license_id, p.user_type, p.user_id)].add(session)
+        mine = self._by_user[(p.license_id, p.user_type, p.user_id)]
+        mine.add(session)
         if p.user_type == AGENT:
             self._agents[p.license_id].add(session)
         self._by_id[session.id] = session
+        evicted: list[Session] = []
+        if max_per_user > 0 and len(mine) > max_per_user:
+            oldest = sorted(mine, key=lambda s: s.created)[: len(mine) - max_per_user]
+            for old in oldest:
+                self.unregister(old)
+                evicted.append(old)
+        return evicted
+
+    def connect(self, session: Session) -> None:
+        self.connected.add(session)
+        self._per_address[session.address] += 1
+
+    def disconnect(self, session: Session) -> None:
+        if session in self.connected:
+            self.connected.discard(session)
+            self._per_address[session.address] -= 1
+            if self._per_address[session.address] <= 0:
+                del self._per_address[session.address]
+        self.unregister(session)
+
+    def count_address(self, address: str | None) -> int:
+        return self._per_address.get(address, 0)
 
     def unregister(self, session: Session) -> None:
         self._by_id.pop(session.id, None)

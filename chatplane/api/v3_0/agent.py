@@ -50,7 +50,7 @@ async def login(ctx: Context, p: st.AgentLogin) -> dict[str, Any]:
         raise authentication("The agent of this token no longer exists")
     session.principal = ctx.principal = principal
     session.agent_group_ids = tuple(groups)
-    services.hub.register(session)
+    await services.register_session(session)
     v = common.view(ctx)
     return {
         "license": {

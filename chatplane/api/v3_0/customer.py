@@ -70,7 +70,7 @@ async def login(ctx: Context, p: st.CustomerLogin) -> dict[str, Any]:
 
     has_active_thread = (await services.commit(load)) if p.customer else await services.read(load)
     session.principal = ctx.principal = principal
-    services.hub.register(session)
+    await services.register_session(session)
     return {"customer_id": principal.user_id, "has_active_thread": has_active_thread}
 
 
