@@ -253,6 +253,11 @@ class Chatplane:
         workdir = Path(tempfile.mkdtemp(prefix=prefix))
         env = dict(os.environ)
         env["CHATPLANE_CUSTOMER_TOKEN_RATE_LIMIT"] = "0"
+        # Load generators are one caller at thousands of requests a second: lift the
+        # per-caller and per-address limits (docs/security.md lists them).
+        env["CHATPLANE_REQUESTS_PER_SECOND"] = "0"
+        env["CHATPLANE_MAX_CONNECTIONS_PER_ADDRESS"] = "0"
+        env["CHATPLANE_MAX_CONNECTIONS_PER_USER"] = "0"
         env.setdefault("CHATPLANE_LOG_LEVEL", "warning")
         env["PYTHONUNBUFFERED"] = "1"
         return cls(workdir=workdir, env=env)
