@@ -46,7 +46,15 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
             return JSONResponse({"status": "starting"}, status_code=503)
         return JSONResponse({"status": "ok"})
 
-    routes: list[BaseRoute] = [Route("/healthz", healthz, methods=["GET"])]
+    async def openapi(_request: Request) -> Response:
+        from chatplane.api.openapi import document
+
+        return JSONResponse(document())
+
+    routes: list[BaseRoute] = [
+        Route("/healthz", healthz, methods=["GET"]),
+        Route("/openapi.json", openapi, methods=["GET"]),
+    ]
     for api, prefixes in WEB_PREFIXES.items():
         endpoint = web.make_endpoint(services, api)
         for prefix in prefixes:
