@@ -14,7 +14,14 @@ from starlette.routing import BaseRoute, Route, WebSocketRoute
 
 from chatplane.accounts import http as accounts_http
 from chatplane.api import configuration, rtm, web
-from chatplane.api.v3_0 import agent, customer, session  # noqa: F401  (registers actions)
+from chatplane.api.v3_0 import (  # noqa: F401  (registers actions)
+    agent,
+    customer,
+    files,
+    indicators,
+    multicast,
+    session,
+)
 from chatplane.config import Settings
 from chatplane.services import Services
 from chatplane.storage.migrate import upgrade
@@ -64,6 +71,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     for prefix in configuration.PREFIXES:
         routes.append(Route(prefix + "/{group}/{method}", config_endpoint, methods=["POST"]))
     routes.extend(accounts_http.routes(services))
+    routes.extend(files.routes(services))
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:

@@ -21,6 +21,8 @@ class Settings:
     port: int = field(default_factory=lambda: int(_env("port", "8080")))
     database_url: str = field(default_factory=lambda: _env("database_url", ""))
     redis_url: str = field(default_factory=lambda: _env("redis_url", ""))
+    # The address clients reach this server at (for file URLs); by default, the request's.
+    public_url: str = field(default_factory=lambda: _env("public_url", ""))
     # Key and channel prefix in Redis: installations sharing one Redis use different ones.
     redis_prefix: str = field(default_factory=lambda: _env("redis_prefix", "chatplane"))
     # Seconds an access token lives; refresh tokens live `refresh_token_ttl`.
@@ -36,6 +38,9 @@ class Settings:
         default_factory=lambda: int(_env("customer_token_rate_limit", "30"))
     )
     max_body_bytes: int = field(default_factory=lambda: int(_env("max_body_bytes", "1048576")))
+    max_file_bytes: int = field(
+        default_factory=lambda: int(_env("max_file_bytes", str(10 * 1024 * 1024)))
+    )
     max_frame_bytes: int = field(default_factory=lambda: int(_env("max_frame_bytes", "1048576")))
     # RTM: a connection that sends nothing (no message, no ping) this long is closed.
     rtm_idle_timeout: float = field(default_factory=lambda: float(_env("rtm_idle_timeout", "60")))

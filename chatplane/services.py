@@ -13,6 +13,7 @@ from chatplane.config import Settings
 from chatplane.domain import properties
 from chatplane.domain.models import Principal
 from chatplane.errors import authentication
+from chatplane.files.storage import FileStore, LocalFileStore
 from chatplane.limits import TokenBucket
 from chatplane.realtime.fanout import Fanout
 from chatplane.realtime.hub import Hub, Session
@@ -37,6 +38,7 @@ class Services:
         self.bus.subscribe(self.fanout)
         self._tokens: dict[str, tuple[Principal, float]] = {}
         self.request_limit = TokenBucket(settings.requests_per_second)
+        self.file_store: FileStore = LocalFileStore(settings.data_dir / "files")
         self._configs: dict[
             int, tuple[dict[tuple[str, str], properties.PropertyConfig], float]
         ] = {}

@@ -62,6 +62,13 @@ class Context:
                 await self.services.bus.publish(committed.events, self.origin)
         return committed.result
 
+    async def publish(self, changes: list[Any]) -> None:
+        """Publish changes that are not stored (typing indicators, multicasts)."""
+        if self.transport == "rtm":
+            self.deferred.append((changes, self.origin))
+        else:
+            await self.services.bus.publish(changes, self.origin)
+
     async def publish_deferred(self) -> None:
         for changes, origin in self.deferred:
             await self.services.bus.publish(changes, origin)
@@ -78,7 +85,8 @@ class Action:
     rtm: bool = True
     # False for actions a logged-out RTM connection may call (login, ping).
     needs_login: bool = True
-    decoder: Any = None
+    # The Web API body is multipart/form-data (send_file, upload_image).
+    multipart: bool = False
 
     def decode(self, payload: Any) -> Any:
         if self.payload_type is None:
@@ -112,6 +120,7 @@ def action(
     web: bool = True,
     rtm: bool = True,
     needs_login: bool = True,
+    multipart: bool = False,
 ) -> Callable[[Handler], Handler]:
     apis = (api,) if isinstance(api, str) else api
 
@@ -120,7 +129,7 @@ def action(
             key = (a, name)
             if key in REGISTRY:
                 raise RuntimeError(f"action {a}/{name} registered twice")
-            REGISTRY[key] = Action(a, name, fn, payload, web, rtm, needs_login)
+            REGISTRY[key] = Action(a, name, fn, payload, web, rtm, needs_login, multipart)
         return fn
 
     return register

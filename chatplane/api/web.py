@@ -68,6 +68,53 @@ def parse_envelope(body: bytes) -> tuple[Any, str | None]:
     return payload, author_id
 
 
+# Room for the multipart framing and the small fields around a file of the maximum size.
+MULTIPART_OVERHEAD = 64 * 1024
+
+
+async def parse_upload(request: Request, max_file: int) -> tuple[dict[str, Any], str | None]:
+    """A multipart body's `payload.*` fields; files are spooled to disk as they arrive
+    (never wholly in memory) and the body is cut off once it passes the limit."""
+    ctype = request.headers.get("content-type", "")
+    if not ctype.startswith(("multipart/form-data", "application/x-www-form-urlencoded")):
+        raise validation("This action takes a multipart/form-data body")
+    limit = max_file + MULTIPART_OVERHEAD
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise ApiError("entity_too_large", f"Upload limit exceeded ({max_file} bytes)")
+    received = 0
+    receive = request.receive
+
+    async def limited_receive() -> Any:
+        nonlocal received
+        message = await receive()
+        received += len(message.get("body", b""))
+        if received > limit:
+            raise ApiError("entity_too_large", f"Upload limit exceeded ({max_file} bytes)")
+        return message
+
+    limited = Request(request.scope, limited_receive)
+    try:
+        form = await limited.form(max_files=2, max_fields=20)
+    except ApiError:
+        raise
+    except Exception as exc:
+        raise validation(f"Malformed multipart body: {exc}") from None
+    payload: dict[str, Any] = {}
+    author_id = None
+    for key, value in form.multi_items():
+        if key == "author_id" and isinstance(value, str):
+            author_id = value
+            continue
+        name = key[len("payload.") :] if key.startswith("payload.") else key
+        payload[name] = value
+    for value in payload.values():
+        size = getattr(value, "size", None)
+        if size is not None and size > max_file:
+            raise ApiError("entity_too_large", f"Upload limit exceeded ({max_file} bytes)")
+    return payload, author_id
+
+
 def license_param(request: Request) -> int:
     raw = request.query_params.get("license_id")
     if raw is None:
@@ -83,7 +130,9 @@ def make_endpoint(services: Services, api: str) -> Any:
         try:
             act = lookup(api, request.path_params["action"], "web")
             license_id = license_param(request) if api == "customer" else None
-            body = await read_body(request, services.settings.max_body_bytes)
+            body = (
+                b"" if act.multipart else await read_body(request, services.settings.max_body_bytes)
+            )
             header = request.headers.get("authorization")
             if not header:
                 raise authentication("Missing Authorization header with a Bearer token")
@@ -92,7 +141,10 @@ def make_endpoint(services: Services, api: str) -> Any:
                 raise authentication(f"This token is not valid for the {api} API")
             if license_id is not None and principal.license_id != license_id:
                 raise authentication(f"This token is not valid for license {license_id}")
-            payload, author_id = parse_envelope(body)
+            if act.multipart:
+                payload, author_id = await parse_upload(request, services.settings.max_file_bytes)
+            else:
+                payload, author_id = parse_envelope(body)
             ctx = Context(
                 services=services,
                 api=api,
@@ -103,11 +155,18 @@ def make_endpoint(services: Services, api: str) -> Any:
                 user_agent=request.headers.get("user-agent"),
                 license_id=license_id,
             )
+            ctx.extra["base_url"] = str(request.base_url)
             if author_id is not None:
                 from chatplane.api.bots import act_as
 
                 ctx.principal = await act_as(services, principal, author_id)
-            result = await dispatch(ctx, act, payload)
+            try:
+                result = await dispatch(ctx, act, payload)
+            finally:
+                if act.multipart:
+                    for value in payload.values():
+                        if hasattr(value, "close"):
+                            await value.close()
             return json_response(result)
         except ApiError as err:
             return error_response(err)

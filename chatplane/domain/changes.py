@@ -90,3 +90,37 @@ class PropertiesDeleted(ChatChange):
 class EventUpdated(ChatChange):
     thread_id: str
     event: Event
+
+
+# -- not stored: signals that only travel to whoever is connected ----------------------
+
+
+@dataclass
+class TypingIndicatorSent(ChatChange):
+    thread_id: str | None
+    author_id: str
+    author_type: str
+    recipients: str
+    is_typing: bool
+    timestamp: int
+
+
+@dataclass
+class SneakPeekSent(ChatChange):
+    """What a customer is typing, before sending it: agents only."""
+
+    thread_id: str | None
+    author_id: str
+    text: str
+    timestamp: int
+
+
+@dataclass
+class MulticastSent(Change):
+    author_id: str | None
+    content: Any
+    type: str | None
+    all_agents: bool = False
+    agent_ids: list[str] = field(default_factory=list)
+    group_ids: list[int] = field(default_factory=list)
+    customer_ids: list[str] = field(default_factory=list)

@@ -73,9 +73,18 @@ def rights(tx: Tx, caller: Principal, chat: Chat) -> tuple[str, str]:
     return chat_rights(caller.scopes, present, has_access)
 
 
-def get_chat(tx: Tx, caller: Principal, chat_id: str, *, meta: str = "", conv: str = "") -> Chat:
-    """Load a chat the caller may use as asked (`meta`/`conv`: '', 'ro' or 'rw')."""
-    writing = "rw" in (meta, conv)
+def get_chat(
+    tx: Tx,
+    caller: Principal,
+    chat_id: str,
+    *,
+    meta: str = "",
+    conv: str = "",
+    lock: bool | None = None,
+) -> Chat:
+    """Load a chat the caller may use as asked (`meta`/`conv`: '', 'ro' or 'rw').
+    Writes lock the chat's row unless `lock=False` (checks made outside a write)."""
+    writing = "rw" in (meta, conv) if lock is None else lock
     chat = repo.load_chat(tx.conn, caller.license_id, chat_id, for_update=writing)
     if chat is None:
         raise not_found("Chat", chat_id)
@@ -162,12 +171,16 @@ def send_event(
     *,
     attach_to_last_thread: bool = False,
     require_active_thread: bool = False,
+    server_made: bool = False,
 ) -> tuple[str, Event]:
+    """Add an event. `server_made` is for events the server builds (a `file` event from
+    an upload); clients cannot send those types themselves."""
     now = time.time()
     if caller.is_customer:
         _refuse_banned(tx, caller)
     chat = get_chat(tx, caller, chat_id, conv="rw")
-    _check_new_event(caller, new, initial=False)
+    if not server_made:
+        _check_new_event(caller, new, initial=False)
     event_props = properties.validate_write(
         tx, chat.license_id, caller.user_type, "event", new.properties
     )

@@ -21,6 +21,7 @@ from chatplane.api.v3_0.serialize import View
 from chatplane.bus import Origin
 from chatplane.domain import changes as ch
 from chatplane.domain.access import agent_has_group_access
+from chatplane.domain.models import AGENT, CUSTOMER
 from chatplane.realtime.hub import Hub, Session
 
 _encode = msgspec.json.Encoder().encode
@@ -69,18 +70,42 @@ class Fanout:
             session.send(texts[user_type])
 
     def recipients(self, change: ch.Change) -> set[Session]:
+        lic = change.license_id
+        if isinstance(change, ch.MulticastSent):
+            return self._multicast_recipients(change)
         if not isinstance(change, ch.ChatChange):
             return set()
         chat = change.chat
-        lic = change.license_id
         out: set[Session] = set()
         for user in chat.users:
-            if user.present:
-                out |= self.hub.sessions_of(lic, user.type, user.id)
+            if not user.present:
+                continue
+            if isinstance(change, ch.SneakPeekSent) and user.type != AGENT:
+                continue
+            if isinstance(change, ch.TypingIndicatorSent) and user.id == change.author_id:
+                continue
+            out |= self.hub.sessions_of(lic, user.type, user.id)
         if isinstance(change, ch.UserRemoved):
             out |= self.hub.sessions_of(lic, change.user_type, change.user_id)
         if isinstance(change, ch.ThreadStarted) and not chat.present_agent_ids():
             for session in self.hub.agent_sessions(lic):
                 if agent_has_group_access(chat.group_ids, session.agent_group_ids):
                     out.add(session)
+        return out
+
+    def _multicast_recipients(self, change: ch.MulticastSent) -> set[Session]:
+        lic = change.license_id
+        out: set[Session] = set()
+        wanted_agents = set(change.agent_ids)
+        wanted_groups = set(change.group_ids)
+        for session in self.hub.agent_sessions(lic):
+            assert session.principal is not None
+            if (
+                change.all_agents
+                or session.principal.user_id in wanted_agents
+                or wanted_groups.intersection(session.agent_group_ids)
+            ):
+                out.add(session)
+        for customer_id in change.customer_ids:
+            out |= self.hub.sessions_of(lic, CUSTOMER, customer_id)
         return out

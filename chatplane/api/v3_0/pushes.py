@@ -78,6 +78,37 @@ def render(change: ch.Change, view: ser.View) -> Push | None:
             **_where(change.chat.id, change.thread_id, change.event_id),
             "properties": deleted,
         }
+    if isinstance(change, ch.TypingIndicatorSent):
+        if not view.agent and change.recipients != "all":
+            return None
+        indicator: dict[str, Any] = {"author_id": change.author_id}
+        if view.agent:
+            indicator["recipients"] = change.recipients
+        indicator["timestamp"] = change.timestamp
+        indicator["is_typing"] = change.is_typing
+        return "incoming_typing_indicator", {
+            "chat_id": change.chat.id,
+            "thread_id": change.thread_id,
+            "typing_indicator": indicator,
+        }
+    if isinstance(change, ch.SneakPeekSent):
+        if not view.agent:
+            return None
+        return "incoming_sneak_peek", {
+            "chat_id": change.chat.id,
+            "thread_id": change.thread_id,
+            "sneak_peek": {
+                "author_id": change.author_id,
+                "recipients": "agents",
+                "timestamp": change.timestamp,
+                "text": change.text,
+            },
+        }
+    if isinstance(change, ch.MulticastSent):
+        payload = {"author_id": change.author_id, "content": change.content}
+        if change.type is not None:
+            payload["type"] = change.type
+        return "incoming_multicast", payload
     return None
 
 
