@@ -70,6 +70,14 @@ class Env:
     def customer(self, who: Customer, action: str, payload: dict[str, Any] | None = None) -> Any:
         return self.http.customer(who.token, who.license_id, action, payload)
 
+    def join(self, chat_id: str, who: Agent) -> None:
+        """Make `who` a user of the chat (an administrator adds them)."""
+        self.agent(
+            self.admin,
+            "add_user_to_chat",
+            {"chat_id": chat_id, "user_id": who.id, "user_type": "agent"},
+        )
+
     def start_chat(self, who: Customer, text: str | None = "hello", **chat: Any) -> dict[str, Any]:
         """Customer starts a chat over the Web API; returns the response payload."""
         body: dict[str, Any] = dict(chat)

@@ -75,7 +75,7 @@ def test_agent_role_decides_default_scopes(env):
     assert admin >= NORMAL_SCOPES | ADMIN_ONLY_SCOPES
 
 
-@pytest.mark.parametrize("auth", [None, "Bearer nope", "Bearer "])
+@pytest.mark.parametrize("auth", [None, "Bearer nope", "Bearer"])
 def test_accounts_info_refuses_missing_or_invalid_token(env, auth):
     headers = {"Authorization": auth} if auth is not None else {}
     resp = env.http.client.get("/accounts/info", headers=headers)

@@ -28,7 +28,7 @@ def archive(env):
         chat = env.start_chat(cust, f"please help with {word} number {i}")["chat"]
         if i == 0:
             env.agent(
-                env.a.admin,
+                env.admin,
                 "add_user_to_chat",
                 {"chat_id": chat["id"], "user_id": env.archivist.id, "user_type": "agent"},
             )

@@ -85,6 +85,7 @@ async def test_customer_start_chat_over_rtm_pushes_incoming_chat_thread_to_agent
     ] == [text]
     cpush = await crtm.wait_push("incoming_chat_thread", lambda p: p["chat"]["id"] == chat["id"])
     assert cpush["payload"]["chat"]["thread"]["id"] == chat["thread"]["id"]
+    env.join(chat["id"], env.a.owner)
 
     # the customer's following message lands in the same thread as incoming_event
     sent = await crtm.call("send_event", {"chat_id": chat["id"], "event": _message("second")})
@@ -99,6 +100,7 @@ async def test_customer_message_during_active_thread_is_incoming_event_not_new_t
     cust = env.new_customer()
     chat = env.start_chat(cust, "first")["chat"]
     await agent.wait_push("incoming_chat_thread", lambda p: p["chat"]["id"] == chat["id"])
+    env.join(chat["id"], env.a.owner)
 
     sent = env.customer(cust, "send_event", {"chat_id": chat["id"], "event": _message("second")})
 
@@ -114,6 +116,7 @@ async def test_close_thread_pushes_thread_closed_and_next_event_starts_new_threa
     chat = env.start_chat(cust, "before close")["chat"]
     old_thread = chat["thread"]["id"]
     await agent.wait_push("incoming_chat_thread", lambda p: p["chat"]["id"] == chat["id"])
+    env.join(chat["id"], env.a.owner)
 
     closed = env.agent(env.a.owner, "close_thread", {"chat_id": chat["id"]})
     assert closed == {} or isinstance(closed, dict)
@@ -156,16 +159,21 @@ async def test_close_thread_pushes_thread_closed_and_next_event_starts_new_threa
     summary = got["threads_summary"]
     assert [s["thread_id"] for s in summary] == [old_thread, new_thread]
     assert summary[0]["order"] < summary[1]["order"]
-    by_id = {t["id"]: t for t in got.get("threads", [])}
-    if by_id:
-        assert by_id[old_thread]["active"] is False
-        assert by_id[new_thread]["active"] is True
+    both = env.agent(
+        env.a.owner,
+        "get_chat_threads",
+        {"chat_id": chat["id"], "thread_ids": [old_thread, new_thread]},
+    )["chat"]["threads"]
+    by_id = {t["id"]: t for t in both}
+    assert by_id[old_thread]["active"] is False
+    assert by_id[new_thread]["active"] is True
 
 
 async def test_customer_close_thread_pushes_thread_closed_with_customer_as_user(env, rtm):
     agent = await rtm.agent(env.a.owner)
     cust = env.new_customer()
     chat = env.start_chat(cust, "bye soon")["chat"]
+    env.join(chat["id"], env.a.owner)
 
     resp = env.customer(cust, "close_thread", {"chat_id": chat["id"]})
 
@@ -204,6 +212,7 @@ async def test_annotation_after_close_goes_to_last_thread_and_starts_no_thread(e
     crtm = await rtm.customer(cust)
     chat = env.start_chat(cust, "rate me")["chat"]
     thread_id = chat["thread"]["id"]
+    env.join(chat["id"], env.a.owner)
     env.agent(env.a.owner, "close_thread", {"chat_id": chat["id"]})
     await agent.wait_push("thread_closed", lambda p: p["chat_id"] == chat["id"])
 
@@ -559,3 +568,27 @@ async def test_event_order_strictly_increases_within_chat_across_threads_and_sen
     stored_ids = [e["id"] for e in stored]
     positions = [stored_ids.index(i) for i in ids]
     assert positions == sorted(positions), "sorting by order gives the sending order"
+
+
+async def test_agent_started_chat_is_pushed_to_the_connected_customer(env, rtm):
+    cust = env.new_customer()
+    crtm = await rtm.customer(cust)
+    text = unique("proactive ")
+
+    resp = env.agent(
+        env.a.owner,
+        "start_chat",
+        {
+            "chat": {
+                "users": [{"id": cust.id, "type": "customer"}],
+                "thread": {"events": [_message(text)]},
+            }
+        },
+    )
+
+    chat = resp["chat"]
+    push = await crtm.wait_push("incoming_chat_thread", lambda p: p["chat"]["id"] == chat["id"])
+    thread = push["payload"]["chat"]["thread"]
+    assert thread["id"] == chat["thread"]["id"]
+    assert text in [e.get("text") for e in thread["events"]]
+    assert_users_include(push["payload"]["chat"]["users"], cust.id, "customer")

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 
-from .harness import expect_error, unique
+from .harness import expect_error, run_cli, unique
 
 DENIED = {
     "status": (401, 403, 404),
@@ -41,7 +41,10 @@ def test_other_license_agent_cannot_read_or_write_a_chat(env):
         ),
         ("close_thread", {"chat_id": cid}),
         ("add_user_to_chat", {"chat_id": cid, "user_id": b.id, "user_type": "agent"}),
-        ("remove_user_from_chat", {"chat_id": cid, "user_id": cust.id, "user_type": "customer"}),
+        (
+            "remove_user_from_chat",
+            {"chat_id": cid, "user_id": env.a.owner.id, "user_type": "agent"},
+        ),
         ("update_last_seen_timestamp", {"chat_id": cid}),
         ("activate_chat", {"chat": {"id": cid}}),
     ]:
@@ -59,7 +62,8 @@ def test_other_license_agent_cannot_read_or_write_a_chat(env):
     assert [e.get("text") for e in thread["events"] if e["type"] in ("message", "annotation")] == [
         secret
     ]
-    assert b.id not in [u["id"] for u in view["users"]]
+    # (both owners are owner@chatplane.local in their own license: compare the whole list)
+    assert [u["id"] for u in view["users"]] == [cust.id]
 
 
 def test_other_license_agent_cannot_start_a_chat_with_this_license_customer(env):
@@ -141,4 +145,28 @@ async def test_customer_rtm_login_with_token_of_another_license_fails(env, rtm):
         "authorization",
         "license_not_found",
         "validation",
+    )
+
+
+def test_agent_created_with_license_id_belongs_to_that_license(env):
+    email = f"{unique('b-agent')}@example.com"
+    out = run_cli(
+        env.server.data_dir,
+        "agent",
+        "create",
+        "--email",
+        email,
+        "--name",
+        "Bea",
+        "--license-id",
+        str(env.b.license_id),
+    )
+    assert out["id"] == email
+    info = env.http.info(out["access_token"]).json()
+    assert info["license_id"] == env.b.license_id
+    assert info["entity_id"] == email
+    cust = env.new_customer()
+    chat = env.start_chat(cust, "a only")["chat"]
+    expect_error(
+        env.http.agent, out["access_token"], "get_chat_threads", {"chat_id": chat["id"]}, **DENIED
     )

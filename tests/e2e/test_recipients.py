@@ -26,10 +26,11 @@ def _leaks(pushes, needle):
 async def test_agents_only_event_is_pushed_to_agents_but_never_to_the_customer(env, rtm):
     cust = env.new_customer()
     owner = await rtm.agent(env.a.owner)
-    admin = await rtm.agent(env.a.admin)
+    admin = await rtm.agent(env.admin)
     crtm = await rtm.customer(cust)
     chat = env.start_chat(cust, "hi")["chat"]
     cid = chat["id"]
+    env.join(cid, env.admin)
     secret = unique("secret-")
 
     sent = await owner.call("send_event", {"chat_id": cid, "event": _msg(secret, "agents")})

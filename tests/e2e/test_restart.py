@@ -4,9 +4,14 @@ clean restart (SIGTERM) and a kill (SIGKILL). SIGTERM exits cleanly.
 
 from __future__ import annotations
 
+import signal
 import time
 
 from .harness import Rtm, unique
+
+# A graceful shutdown may end with status 0 or by re-raising the SIGTERM it handled
+# (uvicorn does the latter); both are clean. A hang or a crash is not.
+CLEAN_EXIT = (0, -signal.SIGTERM)
 
 
 def _customer(http, owner_token):
@@ -106,7 +111,7 @@ async def test_sigterm_exits_cleanly_and_restart_keeps_chats_threads_events_and_
 
     code = inst.server.stop()
 
-    assert code == 0, f"SIGTERM should exit cleanly, got {code}\n{inst.server.log_tail()}"
+    assert code in CLEAN_EXIT, f"SIGTERM should exit cleanly, got {code}\n{inst.server.log_tail()}"
     http = inst.start()
     assert http.info(lic.owner.token).status_code == 200, "agent token survives a restart"
     info = http.info(cust_token)
@@ -130,7 +135,7 @@ async def test_sigterm_exits_cleanly_and_restart_keeps_chats_threads_events_and_
     )
     assert sent["event"]["order"] > last_order
     assert sent["thread_id"] == before["threads"][-1]["id"]
-    assert inst.server.stop() == 0
+    assert inst.server.stop() in CLEAN_EXIT
 
 
 async def test_sigterm_with_open_websockets_exits_cleanly(server_factory):
@@ -141,7 +146,7 @@ async def test_sigterm_with_open_websockets_exits_cleanly(server_factory):
     try:
         started = time.monotonic()
         code = inst.server.stop(timeout=20)
-        assert code == 0, inst.server.log_tail()
+        assert code in CLEAN_EXIT, inst.server.log_tail()
         assert time.monotonic() - started < 20
     finally:
         await agent.close()

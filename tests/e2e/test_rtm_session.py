@@ -20,7 +20,7 @@ async def test_agent_login_with_bearer_token_returns_license_profile_and_chats_s
     client = await rtm.raw_agent()
 
     resp = await client.request(
-        "login", {"token": f"Bearer {env.a.admin.token}"}, request_id="login-1"
+        "login", {"token": f"Bearer {env.admin.token}"}, request_id="login-1"
     )
 
     assert resp["request_id"] == "login-1"
@@ -29,7 +29,7 @@ async def test_agent_login_with_bearer_token_returns_license_profile_and_chats_s
     assert {"license", "my_profile", "chats_summary"} <= set(payload), payload
     assert str(payload["license"]["id"]) == str(env.a.license_id)
     profile = payload["my_profile"]
-    assert profile["id"] == env.a.admin.id
+    assert profile["id"] == env.admin.id
     assert profile["type"] == "agent"
     assert profile["email"] == "admin.agent@example.com"
     assert profile["name"] == "Adam Admin"
@@ -39,8 +39,8 @@ async def test_agent_login_with_bearer_token_returns_license_profile_and_chats_s
 
 async def test_agent_login_accepts_bare_token(env, rtm):
     client = await rtm.raw_agent()
-    payload = await client.call("login", {"token": env.a.admin.token})
-    assert payload["my_profile"]["id"] == env.a.admin.id
+    payload = await client.call("login", {"token": env.admin.token})
+    assert payload["my_profile"]["id"] == env.admin.id
 
 
 async def test_normal_agent_login_reports_normal_permission(env, rtm):
@@ -77,7 +77,7 @@ async def test_agent_login_chats_summary_lists_chats_with_spec_fields(env, rtm):
     cust = env.new_customer()
     chat = env.start_chat(cust, "summarise me")["chat"]
     env.agent(
-        env.a.admin,
+        env.admin,
         "add_user_to_chat",
         {"chat_id": chat["id"], "user_id": env.a.owner.id, "user_type": "agent"},
     )
@@ -88,23 +88,33 @@ async def test_agent_login_chats_summary_lists_chats_with_spec_fields(env, rtm):
     assert {"id", "users", "last_event_per_type", "last_thread_summary"} <= set(mine[0])
 
 
-async def test_logout_answers_and_disconnects_the_session(env, rtm):
+async def test_logout_closes_the_session_and_other_sessions_get_agent_disconnected(env, rtm):
     email = f"{unique('leaver')}@example.com"
     out = run_cli(env.server.data_dir, "agent", "create", "--email", email, "--name", "Lee Ver")
     leaver = Agent(id=out["id"], token=out["access_token"], license_id=env.a.license_id)
-    client = await rtm.agent(leaver)
+    here = await rtm.agent(leaver)
+    elsewhere = await rtm.agent(leaver)
 
-    resp = await client.request("logout", {}, request_id="bye")
+    resp = await here.request("logout", {}, request_id="bye")
 
     assert resp["request_id"] == "bye" and resp["success"] is True
-    push = await client.wait_push("agent_disconnected", timeout=5)
-    assert isinstance(push["payload"]["reason"], str) and push["payload"]["reason"]
-    # after logout the session is no longer logged in (closed or refusing requests)
+    assert resp["type"] == "response" and resp["action"] == "logout"
+    push = await elsewhere.wait_push("agent_disconnected", timeout=5)
+    assert push["payload"]["reason"] == "agent_logged_out_remotely"
+    # the logged-out connection is closed, or at least no longer logged in
     for _ in range(50):
-        if client.closed:
+        if here.closed:
             break
         await asyncio.sleep(0.1)
-    if not client.closed:
-        again = await client.request("get_archives", {}, request_id="after")
+    if not here.closed:
+        again = await here.request("get_archives", {}, request_id="after")
         assert again["success"] is False
         assert again["payload"]["error"]["type"] == "authentication"
+
+
+async def test_request_without_request_id_still_gets_a_response(env, rtm):
+    client = await rtm.agent(env.a.owner)
+    await client.send_raw('{"action": "ping", "payload": {}}')
+    resp = await client.next_orphan_response()
+    assert resp["type"] == "response" and resp["action"] == "ping" and resp["success"] is True
+    assert resp.get("request_id") in (None, "")

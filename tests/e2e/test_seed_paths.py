@@ -43,7 +43,7 @@ def test_agent_v05_path_serves_the_same_actions(env):
             "Authorization": f"Bearer {env.a.owner.token}",
             "Content-Type": "application/json",
         },
-        content=json.dumps({"chat_id": chat["id"]}),
+        content=json.dumps({"payload": {"chat_id": chat["id"]}}),
     )
 
     assert resp.status_code == 200, resp.text
