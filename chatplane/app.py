@@ -17,6 +17,7 @@ from chatplane.api import configuration, rtm, web
 from chatplane.api.v3_0 import (  # noqa: F401  (registers actions)
     agent,
     customer,
+    customers,
     files,
     indicators,
     multicast,

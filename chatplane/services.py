@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable
 from typing import TypeVar
@@ -21,6 +22,7 @@ from chatplane.storage import Tx
 from chatplane.storage.store import Store
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 # A validated token is trusted this long before it is looked up again (revocation and
 # expiry are checked at least this often).
@@ -88,6 +90,20 @@ class Services:
         evicted = self.hub.register(session, self.settings.max_connections_per_user)
         for old in evicted:
             await disconnect(old, "too_many_connections")
+
+    async def on_session_closed(self, session: Session) -> None:
+        """A connection closed: a customer's last one ends the visit."""
+        p = session.principal
+        if p is None or not p.is_customer:
+            return
+        if self.hub.sessions_of(p.license_id, p.user_type, p.user_id):
+            return
+        from chatplane.domain import customers
+
+        try:
+            await self.commit(lambda tx: customers.end_visit(tx, p.license_id, p.user_id))
+        except Exception:
+            log.exception("could not end the visit of %s", p.user_id)
 
     # -- views -------------------------------------------------------------------------
 

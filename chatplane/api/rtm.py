@@ -106,6 +106,7 @@ class RtmEndpoint:
             log.exception("RTM connection failed")
         finally:
             services.hub.disconnect(session)
+            await services.on_session_closed(session)
             if not session.closed:
                 await session.finish(1000)
 
@@ -146,6 +147,7 @@ class RtmEndpoint:
                 transport="rtm",
                 principal=session.principal,
                 session=session,
+                extra={"referrer": session.referrer},
                 request_id=request_id if isinstance(request_id, str) else None,
                 author_id=author_id,
                 client_ip=client_ip,

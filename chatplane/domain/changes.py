@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from chatplane.domain.models import Chat, ChatUser, Event, Thread
+from chatplane.domain.models import Chat, ChatUser, Customer, Event, Thread
 
 
 @dataclass
@@ -90,6 +90,44 @@ class PropertiesDeleted(ChatChange):
 class EventUpdated(ChatChange):
     thread_id: str
     event: Event
+
+
+# -- customers ---------------------------------------------------------------------------
+
+
+@dataclass
+class CustomerChange(Change):
+    customer: Customer
+    # Agents serving the customer now (present in one of its active chats): they hear of it.
+    agent_ids: list[str] = field(default_factory=list)
+
+
+@dataclass
+class CustomerCreated(CustomerChange):
+    pass
+
+
+@dataclass
+class CustomerUpdated(CustomerChange):
+    pass
+
+
+@dataclass
+class CustomerVisitStarted(CustomerChange):
+    visit: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class CustomerPageUpdated(CustomerChange):
+    visit_id: int = 0
+    page: dict[str, Any] = field(default_factory=dict)  # opened_at, url, title
+    referrer: str | None = None
+
+
+@dataclass
+class CustomerVisitEnded(CustomerChange):
+    visit_id: int = 0
+    ended_at: float = 0.0
 
 
 # -- not stored: signals that only travel to whoever is connected ----------------------

@@ -73,6 +73,8 @@ class Fanout:
         lic = change.license_id
         if isinstance(change, ch.MulticastSent):
             return self._multicast_recipients(change)
+        if isinstance(change, ch.CustomerChange):
+            return self._customer_recipients(change)
         if not isinstance(change, ch.ChatChange):
             return set()
         chat = change.chat
@@ -91,6 +93,21 @@ class Fanout:
             for session in self.hub.agent_sessions(lic):
                 if agent_has_group_access(chat.group_ids, session.agent_group_ids):
                     out.add(session)
+        return out
+
+    def _customer_recipients(self, change: ch.CustomerChange) -> set[Session]:
+        """Agents serving the customer (all agents for a new customer), and the customer."""
+        lic = change.license_id
+        out: set[Session] = set()
+        if isinstance(change, ch.CustomerCreated):
+            for session in self.hub.agent_sessions(lic):
+                assert session.principal is not None
+                if "customers:ro" in session.principal.scopes:
+                    out.add(session)
+        for agent_id in change.agent_ids:
+            out |= self.hub.sessions_of(lic, AGENT, agent_id)
+        if isinstance(change, ch.CustomerUpdated | ch.CustomerPageUpdated):
+            out |= self.hub.sessions_of(lic, CUSTOMER, change.customer.id)
         return out
 
     def _multicast_recipients(self, change: ch.MulticastSent) -> set[Session]:

@@ -38,6 +38,7 @@ class Session:
     principal: Principal | None = None
     agent_group_ids: tuple[int, ...] = ()
     address: str | None = None
+    referrer: str | None = None
     created: float = field(default_factory=time.monotonic)
     last_activity: float = field(default_factory=time.monotonic)
     # [monotonic time of the client's last control-frame ping], kept by the protocol.

@@ -214,3 +214,46 @@ events = sa.Table(
     sa.Index("ix_events_thread_order", "thread_id", "order"),
     sa.Index("ix_events_chat_order", "chat_id", "order"),
 )
+
+
+# -- customers' visits, goals, agents' push notification devices (revision 0002_visits) --
+
+visits = sa.Table(
+    "visits",
+    metadata,
+    sa.Column("customer_id", sa.String(64), primary_key=True),
+    # 1, 2, 3, ... per customer (the customer's visits_count when it started)
+    sa.Column("visit_id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("license_id", sa.Integer, nullable=False),
+    sa.Column("started_at", sa.Float, nullable=False),
+    sa.Column("ended_at", sa.Float, nullable=True),
+    sa.Column("ip", sa.String(64), nullable=True),
+    sa.Column("user_agent", sa.String(1024), nullable=True),
+    sa.Column("referrer", sa.String(2048), nullable=True),
+    # [{"opened_at", "url", "title"}], newest last, at most 20 kept
+    sa.Column("pages", JSON, nullable=False),
+)
+
+goal_hits = sa.Table(
+    "goal_hits",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("license_id", sa.Integer, nullable=False),
+    sa.Column("goal_id", sa.String(64), nullable=False),
+    sa.Column("customer_id", sa.String(64), nullable=False),
+    sa.Column("group_id", sa.Integer, nullable=False),
+    sa.Column("page_url", sa.String(2048), nullable=False),
+    sa.Column("created_at", sa.Float, nullable=False),
+    sa.Index("ix_goal_hits_goal", "license_id", "goal_id"),
+)
+
+push_devices = sa.Table(
+    "push_devices",
+    metadata,
+    sa.Column("license_id", sa.Integer, primary_key=True),
+    sa.Column("agent_id", sa.String(255), primary_key=True),
+    sa.Column("firebase_token", sa.String(512), primary_key=True),
+    sa.Column("platform", sa.String(16), nullable=False),
+    sa.Column("enabled", sa.Boolean, nullable=False),
+    sa.Column("updated_at", sa.Float, nullable=False),
+)

@@ -10,7 +10,7 @@ from chatplane.api.dispatch import Context, action
 from chatplane.api.v3_0 import common
 from chatplane.api.v3_0 import serialize as ser
 from chatplane.api.v3_0 import structs as st
-from chatplane.domain import views
+from chatplane.domain import customers, views
 from chatplane.errors import ApiError, authentication
 from chatplane.storage import Tx
 from chatplane.storage import accounts as accounts_repo
@@ -40,6 +40,7 @@ async def login(ctx: Context, p: st.CustomerLogin) -> dict[str, Any]:
         raise ApiError("validation", "This connection is logged in already")
 
     def load(tx: Tx) -> bool:
+        """Apply the login's customer data and start a visit; is a thread active?"""
         customer = accounts_repo.get_customer(tx.conn, principal.license_id, principal.user_id)
         if customer is None:
             raise authentication("The customer of this token no longer exists")
@@ -57,6 +58,17 @@ async def login(ctx: Context, p: st.CustomerLogin) -> dict[str, Any]:
                 values["fields"] = {**customer.fields, **p.customer.fields}
             if values:
                 accounts_repo.update_customer(tx.conn, customer.id, **values)
+        page = None
+        if p.customer_page is not None and p.customer_page.url:
+            page = {"url": p.customer_page.url, "title": p.customer_page.title}
+        customers.start_visit(
+            tx,
+            principal,
+            ip=ctx.client_ip,
+            user_agent=ctx.user_agent,
+            referrer=p.referrer,
+            page=page,
+        )
         active = tx.conn.execute(
             sa.select(s.chats.c.id)
             .where(
@@ -68,8 +80,9 @@ async def login(ctx: Context, p: st.CustomerLogin) -> dict[str, Any]:
         ).first()
         return active is not None
 
-    has_active_thread = (await services.commit(load)) if p.customer else await services.read(load)
     session.principal = ctx.principal = principal
+    session.referrer = p.referrer
+    has_active_thread = await ctx.commit(load)
     await services.register_session(session)
     return {"customer_id": principal.user_id, "has_active_thread": has_active_thread}
 

@@ -104,6 +104,47 @@ def render(change: ch.Change, view: ser.View) -> Push | None:
                 "text": change.text,
             },
         }
+    if isinstance(change, ch.CustomerCreated):
+        return "customer_created", {"customer": ser.customer(view, change.customer)}
+    if isinstance(change, ch.CustomerUpdated):
+        return "customer_updated", {"customer": ser.customer(view, change.customer)}
+    if isinstance(change, ch.CustomerVisitStarted):
+        if not view.agent:
+            return None
+        v = change.visit
+        started: dict[str, Any] = {
+            "customer_id": change.customer.id,
+            "visit_id": v["visit_id"],
+            "started_at": ser.iso(v["started_at"]),
+        }
+        for key in ("ip", "user_agent", "referrer"):
+            if v.get(key):
+                started[key] = v[key]
+        return "customer_visit_started", started
+    if isinstance(change, ch.CustomerPageUpdated):
+        page = change.page
+        if not view.agent:
+            return "customer_page_updated", {
+                "url": page["url"],
+                "title": page.get("title"),
+                "timestamp": int(page["opened_at"]),
+            }
+        return "customer_page_updated", {
+            "customer_id": change.customer.id,
+            "visit_id": change.visit_id,
+            "opened_at": ser.iso(page["opened_at"]),
+            "url": page["url"],
+            "title": page.get("title"),
+            "referrer": change.referrer,
+        }
+    if isinstance(change, ch.CustomerVisitEnded):
+        if not view.agent:
+            return None
+        return "customer_visit_ended", {
+            "customer_id": change.customer.id,
+            "visit_id": change.visit_id,
+            "ended_at": ser.iso(change.ended_at),
+        }
     if isinstance(change, ch.MulticastSent):
         payload = {"author_id": change.author_id, "content": change.content}
         if change.type is not None:

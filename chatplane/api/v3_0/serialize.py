@@ -88,7 +88,7 @@ def customer(view: View, c: Customer, u: ChatUser | None = None, *, archived: bo
         out["avatar"] = c.avatar
     if view.agent:
         if c.last_visit:
-            out["last_visit"] = c.last_visit
+            out["last_visit"] = last_visit(c.last_visit)
         out["statistics"] = {
             "chats_count": c.chats_count,
             "threads_count": c.threads_count,
@@ -105,6 +105,18 @@ def customer(view: View, c: Customer, u: ChatUser | None = None, *, archived: bo
         out["present"] = u.present
         if u.last_seen_timestamp is not None:
             out["last_seen_timestamp"] = u.last_seen_timestamp
+    return out
+
+
+def last_visit(stored: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {"started_at": iso(stored.get("started_at"))}
+    for key in ("referrer", "ip", "user_agent", "geolocation"):
+        if stored.get(key):
+            out[key] = stored[key]
+    out["last_pages"] = [
+        {"opened_at": iso(p.get("opened_at")), "url": p.get("url"), "title": p.get("title")}
+        for p in stored.get("last_pages", [])
+    ]
     return out
 
 

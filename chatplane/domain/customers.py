@@ -1,0 +1,208 @@
+"""Customers: their identity, fields, visits and pages, and finding them.
+
+A visit starts when a customer's first RTM connection logs in and ends when the last one
+closes; the pages it opened are kept on the visit (the newest 20).
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import sqlalchemy as sa
+
+from chatplane.domain import changes, users
+from chatplane.domain.models import Customer, Principal
+from chatplane.errors import not_found, validation
+from chatplane.storage import Tx
+from chatplane.storage import accounts as repo
+from chatplane.storage import schema as s
+
+MAX_PAGES = 20
+MAX_FIELDS = 100
+
+
+def serving_agents(tx: Tx, customer_id: str) -> list[str]:
+    """Agents present in the customer's active chats."""
+    c, u = s.chats, s.chat_users
+    rows = tx.conn.execute(
+        sa.select(u.c.user_id)
+        .select_from(u.join(c, c.c.id == u.c.chat_id))
+        .where(
+            c.c.customer_id == customer_id,
+            c.c.active_thread_id.is_not(None),
+            u.c.user_type == "agent",
+            u.c.present.is_(True),
+        )
+        .distinct()
+    ).all()
+    return [r.user_id for r in rows]
+
+
+def _fields(fields: dict[str, str] | None) -> dict[str, str] | None:
+    if fields is None:
+        return None
+    if len(fields) > MAX_FIELDS:
+        raise validation(f"fields may hold at most {MAX_FIELDS} keys")
+    for key, value in fields.items():
+        if len(key) > 255 or len(value) > 4096:
+            raise validation(f"fields.{key[:40]} is too long (keys 255, values 4096 characters)")
+    return fields
+
+
+def create(
+    tx: Tx,
+    caller: Principal,
+    name: str | None,
+    email: str | None,
+    avatar: str | None,
+    fields: dict[str, str] | None,
+) -> Customer:
+    customer = users.create_customer(
+        tx, caller.license_id, name=name, email=email, avatar=avatar, fields=_fields(fields)
+    )
+    tx.emit(changes.CustomerCreated(caller.license_id, customer))
+    return customer
+
+
+def update(
+    tx: Tx,
+    license_id: int,
+    customer_id: str,
+    *,
+    name: str | None = None,
+    email: str | None = None,
+    avatar: str | None = None,
+    fields: dict[str, str] | None = None,
+    replace_fields: bool = False,
+) -> Customer:
+    customer = repo.get_customer(tx.conn, license_id, customer_id)
+    if customer is None:
+        raise not_found("Customer", customer_id)
+    values: dict[str, Any] = {}
+    for key, value in (("name", name), ("email", email), ("avatar", avatar)):
+        if value is not None:
+            values[key] = value
+    checked = _fields(fields)
+    if checked is not None:
+        values["fields"] = dict(checked) if replace_fields else {**customer.fields, **checked}
+    if values:
+        repo.update_customer(tx.conn, customer_id, **values)
+    fresh = repo.get_customer(tx.conn, license_id, customer_id)
+    assert fresh is not None
+    tx.emit(changes.CustomerUpdated(license_id, fresh, serving_agents(tx, customer_id)))
+    return fresh
+
+
+def start_visit(
+    tx: Tx,
+    caller: Principal,
+    *,
+    ip: str | None,
+    user_agent: str | None,
+    referrer: str | None,
+    page: dict[str, Any] | None,
+) -> int:
+    now = time.time()
+    customer = repo.get_customer(tx.conn, caller.license_id, caller.user_id)
+    if customer is None:
+        raise not_found("Customer", caller.user_id)
+    visit_id = customer.visits_count + 1
+    pages = [{"opened_at": now, **page}] if page and page.get("url") else []
+    tx.conn.execute(
+        s.visits.insert().values(
+            customer_id=customer.id,
+            visit_id=visit_id,
+            license_id=caller.license_id,
+            started_at=now,
+            ended_at=None,
+            ip=ip,
+            user_agent=user_agent,
+            referrer=referrer,
+            pages=pages,
+        )
+    )
+    last_visit = {
+        "started_at": now,
+        "referrer": referrer,
+        "ip": ip,
+        "user_agent": user_agent,
+        "last_pages": pages,
+    }
+    repo.update_customer(tx.conn, customer.id, visits_count=visit_id, last_visit=last_visit)
+    fresh = repo.get_customer(tx.conn, caller.license_id, customer.id)
+    assert fresh is not None
+    agents = serving_agents(tx, customer.id)
+    tx.emit(
+        changes.CustomerVisitStarted(
+            caller.license_id, fresh, agents, visit=dict(last_visit, visit_id=visit_id)
+        )
+    )
+    if pages:
+        tx.emit(
+            changes.CustomerPageUpdated(
+                caller.license_id, fresh, agents, visit_id, pages[0], referrer
+            )
+        )
+    return visit_id
+
+
+def _current_visit(tx: Tx, customer_id: str) -> Any | None:
+    return tx.conn.execute(
+        sa.select(s.visits)
+        .where(s.visits.c.customer_id == customer_id)
+        .order_by(s.visits.c.visit_id.desc())
+        .limit(1)
+    ).first()
+
+
+def update_page(
+    tx: Tx, caller: Principal, url: str, title: str | None, referrer: str | None
+) -> None:
+    now = time.time()
+    visit = _current_visit(tx, caller.user_id)
+    if visit is None or visit.ended_at is not None:
+        raise validation("No visit is going on: log in over RTM first")
+    page = {"opened_at": now, "url": url, "title": title}
+    pages = [*visit.pages, page][-MAX_PAGES:]
+    tx.conn.execute(
+        s.visits.update()
+        .where(s.visits.c.customer_id == caller.user_id, s.visits.c.visit_id == visit.visit_id)
+        .values(pages=pages)
+    )
+    customer = repo.get_customer(tx.conn, caller.license_id, caller.user_id)
+    assert customer is not None
+    last_visit = dict(customer.last_visit or {})
+    last_visit["last_pages"] = pages
+    repo.update_customer(tx.conn, customer.id, last_visit=last_visit)
+    customer.last_visit = last_visit
+    tx.emit(
+        changes.CustomerPageUpdated(
+            caller.license_id,
+            customer,
+            serving_agents(tx, customer.id),
+            visit.visit_id,
+            page,
+            referrer or visit.referrer,
+        )
+    )
+
+
+def end_visit(tx: Tx, license_id: int, customer_id: str) -> None:
+    visit = _current_visit(tx, customer_id)
+    if visit is None or visit.ended_at is not None:
+        return
+    now = time.time()
+    tx.conn.execute(
+        s.visits.update()
+        .where(s.visits.c.customer_id == customer_id, s.visits.c.visit_id == visit.visit_id)
+        .values(ended_at=now)
+    )
+    customer = repo.get_customer(tx.conn, license_id, customer_id)
+    if customer is None:
+        return
+    tx.emit(
+        changes.CustomerVisitEnded(
+            license_id, customer, serving_agents(tx, customer_id), visit.visit_id, now
+        )
+    )
