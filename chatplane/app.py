@@ -19,9 +19,12 @@ from chatplane.api.v3_0 import (  # noqa: F401  (registers actions)
     customer,
     customers,
     files,
+    forms,
     indicators,
     multicast,
+    postbacks,
     session,
+    url_details,
 )
 from chatplane.config import Settings
 from chatplane.services import Services

@@ -7,6 +7,7 @@ import json
 import logging
 import sys
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any, TypeVar
 
 from chatplane import __version__
@@ -101,6 +102,36 @@ def cmd_agent_create(args: argparse.Namespace) -> int:
     return 0
 
 
+def _license_of(tx: Tx, args: argparse.Namespace) -> int:
+    license_id = args.license_id or repo.first_license_id(tx.conn)
+    if license_id is None:
+        raise ApiError("license_not_found", "No license yet: run `chatplane init` first")
+    return int(license_id)
+
+
+def cmd_form_set(args: argparse.Namespace) -> int:
+    from chatplane.domain import forms
+
+    form = json.loads(Path(args.file).read_text()) if args.file else {"enabled": False}
+    _run(
+        _settings(args),
+        lambda tx: forms.set_form(tx, _license_of(tx, args), args.group, args.type, form),
+    )
+    _print(args, {"group_id": args.group, "type": args.type}, f"{args.type} form set")
+    return 0
+
+
+def cmd_goal_add(args: argparse.Namespace) -> int:
+    from chatplane.domain import forms
+
+    goal = _run(
+        _settings(args),
+        lambda tx: forms.add_goal(tx, _license_of(tx, args), args.name, args.url_contains),
+    )
+    _print(args, goal, f"goal {goal['id']} added")
+    return 0
+
+
 def cmd_migrate(args: argparse.Namespace) -> int:
     settings = _settings(args)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
@@ -183,6 +214,25 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--password", default=None)
     p.add_argument("--license-id", type=int, default=None)
     p.set_defaults(fn=cmd_agent_create)
+
+    form = sub.add_parser("form", help="pre-chat and post-chat forms").add_subparsers(
+        dest="sub", required=True
+    )
+    p = form.add_parser("set", help="set a group's form from a JSON file (no file: disable)")
+    _common(p)
+    p.add_argument("--group", type=int, default=0)
+    p.add_argument("--type", choices=["prechat", "postchat"], required=True)
+    p.add_argument("--file", default=None, help='{"enabled": true, "fields": [...]}')
+    p.add_argument("--license-id", type=int, default=None)
+    p.set_defaults(fn=cmd_form_set)
+
+    goal = sub.add_parser("goal", help="goals").add_subparsers(dest="sub", required=True)
+    p = goal.add_parser("add", help="a goal reached on pages whose URL contains a text")
+    _common(p)
+    p.add_argument("--name", required=True)
+    p.add_argument("--url-contains", required=True)
+    p.add_argument("--license-id", type=int, default=None)
+    p.set_defaults(fn=cmd_goal_add)
     return ap
 
 

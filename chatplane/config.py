@@ -59,6 +59,10 @@ class Settings:
     login_attempts_per_minute: int = field(
         default_factory=lambda: int(_env("login_attempts_per_minute", "10"))
     )
+    # get_url_details may fetch private and loopback addresses (tests, intranets).
+    url_details_allow_private: bool = field(
+        default_factory=lambda: _env("url_details_allow_private", "") in ("1", "true", "yes")
+    )
     log_level: str = field(default_factory=lambda: _env("log_level", "info"))
 
     @property

@@ -92,6 +92,18 @@ class EventUpdated(ChatChange):
     event: Event
 
 
+@dataclass
+class RichMessagePostback(ChatChange):
+    """`incoming_rich_message_postback`: sent only while the thread is active."""
+
+    thread_id: str
+    event_id: str
+    user_id: str
+    postback_id: str
+    toggled: bool
+    thread_active: bool
+
+
 # -- customers ---------------------------------------------------------------------------
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import sqlalchemy as sa
@@ -223,4 +224,46 @@ def revoke_token(conn: Connection, token_hash: str) -> None:
         s.tokens.update()
         .where(sa.or_(s.tokens.c.token_hash == token_hash, s.tokens.c.refresh_hash == token_hash))
         .values(revoked=True)
+    )
+
+
+def set_push_device(
+    conn: Connection,
+    license_id: int,
+    agent_id: str,
+    firebase_token: str,
+    platform: str,
+    enabled: bool,
+) -> None:
+    now = time.time()
+    key = (
+        (s.push_devices.c.license_id == license_id)
+        & (s.push_devices.c.agent_id == agent_id)
+        & (s.push_devices.c.firebase_token == firebase_token)
+    )
+    updated = conn.execute(
+        s.push_devices.update()
+        .where(key)
+        .values(platform=platform, enabled=enabled, updated_at=now)
+    ).rowcount
+    if not updated:
+        conn.execute(
+            s.push_devices.insert().values(
+                license_id=license_id,
+                agent_id=agent_id,
+                firebase_token=firebase_token,
+                platform=platform,
+                enabled=enabled,
+                updated_at=now,
+            )
+        )
+
+
+def push_devices(conn: Connection, license_id: int, agent_id: str) -> list[Any]:
+    return list(
+        conn.execute(
+            sa.select(s.push_devices).where(
+                s.push_devices.c.license_id == license_id, s.push_devices.c.agent_id == agent_id
+            )
+        )
     )

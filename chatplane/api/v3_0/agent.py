@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import time
-from typing import Any
+from typing import Annotated, Any, Literal
+
+from msgspec import Meta, Struct
 
 from chatplane.api.dispatch import Context, action
 from chatplane.api.v3_0 import common
@@ -46,6 +48,18 @@ async def login(ctx: Context, p: st.AgentLogin) -> dict[str, Any]:
         return agent, lic, groups, summaries, views.thread_orders(tx, summaries)
 
     agent, lic, groups, summaries, orders = await services.read(load)
+    device = p.push_notifications
+    if device is not None and device.firebase_token:
+        await services.commit(
+            lambda tx: accounts_repo.set_push_device(
+                tx.conn,
+                principal.license_id,
+                principal.user_id,
+                device.firebase_token or "",
+                device.platform,
+                True,
+            )
+        )
     if agent is None:
         raise authentication("The agent of this token no longer exists")
     session.principal = ctx.principal = principal
@@ -161,3 +175,21 @@ async def get_filtered_chats(ctx: Context, p: st.GetFilteredChats) -> dict[str, 
     summaries, orders = await ctx.services.read(run)
     v = common.view(ctx)
     return {"chats_summary": [ser.agent_chat_summary(v, s, orders) for s in summaries]}
+
+
+class ChangePushNotifications(Struct, kw_only=True):
+    firebase_token: Annotated[str, Meta(min_length=1, max_length=512)]
+    platform: Literal["ios", "android"]
+    enabled: bool
+
+
+@action(AGENT, "change_push_notifications", ChangePushNotifications, web=False)
+async def change_push_notifications(ctx: Context, p: ChangePushNotifications) -> None:
+    # Stored for a push service to read; no external service is called from here.
+    caller = ctx.caller
+    await ctx.commit(
+        lambda tx: accounts_repo.set_push_device(
+            tx.conn, caller.license_id, caller.user_id, p.firebase_token, p.platform, p.enabled
+        )
+    )
+    return None

@@ -104,6 +104,16 @@ def render(change: ch.Change, view: ser.View) -> Push | None:
                 "text": change.text,
             },
         }
+    if isinstance(change, ch.RichMessagePostback):
+        if not change.thread_active:
+            return None
+        return "incoming_rich_message_postback", {
+            "user_id": change.user_id,
+            "chat_id": change.chat.id,
+            "thread_id": change.thread_id,
+            "event_id": change.event_id,
+            "postback": {"id": change.postback_id, "toggled": change.toggled},
+        }
     if isinstance(change, ch.CustomerCreated):
         return "customer_created", {"customer": ser.customer(view, change.customer)}
     if isinstance(change, ch.CustomerUpdated):

@@ -1,0 +1,39 @@
+"""get_form and check_goals (Customer Chat API)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from msgspec import Meta, Struct
+
+from chatplane.api.dispatch import Context, action
+from chatplane.domain import forms
+
+
+class GetForm(Struct, kw_only=True):
+    group_id: Annotated[int, Meta(ge=0)]
+    type: Literal["prechat", "postchat"]
+
+
+class CheckGoals(Struct, kw_only=True):
+    page_url: Annotated[str, Meta(min_length=1, max_length=2048)]
+    group_id: Annotated[int, Meta(ge=0)]
+    # The spec's table says string, its sample an object of fields: both are taken.
+    customer_fields: dict[str, str] | str | None = None
+
+
+@action("customer", "get_form", GetForm)
+async def get_form(ctx: Context, p: GetForm) -> dict[str, Any]:
+    caller = ctx.caller
+    return await ctx.services.read(
+        lambda tx: forms.get_form(tx, caller.license_id, p.group_id, p.type)
+    )
+
+
+@action("customer", "check_goals", CheckGoals, rtm=False)
+async def check_goals(ctx: Context, p: CheckGoals) -> None:
+    caller = ctx.caller
+    await ctx.commit(
+        lambda tx: forms.check_goals(tx, caller.license_id, caller.user_id, p.group_id, p.page_url)
+    )
+    return None
