@@ -142,6 +142,14 @@ class CustomerVisitEnded(CustomerChange):
     ended_at: float = 0.0
 
 
+@dataclass
+class CustomerSideStorageUpdated(Change):
+    """What a customer's client should keep and send back in its next `login`."""
+
+    customer_id: str
+    storage: dict[str, str] = field(default_factory=dict)
+
+
 # -- not stored: signals that only travel to whoever is connected ----------------------
 
 

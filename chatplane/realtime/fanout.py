@@ -75,6 +75,8 @@ class Fanout:
             return self._multicast_recipients(change)
         if isinstance(change, ch.CustomerChange):
             return self._customer_recipients(change)
+        if isinstance(change, ch.CustomerSideStorageUpdated):
+            return set(self.hub.sessions_of(lic, CUSTOMER, change.customer_id))
         if not isinstance(change, ch.ChatChange):
             return set()
         chat = change.chat

@@ -115,3 +115,13 @@ async def test_visits_and_pages(env: Env, rtm: RtmFactory) -> None:
         "https://shop.example/pricing",
     ]
     assert found["customers"][0]["statistics"]["visits_count"] >= 1
+
+
+async def test_login_answers_then_pushes_customer_side_storage(env: Env, rtm: RtmFactory) -> None:
+    customer = env.new_customer()
+    me = await rtm.raw_customer(customer.license_id)
+    login = await me.call("login", {"token": customer.token, "customer_side_storage": {"k": "v"}})
+    assert login["customer_id"] == customer.id and login["has_active_thread"] is False
+    push = await me.wait_push("customer_side_storage_updated")
+    storage = push["payload"]["customer_side_storage"]
+    assert storage["k"] == "v" and storage["visit_id"].isdigit()

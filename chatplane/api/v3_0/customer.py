@@ -10,7 +10,7 @@ from chatplane.api.dispatch import Context, action
 from chatplane.api.v3_0 import common
 from chatplane.api.v3_0 import serialize as ser
 from chatplane.api.v3_0 import structs as st
-from chatplane.domain import customers, views
+from chatplane.domain import changes, customers, views
 from chatplane.errors import ApiError, authentication
 from chatplane.storage import Tx
 from chatplane.storage import accounts as accounts_repo
@@ -39,7 +39,7 @@ async def login(ctx: Context, p: st.CustomerLogin) -> dict[str, Any]:
     if session.principal is not None:
         raise ApiError("validation", "This connection is logged in already")
 
-    def load(tx: Tx) -> bool:
+    def load(tx: Tx) -> tuple[bool, int]:
         """Apply the login's customer data and start a visit; is a thread active?"""
         customer = accounts_repo.get_customer(tx.conn, principal.license_id, principal.user_id)
         if customer is None:
@@ -61,7 +61,7 @@ async def login(ctx: Context, p: st.CustomerLogin) -> dict[str, Any]:
         page = None
         if p.customer_page is not None and p.customer_page.url:
             page = {"url": p.customer_page.url, "title": p.customer_page.title}
-        customers.start_visit(
+        visit_id = customers.start_visit(
             tx,
             principal,
             ip=ctx.client_ip,
@@ -78,11 +78,16 @@ async def login(ctx: Context, p: st.CustomerLogin) -> dict[str, Any]:
             )
             .limit(1)
         ).first()
-        return active is not None
+        return active is not None, visit_id
 
     session.principal = ctx.principal = principal
     session.referrer = p.referrer
-    has_active_thread = await ctx.commit(load)
+    has_active_thread, visit_id = await ctx.commit(load)
+    # The client keeps this map and sends it back in its next login.
+    storage = {**(p.customer_side_storage or {}), "visit_id": str(visit_id)}
+    await ctx.publish(
+        [changes.CustomerSideStorageUpdated(principal.license_id, principal.user_id, storage)]
+    )
     await services.register_session(session)
     return {"customer_id": principal.user_id, "has_active_thread": has_active_thread}
 

@@ -155,6 +155,10 @@ def render(change: ch.Change, view: ser.View) -> Push | None:
             "visit_id": change.visit_id,
             "ended_at": ser.iso(change.ended_at),
         }
+    if isinstance(change, ch.CustomerSideStorageUpdated):
+        if view.agent:
+            return None
+        return "customer_side_storage_updated", {"customer_side_storage": change.storage}
     if isinstance(change, ch.MulticastSent):
         payload = {"author_id": change.author_id, "content": change.content}
         if change.type is not None:
