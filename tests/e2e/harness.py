@@ -372,8 +372,9 @@ class Rtm:
 
     _ids = itertools.count(1)
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, *, control_pings: bool = True) -> None:
         self.url = url
+        self.control_pings = control_pings
         self.ws: ClientConnection | None = None
         self.pushes: list[dict[str, Any]] = []  # every push received, in order
         self._unconsumed: list[dict[str, Any]] = []  # pushes not yet returned by wait_push
@@ -386,7 +387,13 @@ class Rtm:
         self.close_code: int | None = None
 
     async def connect(self) -> Rtm:
-        self.ws = await connect(self.url, proxy=None, max_size=2**25, open_timeout=10)
+        self.ws = await connect(
+            self.url,
+            proxy=None,
+            max_size=2**25,
+            open_timeout=10,
+            ping_interval=20 if self.control_pings else None,
+        )
         self._reader = asyncio.create_task(self._read())
         return self
 

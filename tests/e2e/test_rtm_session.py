@@ -13,7 +13,7 @@ import asyncio
 import pytest
 
 from .conftest import Agent
-from .harness import run_cli, unique
+from .harness import Rtm, run_cli, unique
 
 
 async def test_agent_login_with_bearer_token_returns_license_profile_and_chats_summary(env, rtm):
@@ -118,3 +118,33 @@ async def test_request_without_request_id_still_gets_a_response(env, rtm):
     resp = await client.next_orphan_response()
     assert resp["type"] == "response" and resp["action"] == "ping" and resp["success"] is True
     assert resp.get("request_id") in (None, "")
+
+
+@pytest.mark.slow
+async def test_silent_connection_is_closed_after_about_a_minute_but_ping_action_keeps_one_open(env):
+    """Spec: "A client should ping the server each 15 seconds, otherwise the connection will be
+    closed after about one minute of inactivity ... a client should use a protocol message with
+    ping action" (control-frame pings are off on both clients here)."""
+    silent = await Rtm(env.server.ws_base + "/v3.0/agent/rtm/ws", control_pings=False).connect()
+    pinging = await Rtm(env.server.ws_base + "/v3.0/agent/rtm/ws", control_pings=False).connect()
+    try:
+        await silent.call("login", {"token": f"Bearer {env.admin.token}"})
+        await pinging.call("login", {"token": f"Bearer {env.admin.token}"})
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        while not silent.closed and loop.time() - started < 100:
+            await pinging.call("ping", {})
+            for _ in range(150):  # 15 s in small steps, so the close time is measured closely
+                if silent.closed:
+                    break
+                await asyncio.sleep(0.1)
+        elapsed = loop.time() - started
+        assert silent.closed, "a silent connection is closed after about a minute"
+        assert 30 <= elapsed <= 100, elapsed
+        for push in silent.pushes:
+            if push["action"] == "agent_disconnected":
+                assert push["payload"]["reason"] == "ping_timeout"
+        assert await pinging.alive(), "a connection that sends ping every 15 s stays open"
+    finally:
+        await silent.close()
+        await pinging.close()
