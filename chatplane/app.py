@@ -66,10 +66,17 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         Route("/healthz", healthz, methods=["GET"]),
         Route("/openapi.json", openapi, methods=["GET"]),
     ]
-    for api, prefixes in WEB_PREFIXES.items():
-        endpoint = web.make_endpoint(services, api)
-        for prefix in prefixes:
-            routes.append(Route(prefix + "/{action}", endpoint, methods=["POST"]))
+    for api, (v3_prefix, seed_prefix) in WEB_PREFIXES.items():
+        routes.append(
+            Route(v3_prefix + "/{action}", web.make_endpoint(services, api), methods=["POST"])
+        )
+        routes.append(
+            Route(
+                seed_prefix + "/{action}",
+                web.make_endpoint(services, api, seed=True),
+                methods=["POST"],
+            )
+        )
         routes.append(WebSocketRoute(f"/v3.0/{api}/rtm/ws", rtm.RtmEndpoint(services, api).serve))
     config_endpoint = configuration.make_endpoint(services)
     for prefix in configuration.PREFIXES:

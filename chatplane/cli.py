@@ -160,7 +160,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
         loop="auto",
         http="auto",
         ws=PingAwareProtocol,
-        ws_max_size=settings.max_frame_bytes + 1024,
+        # Frames over max_frame_bytes get a `entity_too_large` response and the connection
+        # stays open; only frames past this hard cap close it (1009).
+        ws_max_size=max(16 * 1024 * 1024, 4 * settings.max_frame_bytes),
         # The server pings every 15 s; a peer that does not answer in 45 s is gone.
         ws_ping_interval=15,
         ws_ping_timeout=45,

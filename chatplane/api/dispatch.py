@@ -49,7 +49,9 @@ class Context:
 
     @property
     def origin(self) -> Origin:
-        return Origin(self.session.id if self.session else None, self.request_id)
+        p = self.principal
+        user = (p.license_id, p.user_type, p.user_id) if p is not None else None
+        return Origin(self.session.id if self.session else None, self.request_id, user)
 
     async def commit(self, fn: Callable[[Tx], T]) -> T:
         """Run a write. Over RTM its pushes are published after this request's response

@@ -122,11 +122,6 @@ class RtmEndpoint:
         action_name: str | None = None
         ctx: Context | None = None
         try:
-            if len(text) > self.services.settings.max_frame_bytes:
-                raise ApiError(
-                    "entity_too_large",
-                    f"Message over {self.services.settings.max_frame_bytes} bytes",
-                )
             try:
                 msg = _decode(text)
             except msgspec.DecodeError as exc:
@@ -135,6 +130,10 @@ class RtmEndpoint:
                 raise validation("A request must be a JSON object")
             request_id = msg.get("request_id")
             action_name = msg.get("action")
+            # Decoded first (up to the transport's hard cap) so the refusal names the request.
+            limit = self.services.settings.max_frame_bytes
+            if len(text) > limit:
+                raise ApiError("entity_too_large", f"Message over {limit} bytes")
             if not isinstance(action_name, str) or not action_name:
                 raise validation("A request needs an `action` string")
             act = lookup(self.api, action_name, "rtm")

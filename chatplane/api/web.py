@@ -49,8 +49,14 @@ async def read_body(request: Request, limit: int) -> bytes:
     return b"".join(chunks)
 
 
-def parse_envelope(body: bytes) -> tuple[Any, str | None]:
-    """(payload, author_id) of a Web API request body `{"payload": ..., "author_id": ...}`."""
+ENVELOPE_KEYS = {"payload", "author_id"}
+
+
+def parse_envelope(body: bytes, bare: bool = False) -> tuple[Any, str | None]:
+    """(payload, author_id) of a Web API request body `{"payload": ..., "author_id": ...}`.
+
+    `bare` (the seed's v0.5 paths, whose examples post the payload itself): a body that is
+    not such an envelope is the payload."""
     if not body.strip():
         return {}, None
     try:
@@ -59,6 +65,8 @@ def parse_envelope(body: bytes) -> tuple[Any, str | None]:
         raise validation(f"Malformed JSON: {describe(exc)}") from None
     if not isinstance(data, dict):
         raise validation("The request body must be a JSON object")
+    if bare and not ("payload" in data and set(data) <= ENVELOPE_KEYS):
+        return data, None
     author_id = data.get("author_id")
     if author_id is not None and not isinstance(author_id, str):
         raise validation("author_id must be a string")
@@ -125,11 +133,16 @@ def license_param(request: Request) -> int:
         raise validation(f"license_id {raw!r} is not an integer") from None
 
 
-def make_endpoint(services: Services, api: str) -> Any:
+def make_endpoint(services: Services, api: str, seed: bool = False) -> Any:
+    """The Web API endpoint of one API. `seed`: the v0.5 paths of the spec's examples,
+    which take the payload itself as the body and the license from the token."""
+
     async def endpoint(request: Request) -> Response:
         try:
             act = lookup(api, request.path_params["action"], "web")
-            license_id = license_param(request) if api == "customer" else None
+            license_id = None
+            if api == "customer" and not (seed and "license_id" not in request.query_params):
+                license_id = license_param(request)
             body = (
                 b"" if act.multipart else await read_body(request, services.settings.max_body_bytes)
             )
@@ -144,7 +157,7 @@ def make_endpoint(services: Services, api: str) -> Any:
             if act.multipart:
                 payload, author_id = await parse_upload(request, services.settings.max_file_bytes)
             else:
-                payload, author_id = parse_envelope(body)
+                payload, author_id = parse_envelope(body, bare=seed)
             ctx = Context(
                 services=services,
                 api=api,

@@ -17,6 +17,8 @@ class Origin:
 
     session_id: str | None = None
     request_id: str | None = None
+    # (license_id, user_type, user_id) of the caller: its sessions hear what it caused.
+    user: tuple[int, str, str] | None = None
 
 
 Subscriber = Callable[[Sequence[Change], Origin], Awaitable[None]]

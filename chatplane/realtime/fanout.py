@@ -48,6 +48,11 @@ class Fanout:
 
     def deliver(self, change: ch.Change, origin: Origin) -> None:
         recipients = self.recipients(change)
+        signal = isinstance(change, ch.TypingIndicatorSent | ch.SneakPeekSent)
+        if origin.user is not None and isinstance(change, ch.ChatChange) and not signal:
+            # The caller hears what it caused on all its connections, even when it is not
+            # (or no longer) a user of the chat.
+            recipients |= self.hub.sessions_of(*origin.user)
         if not recipients:
             return
         rendered: dict[str, tuple[str, dict[str, Any]] | None] = {}
@@ -91,7 +96,8 @@ class Fanout:
             out |= self.hub.sessions_of(lic, user.type, user.id)
         if isinstance(change, ch.UserRemoved):
             out |= self.hub.sessions_of(lic, change.user_type, change.user_id)
-        if isinstance(change, ch.ThreadStarted) and not chat.present_agent_ids():
+        if not chat.present_agent_ids() and not isinstance(change, ch.SneakPeekSent):
+            # Nobody serves the chat yet: the agents who may take it watch it (the queue).
             for session in self.hub.agent_sessions(lic):
                 if agent_has_group_access(chat.group_ids, session.agent_group_ids):
                     out.add(session)
