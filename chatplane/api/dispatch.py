@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import msgspec
 
 from chatplane.bus import Origin
+from chatplane.domain.access import require_scope
 from chatplane.domain.models import Principal
 from chatplane.errors import ApiError, authentication, validation
 
@@ -89,6 +90,9 @@ class Action:
     needs_login: bool = True
     # The Web API body is multipart/form-data (send_file, upload_image).
     multipart: bool = False
+    # An agent needs one of these scopes (agent-chat-api/scopes.md); empty: none needed.
+    # Access to a particular chat is checked by the domain on top of this.
+    scopes: tuple[str, ...] = ()
 
     def decode(self, payload: Any) -> Any:
         if self.payload_type is None:
@@ -123,6 +127,7 @@ def action(
     rtm: bool = True,
     needs_login: bool = True,
     multipart: bool = False,
+    scopes: tuple[str, ...] = (),
 ) -> Callable[[Handler], Handler]:
     apis = (api,) if isinstance(api, str) else api
 
@@ -131,7 +136,7 @@ def action(
             key = (a, name)
             if key in REGISTRY:
                 raise RuntimeError(f"action {a}/{name} registered twice")
-            REGISTRY[key] = Action(a, name, fn, payload, web, rtm, needs_login, multipart)
+            REGISTRY[key] = Action(a, name, fn, payload, web, rtm, needs_login, multipart, scopes)
         return fn
 
     return register
@@ -154,6 +159,8 @@ async def dispatch(ctx: Context, act: Action, payload: Any) -> dict[str, Any]:
     if ctx.principal is not None:
         p = ctx.principal
         ctx.services.request_limit.check(f"{p.license_id}:{p.user_type}:{p.user_id}", "requests")
+        if act.scopes and p.is_agent:
+            require_scope(p.scopes, *act.scopes)
     decoded = act.decode(payload)
     result = await act.handler(ctx, decoded)
     return result if result is not None else {}

@@ -47,6 +47,16 @@ SCOPES: dict[str, str] = {
 
 ROLES = ("normal", "administrator", "owner")
 
+# The scope sets the reference names for its methods (any one of them is enough).
+CHATS_READ = ("chats--all:ro", "chats--access:ro", "chats--my:ro")
+CHATS_READ_WIDE = ("chats--all:ro", "chats--access:ro")
+CHATS_WRITE = ("chats--all:rw", "chats--access:rw", "chats--my:rw")
+CONVERSATION_WRITE = (
+    "chats.conversation--all:rw",
+    "chats.conversation--access:rw",
+    "chats.conversation--my:rw",
+)
+
 # Customers hold no configurable scopes: the Customer Chat API limits them to their chats.
 CUSTOMER_SCOPES: frozenset[str] = frozenset({"customer"})
 
@@ -95,8 +105,28 @@ def chat_rights(scopes: frozenset[str], present: bool, has_access: bool) -> tupl
     return meta, conv
 
 
+def implied(scopes: frozenset[str]) -> frozenset[str]:
+    """The scopes with what each implies (scopes.md): `rw` contains `ro`, `all` contains
+    `access` and `my`, `access` contains `my`, and `chats.conversation--X:rw` contains
+    `chats--X:ro`."""
+    out = set(scopes)
+    for scope in scopes:
+        name, _, mode = scope.partition(":")
+        base, _, level = name.partition("--")
+        levels = {"all": ("all", "access", "my"), "access": ("access", "my"), "my": ("my",)}
+        for lvl in levels.get(level, (level,)) if level else ("",):
+            stem = f"{base}--{lvl}" if lvl else base
+            out.add(f"{stem}:{mode}")
+            if mode == "rw":
+                out.add(f"{stem}:ro")
+            if base == "chats.conversation" and mode == "rw":
+                out.add(f"chats--{lvl}:ro")
+    return frozenset(out)
+
+
 def require_scope(scopes: frozenset[str], *any_of: str) -> None:
-    if not any(s in scopes for s in any_of):
+    held = implied(scopes)
+    if not any(s in held for s in any_of):
         raise ApiError("authorization", f"This action needs one of the scopes: {', '.join(any_of)}")
 
 

@@ -12,19 +12,25 @@ from chatplane.api.v3_0 import common
 from chatplane.api.v3_0 import serialize as ser
 from chatplane.api.v3_0 import structs as st
 from chatplane.domain import chats, properties, views
-from chatplane.domain.models import Principal
+from chatplane.domain.access import CHATS_READ, CHATS_READ_WIDE, CHATS_WRITE, CONVERSATION_WRITE
 from chatplane.errors import authentication, authorization, validation
 from chatplane.storage import accounts as accounts_repo
 from chatplane.storage.archives import ArchiveFilters
 
 AGENT = "agent"
 
-action(AGENT, "start_chat", st.StartChat)(common.start_chat)
-action(AGENT, "activate_chat", st.ActivateChat)(common.activate_chat)
-action(AGENT, "send_event", st.SendEvent)(common.send_event)
-action(AGENT, "close_thread", st.ChatOnly)(common.close_thread)
-action(AGENT, "update_last_seen_timestamp", st.LastSeen)(common.update_last_seen_timestamp)
-action(AGENT, "get_chat_threads", st.GetChatThreads)(common.get_chat_threads)
+action(AGENT, "start_chat", st.StartChat, scopes=CONVERSATION_WRITE)(common.start_chat)
+action(AGENT, "activate_chat", st.ActivateChat, scopes=CONVERSATION_WRITE + CHATS_WRITE)(
+    common.activate_chat
+)
+action(AGENT, "send_event", st.SendEvent, scopes=CONVERSATION_WRITE)(common.send_event)
+action(AGENT, "close_thread", st.ChatOnly, scopes=CHATS_WRITE)(common.close_thread)
+action(AGENT, "update_last_seen_timestamp", st.LastSeen, scopes=CHATS_READ_WIDE)(
+    common.update_last_seen_timestamp
+)
+action(AGENT, "get_chat_threads", st.GetChatThreads, scopes=CHATS_READ_WIDE)(
+    common.get_chat_threads
+)
 
 
 @action(AGENT, "login", st.AgentLogin, web=False, needs_login=False)
@@ -96,7 +102,7 @@ async def logout(ctx: Context, _p: st.Empty) -> None:
     return None
 
 
-@action(AGENT, "add_user_to_chat", st.ChatUserChange)
+@action(AGENT, "add_user_to_chat", st.ChatUserChange, scopes=CHATS_WRITE)
 async def add_user_to_chat(ctx: Context, p: st.ChatUserChange) -> None:
     caller = ctx.caller
     await ctx.commit(
@@ -105,7 +111,7 @@ async def add_user_to_chat(ctx: Context, p: st.ChatUserChange) -> None:
     return None
 
 
-@action(AGENT, "remove_user_from_chat", st.ChatUserChange)
+@action(AGENT, "remove_user_from_chat", st.ChatUserChange, scopes=CHATS_WRITE)
 async def remove_user_from_chat(ctx: Context, p: st.ChatUserChange) -> None:
     caller = ctx.caller
     await ctx.commit(
@@ -114,15 +120,9 @@ async def remove_user_from_chat(ctx: Context, p: st.ChatUserChange) -> None:
     return None
 
 
-def _require_chats_read(caller: Principal) -> None:
-    if not any(s.startswith(("chats--", "chats.conversation--")) for s in caller.scopes):
-        raise authorization("This action needs one of the scopes chats--all:ro, chats--access:ro")
-
-
-@action(AGENT, "get_archives", st.GetArchives)
+@action(AGENT, "get_archives", st.GetArchives, scopes=CHATS_READ)
 async def get_archives(ctx: Context, p: st.GetArchives) -> dict[str, Any]:
     caller = ctx.caller
-    _require_chats_read(caller)
     f = p.filters or st.ArchivesFilters()
     page = p.pagination or st.Pagination()
     filters = ArchiveFilters(
@@ -159,10 +159,9 @@ def _check_dates(date_from: str | None, date_to: str | None) -> None:
         raise validation("filters.date_from is after filters.date_to")
 
 
-@action(AGENT, "get_filtered_chats", st.GetFilteredChats)
+@action(AGENT, "get_filtered_chats", st.GetFilteredChats, scopes=CHATS_READ_WIDE)
 async def get_filtered_chats(ctx: Context, p: st.GetFilteredChats) -> dict[str, Any]:
     caller = ctx.caller
-    _require_chats_read(caller)
     f = p.filters or st.FilteredChatsFilters()
 
     def run(tx: Any) -> Any:

@@ -15,7 +15,6 @@ from chatplane.api.dispatch import Context, action
 from chatplane.api.v3_0 import common
 from chatplane.api.v3_0 import serialize as ser
 from chatplane.domain import customers
-from chatplane.domain.access import require_scope
 from chatplane.errors import validation
 from chatplane.storage.customers import CustomerQuery, search
 
@@ -144,10 +143,9 @@ def _decode_page(page_id: str) -> tuple[CustomerFilters, str, int, int]:
         raise validation("page_id is not one this server gave out") from None
 
 
-@action("agent", "get_customers", GetCustomers)
+@action("agent", "get_customers", GetCustomers, scopes=("customers:ro",))
 async def get_customers(ctx: Context, p: GetCustomers) -> dict[str, Any]:
     caller = ctx.caller
-    require_scope(caller.scopes, "customers:ro", "customers:rw")
     if p.page_id:
         filters, order, offset, limit = _decode_page(p.page_id)
     else:
@@ -166,20 +164,18 @@ async def get_customers(ctx: Context, p: GetCustomers) -> dict[str, Any]:
     return out
 
 
-@action("agent", "create_customer", CustomerFields)
+@action("agent", "create_customer", CustomerFields, scopes=("customers:rw",))
 async def create_customer(ctx: Context, p: CustomerFields) -> dict[str, Any]:
     caller = ctx.caller
-    require_scope(caller.scopes, "customers:rw")
     customer = await ctx.commit(
         lambda tx: customers.create(tx, caller, p.name, p.email, p.avatar, p.fields)
     )
     return ser.customer(common.view(ctx), customer)
 
 
-@action("agent", "update_customer", AgentUpdateCustomer)
+@action("agent", "update_customer", AgentUpdateCustomer, scopes=("customers:rw",))
 async def agent_update_customer(ctx: Context, p: AgentUpdateCustomer) -> dict[str, Any]:
     caller = ctx.caller
-    require_scope(caller.scopes, "customers:rw")
     customer = await ctx.commit(
         lambda tx: customers.update(
             tx,

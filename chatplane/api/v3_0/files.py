@@ -19,6 +19,7 @@ from starlette.routing import Route
 
 from chatplane.api.dispatch import Context, action
 from chatplane.domain import chats
+from chatplane.domain.access import CONVERSATION_WRITE
 from chatplane.domain.chats import NewEvent
 from chatplane.errors import validation
 from chatplane.files import images
@@ -101,7 +102,7 @@ async def send_file(ctx: Context, payload: dict[str, Any]) -> dict[str, Any]:
     return {"url": url}
 
 
-action("agent", "send_file", None, rtm=False, multipart=True)(send_file)
+action("agent", "send_file", None, rtm=False, multipart=True, scopes=CONVERSATION_WRITE)(send_file)
 action("customer", "send_file", None, rtm=False, multipart=True)(send_file)
 
 

@@ -9,6 +9,7 @@ from msgspec import Meta, Struct
 
 from chatplane.api.dispatch import Context, action
 from chatplane.domain import changes, chats
+from chatplane.domain.access import CONVERSATION_WRITE
 from chatplane.domain.chats import MAX_TEXT_BYTES
 from chatplane.errors import validation
 
@@ -24,7 +25,7 @@ class SendSneakPeek(Struct, kw_only=True):
     sneak_peek_text: str
 
 
-@action("agent", "send_typing_indicator", SendTypingIndicator)
+@action("agent", "send_typing_indicator", SendTypingIndicator, scopes=CONVERSATION_WRITE)
 async def send_typing_indicator(ctx: Context, p: SendTypingIndicator) -> None:
     caller = ctx.caller
     chat = await ctx.services.read(

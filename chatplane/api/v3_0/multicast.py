@@ -9,7 +9,6 @@ from msgspec import Struct
 
 from chatplane.api.dispatch import Context, action
 from chatplane.domain import changes
-from chatplane.domain.access import require_scope
 from chatplane.errors import validation
 
 
@@ -34,10 +33,9 @@ class Multicast(Struct, kw_only=True):
     type: str | None = None
 
 
-@action("agent", "multicast", Multicast)
+@action("agent", "multicast", Multicast, scopes=("multicast:rw",))
 async def multicast(ctx: Context, p: Multicast) -> None:
     caller = ctx.caller
-    require_scope(caller.scopes, "multicast:rw")
     agents = p.scopes.agents or AgentsScope()
     customers = p.scopes.customers or CustomersScope()
     if not (agents.all or agents.ids or agents.groups or customers.ids):

@@ -24,7 +24,12 @@ class SendRichMessagePostback(Struct, kw_only=True):
     postback: Postback
 
 
-@action(("agent", "customer"), "send_rich_message_postback", SendRichMessagePostback)
+@action(
+    ("agent", "customer"),
+    "send_rich_message_postback",
+    SendRichMessagePostback,
+    scopes=("chats.conversation--all:rw", "chats.conversation--my:rw"),
+)
 async def send_rich_message_postback(ctx: Context, p: SendRichMessagePostback) -> None:
     caller = ctx.caller
     await ctx.commit(

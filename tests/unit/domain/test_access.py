@@ -36,3 +36,25 @@ def test_group_zero_means_every_agent() -> None:
     assert agent_has_group_access([0], [5])
     assert agent_has_group_access([1, 2], [2])
     assert not agent_has_group_access([1, 2], [3])
+
+
+def test_implied_scopes_follow_the_notice_of_scopes_md() -> None:
+    from chatplane.domain.access import implied
+
+    held = implied(frozenset({"chats--all:rw", "chats.conversation--access:rw"}))
+    for scope in ("chats--all:ro", "chats--access:rw", "chats--my:ro", "chats--access:ro"):
+        assert scope in held
+    assert "chats--all:ro" not in implied(frozenset({"chats.conversation--access:rw"}))
+    assert "chats--my:ro" in implied(frozenset({"chats.conversation--access:rw"}))
+
+
+def test_require_scope_names_the_scopes_it_needs() -> None:
+    import pytest
+
+    from chatplane.domain.access import require_scope
+    from chatplane.errors import ApiError
+
+    require_scope(frozenset({"chats--all:rw"}), "chats--my:ro")
+    with pytest.raises(ApiError) as err:
+        require_scope(frozenset({"chats--my:ro"}), "multicast:rw")
+    assert err.value.type == "authorization" and "multicast:rw" in err.value.message
