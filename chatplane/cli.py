@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import signal
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -172,6 +173,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
         timeout_graceful_shutdown=10,
         proxy_headers=True,
     )
+    # uvicorn drains on SIGTERM, then re-raises the signal under the handler that was
+    # installed before it started: make that one a no-op so a drained server exits 0.
+    signal.signal(signal.SIGTERM, lambda _sig, _frame: None)
     uvicorn.Server(config).run()
     return 0
 
