@@ -14,8 +14,16 @@ from starlette.routing import BaseRoute, Route, WebSocketRoute
 
 from chatplane.accounts import http as accounts_http
 from chatplane.api import configuration, rtm, web
-from chatplane.api.v3_0 import agent, customer, session  # noqa: F401  (registers actions)
+from chatplane.api.v3_0 import (  # noqa: F401  (registers actions)
+    agent,
+    configuration_groups,
+    customer,
+    routing,
+    session,
+)
 from chatplane.config import Settings
+from chatplane.realtime.presence import Presence
+from chatplane.router import Router
 from chatplane.services import Services
 from chatplane.storage.migrate import upgrade
 from chatplane.storage.store import Store
@@ -62,12 +70,18 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         services.store.start()
         await services.bus.start()
         reaper = asyncio.create_task(rtm.reap_idle(services))
+        presence, router = Presence(services), Router(services)
+        presence.start()
+        router.start()
+        await presence.recover()
         ready["ok"] = True
         try:
             yield
         finally:
             ready["ok"] = False
             reaper.cancel()
+            await router.stop()
+            await presence.stop()
             for s in services.hub.all():
                 await rtm.disconnect(
                     s, "agent_disconnected_by_server" if s.api == "agent" else "internal_error"

@@ -69,6 +69,9 @@ class Fanout:
             session.send(texts[user_type])
 
     def recipients(self, change: ch.Change) -> set[Session]:
+        if isinstance(change, ch.AgentStatusChanged | ch.CustomerBanned):
+            # Every agent of the license sees teammates' statuses and bans.
+            return set(self.hub.agent_sessions(change.license_id))
         if not isinstance(change, ch.ChatChange):
             return set()
         chat = change.chat
@@ -79,6 +82,15 @@ class Fanout:
                 out |= self.hub.sessions_of(lic, user.type, user.id)
         if isinstance(change, ch.UserRemoved):
             out |= self.hub.sessions_of(lic, change.user_type, change.user_id)
+        if isinstance(change, ch.AccessChanged):
+            # Agents who gain or lose access hear of it too.
+            groups = {*change.previous_group_ids, *chat.group_ids}
+            for session in self.hub.agent_sessions(lic):
+                if agent_has_group_access(groups, session.agent_group_ids):
+                    out.add(session)
+        if isinstance(change, ch.ChatTransferred):
+            for agent_id in change.previous_agent_ids:
+                out |= self.hub.sessions_of(lic, "agent", agent_id)
         if isinstance(change, ch.ThreadStarted) and not chat.present_agent_ids():
             for session in self.hub.agent_sessions(lic):
                 if agent_has_group_access(chat.group_ids, session.agent_group_ids):

@@ -89,6 +89,8 @@ class Hub:
         self._by_id: dict[str, Session] = {}
         # Every open connection, logged in or not (the idle reaper walks these).
         self.connected: set[Session] = set()
+        # Told when an agent's last session goes (presence starts its offline grace).
+        self.on_agent_gone: Callable[[Principal], None] | None = None
 
     def register(self, session: Session) -> None:
         p = session.principal
@@ -109,6 +111,8 @@ class Hub:
             sessions.discard(session)
             if not sessions:
                 del self._by_user[key]
+                if p.user_type == AGENT and self.on_agent_gone is not None:
+                    self.on_agent_gone(p)
         agents = self._agents.get(p.license_id)
         if agents is not None:
             agents.discard(session)

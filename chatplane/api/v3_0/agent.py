@@ -9,7 +9,7 @@ from chatplane.api.dispatch import Context, action
 from chatplane.api.v3_0 import common
 from chatplane.api.v3_0 import serialize as ser
 from chatplane.api.v3_0 import structs as st
-from chatplane.domain import chats, properties, views
+from chatplane.domain import agent_status, chats, properties, views
 from chatplane.domain.models import Principal
 from chatplane.errors import authentication, authorization, validation
 from chatplane.storage import accounts as accounts_repo
@@ -51,6 +51,9 @@ async def login(ctx: Context, p: st.AgentLogin) -> dict[str, Any]:
     session.principal = ctx.principal = principal
     session.agent_group_ids = tuple(groups)
     services.hub.register(session)
+    # The session is registered first, so the offline grace of an earlier connection
+    # sees the agent back before it can take the status away.
+    routing_status = await ctx.commit(lambda tx: agent_status.login(tx, principal, p.reconnect))
     v = common.view(ctx)
     return {
         "license": {
@@ -67,7 +70,7 @@ async def login(ctx: Context, p: st.AgentLogin) -> dict[str, Any]:
             "email": agent.email,
             "present": True,
             "avatar": agent.avatar,
-            "routing_status": agent.routing_status,
+            "routing_status": routing_status,
             "permission": agent.role,
         },
         "chats_summary": [ser.agent_chat_summary(v, s, orders) for s in summaries],
@@ -79,6 +82,13 @@ async def logout(ctx: Context, _p: st.Empty) -> None:
     # The transport closes this connection after the response, and every other
     # connection of the agent hears `agent_disconnected` (agent_logged_out_remotely).
     ctx.extra["logout"] = True
+    caller = ctx.caller
+    # Logging out is deliberate: offline at once, no grace period.
+    await ctx.commit(
+        lambda tx: agent_status.set_status(
+            tx, caller.license_id, caller.user_id, agent_status.OFFLINE, chosen=False
+        )
+    )
     return None
 
 
