@@ -54,7 +54,7 @@ async def login(ctx: Context, p: st.AgentLogin) -> dict[str, Any]:
     # The session is registered first, so the offline grace of an earlier connection
     # sees the agent back before it can take the status away.
     routing_status = await ctx.commit(lambda tx: agent_status.login(tx, principal, p.reconnect))
-    v = common.view(ctx)
+    v = common.reader_view(ctx, groups)
     return {
         "license": {
             "id": str(lic.id),
@@ -133,10 +133,12 @@ async def get_archives(ctx: Context, p: st.GetArchives) -> dict[str, Any]:
     def run(tx: Any) -> Any:
         if f.properties:
             filters.extra.extend(properties.filter_clauses(tx, caller.license_id, f.properties))
-        return views.archive(tx, caller, filters, page.page, page.limit)
+        return views.archive(tx, caller, filters, page.page, page.limit), common.agent_groups(
+            tx, caller
+        )
 
-    found, total = await ctx.services.read(run)
-    v = common.view(ctx)
+    (found, total), groups = await ctx.services.read(run)
+    v = common.reader_view(ctx, groups)
     return {
         "chats": [{"chat": ser.chat_with_thread(v, chat, thread)} for chat, thread in found],
         "pagination": {"page": page.page, "total": total},
@@ -166,8 +168,8 @@ async def get_filtered_chats(ctx: Context, p: st.GetFilteredChats) -> dict[str, 
         if f.properties:
             extra = properties.filter_clauses(tx, caller.license_id, f.properties)
         summaries = views.filtered_chats(tx, caller, f.include_active, extra)
-        return summaries, views.thread_orders(tx, summaries)
+        return summaries, views.thread_orders(tx, summaries), common.agent_groups(tx, caller)
 
-    summaries, orders = await ctx.services.read(run)
-    v = common.view(ctx)
+    summaries, orders, groups = await ctx.services.read(run)
+    v = common.reader_view(ctx, groups)
     return {"chats_summary": [ser.agent_chat_summary(v, s, orders) for s in summaries]}
