@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextlib
 import subprocess
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -144,3 +145,19 @@ async def eventually(check: Any, timeout: float = 10, interval: float = 0.1) -> 
         if time.monotonic() > deadline:
             raise AssertionError(f"condition not met within {timeout}s: last value {value!r}")
         await asyncio.sleep(interval)
+
+
+def serve(tmp_path_factory: Any, **settings: str) -> Iterator[RoutingEnv]:
+    """Run a routing server for a test module (fixtures wrap this)."""
+    data_dir = tmp_path_factory.mktemp("routing") / "data"
+    run_cli(data_dir, "init")
+    server = RoutingServer(
+        data_dir, {"offline_grace": "1", "timer_poll_interval": "0.2", **settings}
+    )
+    server.start()
+    http = Http(server.base_url)
+    try:
+        yield RoutingEnv(server, http, data_dir)
+    finally:
+        http.close()
+        server.kill()
