@@ -60,7 +60,7 @@ async def test_access_changes_push_and_agents_without_access_see_restricted_thre
     seen = renv.http.agent(bob_m.token, "get_chat_threads", {"chat_id": chat_id})["chat"]
     assert seen["access"] == {"group_ids": [0, vip]}
     assert "restricted_access" not in seen["threads"][0]
-    assert [e["text"] for e in seen["threads"][0]["events"]][0] == "hello"
+    assert seen["threads"][0]["events"][0]["text"] == "hello"
 
     await ann.call("revoke_access", _access(chat_id, 0))
     for client in (ann, bob):

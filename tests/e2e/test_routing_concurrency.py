@@ -70,7 +70,7 @@ async def test_concurrent_chats_never_overfill_an_agent_or_assign_a_chat_twice(r
             *(
                 socket.wait_push(
                     "chat_user_added",
-                    lambda p, c=cid: p["chat_id"] == c and p["user"]["id"] == member.id,
+                    lambda p, c=cid, m=member.id: p["chat_id"] == c and p["user"]["id"] == m,
                 )
                 for cid in mine
             )
