@@ -20,6 +20,7 @@ from chatplane.domain import changes as ch
 from chatplane.domain import routing, timers
 from chatplane.domain.models import AGENT
 from chatplane.services import Services
+from chatplane.storage import Tx
 from chatplane.storage import routing as rrepo
 
 log = logging.getLogger(__name__)
@@ -98,13 +99,30 @@ class Router:
         while True:
             await asyncio.sleep(self.services.settings.timer_poll_interval)
             polls += 1
-            with contextlib.suppress(Exception):
-                while await self._run(lambda tx: timers.fire_due(tx, time.time())) == 100:
-                    pass  # a full batch: more may be due
-            if polls % SWEEP_EVERY == 0:
-                licenses = await self.services.read(lambda tx: rrepo.licenses_with_queue(tx.conn))
-                for lic in licenses:
-                    await self._run(lambda tx, lid=lic: routing.drain(tx, lid))
+            try:
+                await self._fire_due()
+                if polls % SWEEP_EVERY == 0:
+                    await self._sweep()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("routing timers failed")
+
+    async def _sweep(self) -> None:
+        licenses = await self.services.read(lambda tx: rrepo.licenses_with_queue(tx.conn))
+        for lic in licenses:
+            await self._run(lambda tx, lid=lic: routing.drain(tx, lid))
+
+    async def _fire_due(self) -> None:
+        now = time.time()
+
+        def due(tx: Tx) -> bool:
+            return rrepo.any_due(tx.conn, now)
+
+        # A read first: the writer is only taken when something is due.
+        if await self.services.read(due):
+            while await self._run(lambda tx: timers.fire_due(tx, time.time())) == 100:
+                pass  # a full batch: more may be due
 
     async def _run(self, fn):  # type: ignore[no-untyped-def]
         try:

@@ -222,6 +222,11 @@ def set_timer(
         )
 
 
+def any_due(conn: Connection, now: float) -> bool:
+    t = s.routing_timers
+    return conn.execute(sa.select(t.c.id).where(t.c.due_at <= now).limit(1)).first() is not None
+
+
 def claim_due_timers(conn: Connection, now: float, limit: int) -> list[Any]:
     """Take due timers out of the table; the caller fires them in the same transaction,
     so a timer fires exactly when its claim commits (once). `SKIP LOCKED` lets several
