@@ -16,6 +16,7 @@ from chatplane.accounts import http as accounts_http
 from chatplane.api import configuration, rtm, web
 from chatplane.api.v3_0 import (  # noqa: F401  (registers actions)
     agent,
+    configuration_groups,
     customer,
     customers,
     files,
@@ -23,10 +24,13 @@ from chatplane.api.v3_0 import (  # noqa: F401  (registers actions)
     indicators,
     multicast,
     postbacks,
+    routing,
     session,
     url_details,
 )
 from chatplane.config import Settings
+from chatplane.realtime.presence import Presence
+from chatplane.router import Router
 from chatplane.services import Services
 from chatplane.storage.migrate import upgrade
 from chatplane.storage.store import Store
@@ -89,12 +93,18 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         services.store.start()
         await services.bus.start()
         reaper = asyncio.create_task(rtm.reap_idle(services))
+        presence, router = Presence(services), Router(services)
+        presence.start()
+        router.start()
+        await presence.recover()
         ready["ok"] = True
         try:
             yield
         finally:
             ready["ok"] = False
             reaper.cancel()
+            await router.stop()
+            await presence.stop()
             for s in services.hub.all():
                 await rtm.disconnect(
                     s, "agent_disconnected_by_server" if s.api == "agent" else "internal_error"

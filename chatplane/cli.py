@@ -103,20 +103,13 @@ def cmd_agent_create(args: argparse.Namespace) -> int:
     return 0
 
 
-def _license_of(tx: Tx, args: argparse.Namespace) -> int:
-    license_id = args.license_id or repo.first_license_id(tx.conn)
-    if license_id is None:
-        raise ApiError("license_not_found", "No license yet: run `chatplane init` first")
-    return int(license_id)
-
-
 def cmd_form_set(args: argparse.Namespace) -> int:
     from chatplane.domain import forms
 
     form = json.loads(Path(args.file).read_text()) if args.file else {"enabled": False}
     _run(
         _settings(args),
-        lambda tx: forms.set_form(tx, _license_of(tx, args), args.group, args.type, form),
+        lambda tx: forms.set_form(tx, _license_id(tx, args), args.group, args.type, form),
     )
     _print(args, {"group_id": args.group, "type": args.type}, f"{args.type} form set")
     return 0
@@ -127,9 +120,56 @@ def cmd_goal_add(args: argparse.Namespace) -> int:
 
     goal = _run(
         _settings(args),
-        lambda tx: forms.add_goal(tx, _license_of(tx, args), args.name, args.url_contains),
+        lambda tx: forms.add_goal(tx, _license_id(tx, args), args.name, args.url_contains),
     )
     _print(args, goal, f"goal {goal['id']} added")
+    return 0
+
+
+def _license_id(tx: Tx, args: argparse.Namespace) -> int:
+    license_id = args.license_id or repo.first_license_id(tx.conn)
+    if license_id is None:
+        raise ApiError("license_not_found", "No license yet: run `chatplane init` first")
+    if repo.get_license(tx.conn, license_id) is None:
+        raise ApiError("license_not_found", f"License {license_id} not found")
+    return int(license_id)
+
+
+def _priorities(values: list[str]) -> dict[str, str]:
+    out = {}
+    for value in values:
+        agent_id, _, priority = value.rpartition(":")
+        if not agent_id:
+            agent_id, priority = value, "normal"
+        out[agent_id] = priority
+    return out
+
+
+def cmd_group_create(args: argparse.Namespace) -> int:
+    from chatplane.domain import groups
+
+    def run(tx: Tx) -> int:
+        lic = _license_id(tx, args)
+        return groups.create_group(tx, lic, args.name, _priorities(args.agent or []))
+
+    group_id = _run(_settings(args), run)
+    _print(args, {"id": group_id}, f"group {group_id} created")
+    return 0
+
+
+def cmd_group_add_agent(args: argparse.Namespace) -> int:
+    from chatplane.domain import groups
+
+    def run(tx: Tx) -> None:
+        lic = _license_id(tx, args)
+        groups.add_agent(tx, lic, args.group_id, args.agent_id, args.priority)
+
+    _run(_settings(args), run)
+    _print(
+        args,
+        {"group_id": args.group_id, "agent_id": args.agent_id, "priority": args.priority},
+        f"agent {args.agent_id} is in group {args.group_id} at priority {args.priority}",
+    )
     return 0
 
 
@@ -239,6 +279,25 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--url-contains", required=True)
     p.add_argument("--license-id", type=int, default=None)
     p.set_defaults(fn=cmd_goal_add)
+    group = sub.add_parser("group", help="groups").add_subparsers(dest="sub", required=True)
+    p = group.add_parser("create", help="create a group of agents")
+    _common(p)
+    p.add_argument("--name", required=True)
+    p.add_argument(
+        "--agent",
+        action="append",
+        metavar="AGENT_ID[:PRIORITY]",
+        help="a member, at priority first, normal (default) or last; repeatable",
+    )
+    p.add_argument("--license-id", type=int, default=None)
+    p.set_defaults(fn=cmd_group_create)
+    p = group.add_parser("add-agent", help="put an agent in a group (or change its priority)")
+    _common(p)
+    p.add_argument("--group-id", type=int, required=True)
+    p.add_argument("--agent-id", required=True)
+    p.add_argument("--priority", default="normal", choices=["first", "normal", "last"])
+    p.add_argument("--license-id", type=int, default=None)
+    p.set_defaults(fn=cmd_group_add_agent)
     return ap
 
 

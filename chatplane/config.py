@@ -64,6 +64,15 @@ class Settings:
         default_factory=lambda: _env("url_details_allow_private", "") in ("1", "true", "yes")
     )
     log_level: str = field(default_factory=lambda: _env("log_level", "info"))
+    # Routing: seconds an agent with no connection left stays in its status before it is
+    # offline; seconds of inactivity before a thread is idle, and before it is archived;
+    # how often stored timers are polled.
+    offline_grace: float = field(default_factory=lambda: float(_env("offline_grace", "10")))
+    idle_timeout: float = field(default_factory=lambda: float(_env("idle_timeout", "600")))
+    archive_timeout: float = field(default_factory=lambda: float(_env("archive_timeout", "1800")))
+    timer_poll_interval: float = field(
+        default_factory=lambda: float(_env("timer_poll_interval", "1"))
+    )
 
     @property
     def effective_database_url(self) -> str:

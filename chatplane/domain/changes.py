@@ -182,3 +182,52 @@ class MulticastSent(Change):
     agent_ids: list[str] = field(default_factory=list)
     group_ids: list[int] = field(default_factory=list)
     customer_ids: list[str] = field(default_factory=list)
+
+
+# -- routing, access and bans (issue 5) ------------------------------------------------
+
+
+@dataclass
+class AgentStatusChanged(Change):
+    """`agent_updated` push, `agent_status_changed` webhook."""
+
+    agent_id: str
+    routing_status: str
+
+
+@dataclass
+class AccessChanged(ChatChange):
+    """`access_granted` / `access_revoked` / `access_set` of a chat."""
+
+    how: str  # granted | revoked | set
+    # The group ids the push shows: those granted or revoked, or the whole new set.
+    group_ids: list[int]
+    # The chat's groups before the change: agents who lose access hear of it too.
+    previous_group_ids: list[int] = field(default_factory=list)
+
+
+@dataclass
+class ChatTransferred(ChatChange):
+    """`chat_transferred`."""
+
+    thread_id: str | None
+    requester_id: str
+    target_type: str  # agent | group
+    ids: list[Any]
+    # Agents taken off the chat by the transfer also hear of it.
+    previous_agent_ids: list[str] = field(default_factory=list)
+
+
+@dataclass
+class CustomerBanned(Change):
+    """`customer_banned` to agents; the customer's connections are closed."""
+
+    customer_id: str
+    days: float
+
+
+@dataclass
+class RoutingChanged(Change):
+    """Groups or routing settings changed: no push, but queued chats may now fit."""
+
+    what: str

@@ -534,6 +534,11 @@ def _open_thread(
     if events_in:
         _touch_customer(tx, chat, caller, now)
     tx.emit(changes.ThreadStarted(chat.license_id, chat, thread, caller.user_id))
+    # Routing assigns the thread in this same unit of work, so the assignment commits
+    # with the chat (imported here: routing builds on these rules).
+    from chatplane.domain import routing
+
+    routing.thread_started(tx, caller, chat, thread)
     return thread
 
 

@@ -82,6 +82,9 @@ class Fanout:
             return self._customer_recipients(change)
         if isinstance(change, ch.CustomerSideStorageUpdated):
             return set(self.hub.sessions_of(lic, CUSTOMER, change.customer_id))
+        if isinstance(change, ch.AgentStatusChanged | ch.CustomerBanned):
+            # Every agent of the license sees teammates' statuses and bans.
+            return set(self.hub.agent_sessions(lic))
         if not isinstance(change, ch.ChatChange):
             return set()
         chat = change.chat
@@ -96,6 +99,15 @@ class Fanout:
             out |= self.hub.sessions_of(lic, user.type, user.id)
         if isinstance(change, ch.UserRemoved):
             out |= self.hub.sessions_of(lic, change.user_type, change.user_id)
+        if isinstance(change, ch.AccessChanged):
+            # Agents who gain or lose access hear of it too.
+            groups = {*change.previous_group_ids, *chat.group_ids}
+            for session in self.hub.agent_sessions(lic):
+                if agent_has_group_access(groups, session.agent_group_ids):
+                    out.add(session)
+        if isinstance(change, ch.ChatTransferred):
+            for agent_id in change.previous_agent_ids:
+                out |= self.hub.sessions_of(lic, AGENT, agent_id)
         if not chat.present_agent_ids() and not isinstance(change, ch.SneakPeekSent):
             # Nobody serves the chat yet: the agents who may take it watch it (the queue).
             for session in self.hub.agent_sessions(lic):

@@ -96,6 +96,8 @@ class Hub:
         # Every open connection, logged in or not (the idle reaper walks these).
         self.connected: set[Session] = set()
         self._per_address: dict[str | None, int] = defaultdict(int)
+        # Told when an agent's last session goes (presence starts its offline grace).
+        self.on_agent_gone: Callable[[Principal], None] | None = None
 
     def register(self, session: Session, max_per_user: int = 0) -> list[Session]:
         """Index a logged-in session; returns the user's oldest sessions over the limit,
@@ -141,6 +143,8 @@ class Hub:
             sessions.discard(session)
             if not sessions:
                 del self._by_user[key]
+                if p.user_type == AGENT and self.on_agent_gone is not None:
+                    self.on_agent_gone(p)
         agents = self._agents.get(p.license_id)
         if agents is not None:
             agents.discard(session)

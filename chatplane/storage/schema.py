@@ -257,3 +257,43 @@ push_devices = sa.Table(
     sa.Column("enabled", sa.Boolean, nullable=False),
     sa.Column("updated_at", sa.Float, nullable=False),
 )
+# -- routing (issue 5) -----------------------------------------------------------------
+
+# An agent's routing status as it is now: `agents.routing_status` keeps the last status the
+# agent chose (restored by `login` with `reconnect`), this row what routing obeys, which is
+# `offline` while the agent has no connection. No row means offline.
+agent_statuses = sa.Table(
+    "agent_statuses",
+    metadata,
+    sa.Column("license_id", sa.Integer, primary_key=True),
+    sa.Column("agent_id", sa.String(255), primary_key=True),
+    sa.Column("status", sa.String(32), nullable=False),
+    sa.Column("updated_at", sa.Float, nullable=False),
+)
+
+# Chats with an active thread and no agent, waiting for one, served by `queued_at` (the
+# moment the thread arrived), then `id`.
+routing_queue = sa.Table(
+    "routing_queue",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("license_id", sa.Integer, nullable=False),
+    sa.Column("chat_id", sa.String(32), nullable=False, unique=True),
+    sa.Column("queued_at", sa.Float, nullable=False),
+    sa.Index("ix_routing_queue_license", "license_id", "queued_at"),
+)
+
+# Stored deadlines (idle, archive) of active threads, polled and claimed by one task.
+routing_timers = sa.Table(
+    "routing_timers",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("license_id", sa.Integer, nullable=False),
+    sa.Column("chat_id", sa.String(32), nullable=False),
+    sa.Column("thread_id", sa.String(32), nullable=False),
+    # idle | archive
+    sa.Column("kind", sa.String(16), nullable=False),
+    sa.Column("due_at", sa.Float, nullable=False),
+    sa.UniqueConstraint("thread_id", "kind", name="uq_routing_timers_thread_kind"),
+    sa.Index("ix_routing_timers_due", "due_at"),
+)

@@ -11,7 +11,7 @@ from chatplane.api.dispatch import Context, action
 from chatplane.api.v3_0 import common
 from chatplane.api.v3_0 import serialize as ser
 from chatplane.api.v3_0 import structs as st
-from chatplane.domain import chats, properties, views
+from chatplane.domain import agent_status, chats, properties, views
 from chatplane.domain.access import CHATS_READ, CHATS_READ_WIDE, CHATS_WRITE, CONVERSATION_WRITE
 from chatplane.errors import authentication, authorization, validation
 from chatplane.storage import accounts as accounts_repo
@@ -70,8 +70,11 @@ async def login(ctx: Context, p: st.AgentLogin) -> dict[str, Any]:
         raise authentication("The agent of this token no longer exists")
     session.principal = ctx.principal = principal
     session.agent_group_ids = tuple(groups)
+    # The session is registered first, so the offline grace of an earlier connection
+    # sees the agent back before it can take the status away.
     await services.register_session(session)
-    v = common.view(ctx)
+    routing_status = await ctx.commit(lambda tx: agent_status.login(tx, principal, p.reconnect))
+    v = common.reader_view(ctx, groups)
     return {
         "license": {
             "id": str(lic.id),
@@ -87,7 +90,7 @@ async def login(ctx: Context, p: st.AgentLogin) -> dict[str, Any]:
             "email": agent.email,
             "present": True,
             "avatar": agent.avatar,
-            "routing_status": agent.routing_status,
+            "routing_status": routing_status,
             "permission": agent.role,
         },
         "chats_summary": [ser.agent_chat_summary(v, s, orders) for s in summaries],
@@ -99,6 +102,13 @@ async def logout(ctx: Context, _p: st.Empty) -> None:
     # The transport closes this connection after the response, and every other
     # connection of the agent hears `agent_disconnected` (agent_logged_out_remotely).
     ctx.extra["logout"] = True
+    caller = ctx.caller
+    # Logging out is deliberate: offline at once, no grace period.
+    await ctx.commit(
+        lambda tx: agent_status.set_status(
+            tx, caller.license_id, caller.user_id, agent_status.OFFLINE, chosen=False
+        )
+    )
     return None
 
 
@@ -137,10 +147,12 @@ async def get_archives(ctx: Context, p: st.GetArchives) -> dict[str, Any]:
     def run(tx: Any) -> Any:
         if f.properties:
             filters.extra.extend(properties.filter_clauses(tx, caller.license_id, f.properties))
-        return views.archive(tx, caller, filters, page.page, page.limit)
+        return views.archive(tx, caller, filters, page.page, page.limit), common.agent_groups(
+            tx, caller
+        )
 
-    found, total = await ctx.services.read(run)
-    v = common.view(ctx)
+    (found, total), groups = await ctx.services.read(run)
+    v = common.reader_view(ctx, groups)
     return {
         "chats": [{"chat": ser.chat_with_thread(v, chat, thread)} for chat, thread in found],
         "pagination": {"page": page.page, "total": total},
@@ -169,10 +181,10 @@ async def get_filtered_chats(ctx: Context, p: st.GetFilteredChats) -> dict[str, 
         if f.properties:
             extra = properties.filter_clauses(tx, caller.license_id, f.properties)
         summaries = views.filtered_chats(tx, caller, f.include_active, extra)
-        return summaries, views.thread_orders(tx, summaries)
+        return summaries, views.thread_orders(tx, summaries), common.agent_groups(tx, caller)
 
-    summaries, orders = await ctx.services.read(run)
-    v = common.view(ctx)
+    summaries, orders, groups = await ctx.services.read(run)
+    v = common.reader_view(ctx, groups)
     return {"chats_summary": [ser.agent_chat_summary(v, s, orders) for s in summaries]}
 
 

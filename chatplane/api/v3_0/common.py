@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Sequence
 from typing import Any
 
 from chatplane.api.dispatch import Context
@@ -9,11 +11,30 @@ from chatplane.api.v3_0 import convert
 from chatplane.api.v3_0 import serialize as ser
 from chatplane.api.v3_0 import structs as st
 from chatplane.domain import chats, views
+from chatplane.domain.models import Principal
+from chatplane.storage import Tx
+from chatplane.storage import accounts as accounts_repo
 
 
 def view(ctx: Context) -> ser.View:
     caller = ctx.caller
     return ctx.services.view_for(caller.license_id, caller.user_type)
+
+
+def reader_view(ctx: Context, group_ids: Sequence[int] | None) -> ser.View:
+    """The caller's view when it reads chats: an agent sees threads of chats it has no
+    access to as `restricted_access` (agent-chat-api, Thread)."""
+    v = view(ctx)
+    # chats--all:rw (administrators) reads and writes every chat in full.
+    if group_ids is None or not ctx.caller.is_agent or "chats--all:rw" in ctx.caller.scopes:
+        return v
+    return dataclasses.replace(v, viewer_id=ctx.caller.user_id, viewer_group_ids=tuple(group_ids))
+
+
+def agent_groups(tx: Tx, caller: Principal) -> list[int] | None:
+    if not caller.is_agent:
+        return None
+    return accounts_repo.agent_group_ids(tx.conn, caller.license_id, caller.user_id)
 
 
 async def start_chat(ctx: Context, p: st.StartChat) -> dict[str, Any]:
@@ -63,12 +84,15 @@ async def update_last_seen_timestamp(ctx: Context, p: st.LastSeen) -> dict[str, 
 
 async def get_chat_threads(ctx: Context, p: st.GetChatThreads | st.CustomerGetChatThreads) -> dict:
     caller = ctx.caller
-    chat, threads, summaries = await ctx.services.read(
-        lambda tx: views.chat_threads(tx, caller, p.chat_id, p.thread_ids)
+    (chat, threads, summaries), groups = await ctx.services.read(
+        lambda tx: (
+            views.chat_threads(tx, caller, p.chat_id, p.thread_ids),
+            agent_groups(tx, caller),
+        )
     )
-    v = view(ctx)
+    v = reader_view(ctx, groups)
     out: dict[str, Any] = {"id": chat.id, "users": ser.users(v, chat)}
-    out["threads"] = [ser.thread(v, t) for t in threads]
+    out["threads"] = [ser.thread(v, t, restricted=v.restricted(chat)) for t in threads]
     if caller.is_agent:
         out["threads_summary"] = [{"thread_id": t.id, "order": t.order} for t in summaries]
     out["properties"] = ser.properties(v, "chat", chat.properties)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import sqlalchemy as sa
@@ -44,6 +45,9 @@ async def login(ctx: Context, p: st.CustomerLogin) -> dict[str, Any]:
         customer = accounts_repo.get_customer(tx.conn, principal.license_id, principal.user_id)
         if customer is None:
             raise authentication("The customer of this token no longer exists")
+        if customer.banned_until and customer.banned_until > time.time():
+            # ban_customer: no new connection is accepted while the ban lasts.
+            raise ApiError("customer_banned", "Customer is banned")
         if p.customer is not None:
             values: dict[str, Any] = {
                 k: v

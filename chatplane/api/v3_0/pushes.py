@@ -164,6 +164,40 @@ def render(change: ch.Change, view: ser.View) -> Push | None:
         if change.type is not None:
             payload["type"] = change.type
         return "incoming_multicast", payload
+    return _routing_push(change, view)
+
+
+def _routing_push(change: ch.Change, view: ser.View) -> Push | None:
+    """Pushes of statuses, access, transfers and bans (issue 5)."""
+    if isinstance(change, ch.AgentStatusChanged):
+        if not view.agent:
+            return None
+        return "agent_updated", {
+            "agent_id": change.agent_id,
+            "routing_status": change.routing_status,
+        }
+    if isinstance(change, ch.AccessChanged):
+        # Customers hear only `access_set` (customer-chat-api, Pushes).
+        if not view.agent and change.how != "set":
+            return None
+        return f"access_{change.how}", {
+            "resource": "chat",
+            "id": change.chat.id,
+            "access": {"group_ids": list(change.group_ids)},
+        }
+    if isinstance(change, ch.ChatTransferred):
+        payload: dict[str, Any] = {"chat_id": change.chat.id}
+        if not view.agent:
+            payload["thread_id"] = change.thread_id
+        payload["requester_id"] = change.requester_id
+        payload["type"] = change.target_type
+        payload["ids"] = list(change.ids)
+        return "chat_transferred", payload
+    if isinstance(change, ch.CustomerBanned):
+        if not view.agent:
+            return None
+        days = int(change.days) if float(change.days).is_integer() else change.days
+        return "customer_banned", {"customer_id": change.customer_id, "ban": {"days": days}}
     return None
 
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from chatplane.domain import properties as props
+from chatplane.domain.access import agent_has_group_access
 from chatplane.domain.models import AGENT, Chat, ChatUser, Customer, Event, Thread
 from chatplane.domain.views import ChatSummary
 
@@ -19,10 +20,21 @@ class View:
     user_type: str
     configs: dict[tuple[str, str], props.PropertyConfig] = field(default_factory=dict)
     is_online: Callable[[str], bool] = lambda _agent_id: False
+    # An agent reading chats: who, and their groups. Threads of a chat the agent is not in
+    # and has no group access to show as `restricted_access` (None: no such check).
+    viewer_id: str | None = None
+    viewer_group_ids: tuple[int, ...] | None = None
 
     @property
     def agent(self) -> bool:
         return self.user_type == AGENT
+
+    def restricted(self, chat: Chat) -> bool:
+        if not self.agent or self.viewer_id is None or self.viewer_group_ids is None:
+            return False
+        if chat.is_present(self.viewer_id):
+            return False
+        return not agent_has_group_access(chat.group_ids, self.viewer_group_ids)
 
 
 def iso(ts: float | None) -> str | None:
@@ -64,14 +76,18 @@ def events(view: View, es: list[Event]) -> list[dict[str, Any]]:
     return [event(view, e) for e in es if e.recipients == "all"]
 
 
-def thread(view: View, t: Thread, *, with_events: bool = True) -> dict[str, Any]:
+def thread(
+    view: View, t: Thread, *, with_events: bool = True, restricted: bool = False
+) -> dict[str, Any]:
     out: dict[str, Any] = {"id": t.id}
     if view.agent:
         out["timestamp"] = int(t.created_at)
     out["active"] = t.active
     out["order"] = t.order
     out["user_ids"] = list(t.user_ids)
-    if with_events:
+    if restricted:
+        out["restricted_access"] = True
+    elif with_events:
         out["events"] = events(view, t.events or [])
     out["properties"] = properties(view, "thread", t.properties)
     out["access"] = dict(t.access)
@@ -150,7 +166,7 @@ def chat_with_thread(view: View, chat: Chat, t: Thread) -> dict[str, Any]:
         "users": users(view, chat, archived=not t.active),
         "properties": properties(view, "chat", chat.properties),
         "access": dict(chat.access),
-        "thread": thread(view, t),
+        "thread": thread(view, t, restricted=view.restricted(chat)),
     }
 
 
@@ -160,16 +176,17 @@ def chat_with_threads(view: View, chat: Chat, ts: list[Thread]) -> dict[str, Any
         "users": users(view, chat),
         "properties": properties(view, "chat", chat.properties),
         "access": dict(chat.access),
-        "threads": [thread(view, t) for t in ts],
+        "threads": [thread(view, t, restricted=view.restricted(chat)) for t in ts],
     }
 
 
 def last_events(view: View, s: ChatSummary, thread_orders: dict[str, int]) -> dict[str, Any]:
+    restricted = view.restricted(s.chat)
     return {
         etype: {
             "thread_id": e.thread_id,
             "thread_order": thread_orders.get(e.thread_id, 0),
-            "event": event(view, e),
+            "event": {"restricted_access": True} if restricted else event(view, e),
         }
         for etype, e in s.last_event_per_type.items()
     }

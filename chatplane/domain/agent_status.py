@@ -1,0 +1,85 @@
+"""Agents' routing statuses: `accepting_chats`, `not_accepting_chats`, `offline`.
+
+`agents.routing_status` is the status the agent last chose; `agent_statuses` the one
+routing obeys now. RTM `login` sets it (the default, or with `reconnect` the last one
+chosen), `update_agent` changes it, and an agent with no connection left is `offline`.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from chatplane.domain import changes, routing
+from chatplane.domain.access import require_scope
+from chatplane.domain.models import Principal
+from chatplane.domain.routing import ACCEPTING, NOT_ACCEPTING, OFFLINE
+from chatplane.errors import not_found
+from chatplane.storage import Tx
+from chatplane.storage import accounts as accounts_repo
+from chatplane.storage import routing as rrepo
+
+CHOOSABLE = (ACCEPTING, NOT_ACCEPTING)
+
+
+def set_status(tx: Tx, license_id: int, agent_id: str, status: str, *, chosen: bool) -> str:
+    """Make `status` the agent's current status (and its chosen one when `chosen`)."""
+    rrepo.lock_license(tx.conn, license_id)
+    previous = rrepo.current_status(tx.conn, license_id, agent_id)
+    if chosen:
+        accounts_repo.update_agent(tx.conn, license_id, agent_id, routing_status=status)
+    rrepo.set_current_status(tx.conn, license_id, agent_id, status, time.time())
+    if previous != status:
+        tx.emit(changes.AgentStatusChanged(license_id, agent_id, status))
+    if status == OFFLINE and previous != OFFLINE:
+        routing.reroute_agent(tx, license_id, agent_id)
+    elif status == ACCEPTING:
+        routing.drain(tx, license_id)
+    return status
+
+
+def login(tx: Tx, principal: Principal, reconnect: bool) -> str:
+    """The status a new RTM session starts with: the default, or the last one chosen."""
+    agent = accounts_repo.get_agent(tx.conn, principal.license_id, principal.user_id)
+    if agent is None:
+        raise not_found("Agent", principal.user_id)
+    status = agent.routing_status if reconnect else ACCEPTING
+    if status not in CHOOSABLE:
+        status = ACCEPTING
+    return set_status(tx, principal.license_id, agent.id, status, chosen=not reconnect)
+
+
+def update_agent(tx: Tx, caller: Principal, agent_id: str | None, status: str | None) -> None:
+    target = agent_id or caller.user_id
+    if target == caller.user_id:
+        require_scope(caller.scopes, "agents--my:rw", "agents--all:rw")
+    else:
+        require_scope(caller.scopes, "agents--all:rw")
+    agent = accounts_repo.get_agent(tx.conn, caller.license_id, target)
+    if agent is None:
+        raise not_found("Agent", target)
+    if status is None:
+        return
+    current = rrepo.current_status(tx.conn, caller.license_id, target)
+    if current == OFFLINE and not agent.is_bot:
+        # A person who is not connected stays offline; the choice is kept for the next
+        # `login` with `reconnect`. Bots never connect, so their status applies at once.
+        accounts_repo.update_agent(tx.conn, caller.license_id, target, routing_status=status)
+        tx.emit(changes.AgentStatusChanged(caller.license_id, target, OFFLINE))
+        return
+    if current == status:
+        accounts_repo.update_agent(tx.conn, caller.license_id, target, routing_status=status)
+        # Still answer with the push the spec promises, though nothing changed.
+        tx.emit(changes.AgentStatusChanged(caller.license_id, target, status))
+        return
+    set_status(tx, caller.license_id, target, status, chosen=True)
+
+
+def went_offline(tx: Tx, license_id: int, agent_id: str, still_gone: Callable[[], bool]) -> bool:
+    """After the grace period: offline, unless the agent came back meanwhile."""
+    if not still_gone():
+        return False
+    if rrepo.current_status(tx.conn, license_id, agent_id) == OFFLINE:
+        return False
+    set_status(tx, license_id, agent_id, OFFLINE, chosen=False)
+    return True

@@ -1,0 +1,96 @@
+"""Presence: an agent with no connection left goes offline after a grace period, and a
+banned customer's connections are closed.
+
+The grace period lets a page reload or a network blip pass without taking the agent's
+chats away. One process holds the connections, so presence is decided here (a scaled-out
+deployment shares it through the bus; docs/decisions.md).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Sequence
+
+from chatplane.bus import Origin
+from chatplane.domain import agent_status
+from chatplane.domain import changes as ch
+from chatplane.domain.models import CUSTOMER, Principal
+from chatplane.services import Services
+from chatplane.storage import routing as rrepo
+
+log = logging.getLogger(__name__)
+
+# Changes made by presence itself carry this origin.
+PRESENCE = Origin("presence", None)
+
+
+class Presence:
+    def __init__(self, services: Services) -> None:
+        self.services = services
+        self._pending: dict[tuple[int, str], asyncio.Task[None]] = {}
+        self._closing: set[asyncio.Task[None]] = set()
+
+    def start(self) -> None:
+        self.services.hub.on_agent_gone = self.agent_gone
+        self.services.bus.subscribe(self.on_changes)
+
+    async def recover(self) -> None:
+        """After a restart nobody is connected yet: agents that were online go offline
+        unless they come back within the grace period."""
+        for license_id, agent_id in await self.services.read(
+            lambda tx: rrepo.not_offline_agents(tx.conn)
+        ):
+            self._schedule(license_id, agent_id)
+
+    def agent_gone(self, principal: Principal) -> None:
+        self._schedule(principal.license_id, principal.user_id)
+
+    def _schedule(self, license_id: int, agent_id: str) -> None:
+        key = (license_id, agent_id)
+        if key in self._pending:
+            return
+        self._pending[key] = asyncio.get_running_loop().create_task(
+            self._offline_after_grace(license_id, agent_id)
+        )
+
+    async def _offline_after_grace(self, license_id: int, agent_id: str) -> None:
+        try:
+            await asyncio.sleep(self.services.settings.offline_grace)
+            hub = self.services.hub
+
+            def still_gone() -> bool:
+                return not hub.is_online(license_id, agent_id)
+
+            if still_gone():
+                await self.services.commit(
+                    lambda tx: agent_status.went_offline(tx, license_id, agent_id, still_gone),
+                    PRESENCE,
+                )
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("could not set agent %s offline", agent_id)
+        finally:
+            self._pending.pop((license_id, agent_id), None)
+
+    async def on_changes(self, changes: Sequence[ch.Change], _origin: Origin) -> None:
+        from chatplane.api.rtm import disconnect
+
+        for change in changes:
+            if not isinstance(change, ch.CustomerBanned):
+                continue
+            hub = self.services.hub
+            for session in list(hub.sessions_of(change.license_id, CUSTOMER, change.customer_id)):
+                hub.unregister(session)
+                task = asyncio.create_task(disconnect(session, "customer_banned"))
+                self._closing.add(task)
+                task.add_done_callback(self._closing.discard)
+
+    async def stop(self) -> None:
+        for task in list(self._pending.values()):
+            task.cancel()
+        for task in list(self._pending.values()):
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
