@@ -14,7 +14,13 @@ from starlette.routing import BaseRoute, Route, WebSocketRoute
 
 from chatplane.accounts import http as accounts_http
 from chatplane.api import configuration, rtm, web
-from chatplane.api.v3_0 import agent, customer, session  # noqa: F401  (registers actions)
+from chatplane.api.v3_0 import (  # noqa: F401  (registers actions)
+    agent,
+    configuration_properties,
+    customer,
+    properties,
+    session,
+)
 from chatplane.config import Settings
 from chatplane.services import Services
 from chatplane.storage.migrate import upgrade

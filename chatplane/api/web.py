@@ -65,9 +65,21 @@ def parse_envelope(body: bytes) -> tuple[Any, str | None]:
     return payload, author_id
 
 
-def license_param(request: Request) -> int:
+def parse_seed_body(body: bytes) -> Any:
+    """The body of the seed's `/<api>/v0.5/action/<action>` form: the payload itself."""
+    if not body.strip():
+        return {}
+    try:
+        return _decode(body)
+    except msgspec.DecodeError as exc:
+        raise validation(f"Malformed JSON: {describe(exc)}") from None
+
+
+def license_param(request: Request, *, required: bool = True) -> int | None:
     raw = request.query_params.get("license_id")
     if raw is None:
+        if not required:
+            return None
         raise validation("The license_id query parameter is required")
     try:
         return int(raw)
@@ -79,7 +91,12 @@ def make_endpoint(services: Services, api: str) -> Any:
     async def endpoint(request: Request) -> Response:
         try:
             act = lookup(api, request.path_params["action"], "web")
-            license_id = license_param(request) if api == "customer" else None
+            # about-apis.md's examples post the payload itself, with no license_id: the
+            # customer's token names the license.
+            seed_form = "/v0.5/" in request.url.path
+            license_id = (
+                license_param(request, required=not seed_form) if api == "customer" else None
+            )
             body = await read_body(request, services.settings.max_body_bytes)
             header = request.headers.get("authorization")
             if not header:
@@ -89,7 +106,9 @@ def make_endpoint(services: Services, api: str) -> Any:
                 raise authentication(f"This token is not valid for the {api} API")
             if license_id is not None and principal.license_id != license_id:
                 raise authentication(f"This token is not valid for license {license_id}")
-            payload, author_id = parse_envelope(body)
+            payload, author_id = (
+                (parse_seed_body(body), None) if seed_form else parse_envelope(body)
+            )
             ctx = Context(
                 services=services,
                 api=api,

@@ -9,7 +9,7 @@ from chatplane.api.dispatch import Context, action
 from chatplane.api.v3_0 import common
 from chatplane.api.v3_0 import serialize as ser
 from chatplane.api.v3_0 import structs as st
-from chatplane.domain import chats, properties, views
+from chatplane.domain import chats, property_filters, views
 from chatplane.domain.models import Principal
 from chatplane.errors import authentication, authorization, validation
 from chatplane.storage import accounts as accounts_repo
@@ -122,7 +122,7 @@ async def get_archives(ctx: Context, p: st.GetArchives) -> dict[str, Any]:
 
     def run(tx: Any) -> Any:
         if f.properties:
-            filters.extra.extend(properties.filter_clauses(tx, caller.license_id, f.properties))
+            filters.extra.extend(property_filters.thread_clauses(tx, caller, f.properties))
         return views.archive(tx, caller, filters, page.page, page.limit)
 
     found, total = await ctx.services.read(run)
@@ -154,7 +154,7 @@ async def get_filtered_chats(ctx: Context, p: st.GetFilteredChats) -> dict[str, 
     def run(tx: Any) -> Any:
         extra: list[Any] = []
         if f.properties:
-            extra = properties.filter_clauses(tx, caller.license_id, f.properties)
+            extra = property_filters.chat_clauses(tx, caller, f.properties)
         summaries = views.filtered_chats(tx, caller, f.include_active, extra)
         return summaries, views.thread_orders(tx, summaries)
 
