@@ -262,7 +262,7 @@ def _configured(configs: Configs, namespace: str, name: str, location: str) -> P
         raise validation(f"Property {namespace}.{name} is not configured")
     if location not in config.locations:
         raise validation(
-            f"Property {config.ident} cannot be set on a {location}: its locations are "
+            f"Property {config.ident} cannot be set on {an(location)}: its locations are "
             f"{', '.join(config.locations)}"
         )
     return config
@@ -271,12 +271,12 @@ def _configured(configs: Configs, namespace: str, name: str, location: str) -> P
 def _writable(config: PropertyConfig, location: str, user_type: str) -> None:
     if not config.can(location, user_type, "write"):
         raise authorization(
-            f"Property {config.ident} is not writable by {an(user_type)} on a {location}"
+            f"Property {config.ident} is not writable by {an(user_type)} on {an(location)}"
         )
 
 
-def an(user_type: str) -> str:
-    return f"an {user_type}" if user_type[0] in "aeiou" else f"a {user_type}"
+def an(word: str) -> str:
+    return f"an {word}" if word[0] in "aeiou" else f"a {word}"
 
 
 def validate_write(

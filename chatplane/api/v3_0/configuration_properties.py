@@ -7,12 +7,12 @@ after your application id").
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
 import msgspec
 from msgspec import Struct
 
-from chatplane.api.dispatch import Context, action, describe
+from chatplane.api.dispatch import Context, action
 from chatplane.domain import properties
 from chatplane.domain.access import require_scope
 from chatplane.errors import validation
@@ -26,7 +26,8 @@ class AccessIn(Struct, kw_only=True):
 
 
 class LocationIn(Struct, kw_only=True):
-    access: dict[str, AccessIn]
+    # Decoded key by key (see _decode) so that messages name the location and user type.
+    access: dict[str, Any]
 
 
 class RangeIn(Struct, kw_only=True):
@@ -36,7 +37,7 @@ class RangeIn(Struct, kw_only=True):
 
 class PropertyConfigIn(Struct, kw_only=True):
     type: str
-    locations: dict[str, LocationIn]
+    locations: dict[str, Any]
     description: str | None = None
     domain: list[Any] | None = None
     range: RangeIn | None = None
@@ -46,13 +47,38 @@ class GetPropertyConfigs(Struct, kw_only=True):
     all: bool = False
 
 
+T = TypeVar("T")
+
+
+def _convert(value: Any, into: type[T], path: str) -> T:
+    """msgspec.convert, with the error's location given from the property name down
+    (msgspec shows map keys as `[...]`, which would not say which property is wrong)."""
+    try:
+        return msgspec.convert(value, into, strict=True)
+    except msgspec.ValidationError as exc:
+        text = str(exc)
+        nested = " - at `$" in text
+        raise validation(
+            text.replace("`$", f"`{path}", 1) if nested else f"{text} - at `{path}`"
+        ) from None
+
+
 def _decode(payload: Any) -> dict[str, PropertyConfigIn]:
     if not isinstance(payload, dict):
         raise validation("The request must be an object of property configurations by name")
-    try:
-        return msgspec.convert(payload, dict[str, PropertyConfigIn], strict=True)
-    except msgspec.ValidationError as exc:
-        raise validation(describe(exc)) from None
+    out: dict[str, PropertyConfigIn] = {}
+    for name, raw in payload.items():
+        given = _convert(raw, PropertyConfigIn, name)
+        for location, spec in given.locations.items():
+            path = f"{name}.locations.{location}"
+            loc = _convert(spec, LocationIn, path)
+            loc.access = {
+                user_type: _convert(rights, AccessIn, f"{path}.access.{user_type}")
+                for user_type, rights in loc.access.items()
+            }
+            given.locations[location] = loc
+        out[name] = given
+    return out
 
 
 def _config(namespace: str, name: str, given: PropertyConfigIn) -> properties.PropertyConfig:
