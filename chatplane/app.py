@@ -17,6 +17,7 @@ from chatplane.api import configuration, rtm, web
 from chatplane.api.v3_0 import (  # noqa: F401  (registers actions)
     agent,
     configuration_groups,
+    configuration_properties,
     customer,
     customers,
     files,
@@ -24,6 +25,7 @@ from chatplane.api.v3_0 import (  # noqa: F401  (registers actions)
     indicators,
     multicast,
     postbacks,
+    properties,
     routing,
     session,
     url_details,

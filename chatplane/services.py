@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import Callable
@@ -11,7 +12,7 @@ from chatplane.accounts import tokens
 from chatplane.api.v3_0.serialize import View
 from chatplane.bus import Bus, Origin, make_bus
 from chatplane.config import Settings
-from chatplane.domain import properties
+from chatplane.domain import properties, property_writes
 from chatplane.domain.models import Principal
 from chatplane.errors import authentication
 from chatplane.files.storage import FileStore, LocalFileStore
@@ -41,9 +42,11 @@ class Services:
         self._tokens: dict[str, tuple[Principal, float]] = {}
         self.request_limit = TokenBucket(settings.requests_per_second)
         self.file_store: FileStore = LocalFileStore(settings.data_dir / "files")
-        self._configs: dict[
-            int, tuple[dict[tuple[str, str], properties.PropertyConfig], float]
-        ] = {}
+        # license -> (configs, fresh until, read started at): monotonic seconds.
+        self._configs: dict[int, tuple[properties.Configs, float, float]] = {}
+        self._config_reloads: dict[int, asyncio.Task[properties.Configs]] = {}
+        # Keeps the filter index of chat and thread properties in each write's transaction.
+        store.add_tx_hook(property_writes.index_changes)
 
     # -- units of work -----------------------------------------------------------------
 
@@ -107,14 +110,54 @@ class Services:
 
     # -- views -------------------------------------------------------------------------
 
-    def configs(self, license_id: int) -> dict[tuple[str, str], properties.PropertyConfig]:
+    def configs(self, license_id: int) -> properties.Configs:
+        """A license's property configurations, for shaping objects and pushes.
+
+        Stale entries are served while a reload runs in the background, so the event
+        loop blocks on the database only for a license's first use in this process.
+        Writes never use this cache: they check against the transaction's own read.
+        """
         cached = self._configs.get(license_id)
         now = time.monotonic()
-        if cached is not None and cached[1] > now:
+        if cached is not None:
+            if cached[1] <= now:
+                self._reload_soon(license_id)
             return cached[0]
+        started = time.monotonic()
         configs = self.store.read_sync(lambda tx: properties.load_configs(tx, license_id))
-        self._configs[license_id] = (configs, now + CONFIG_CACHE_SECONDS)
+        self._keep_configs(license_id, configs, started)
         return configs
+
+    async def reload_configs(self, license_id: int) -> properties.Configs:
+        """Read a license's configurations now (after create_properties, say)."""
+        started = time.monotonic()
+        configs = await self.store.read(lambda tx: properties.load_configs(tx, license_id))
+        return self._keep_configs(license_id, configs, started)
+
+    def _keep_configs(
+        self, license_id: int, configs: properties.Configs, started: float
+    ) -> properties.Configs:
+        # A read that started before the cached one (a slow background reload racing a
+        # reload after create_properties) must not replace a newer result.
+        cached = self._configs.get(license_id)
+        if cached is not None and cached[2] > started:
+            return cached[0]
+        self._configs[license_id] = (configs, started + CONFIG_CACHE_SECONDS, started)
+        return configs
+
+    def _reload_soon(self, license_id: int) -> None:
+        if license_id in self._config_reloads:
+            return
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:  # no event loop (command line, tests): read now
+            started = time.monotonic()
+            configs = self.store.read_sync(lambda tx: properties.load_configs(tx, license_id))
+            self._keep_configs(license_id, configs, started)
+            return
+        task = loop.create_task(self.reload_configs(license_id))
+        self._config_reloads[license_id] = task
+        task.add_done_callback(lambda _t: self._config_reloads.pop(license_id, None))
 
     def forget_configs(self, license_id: int) -> None:
         self._configs.pop(license_id, None)

@@ -75,6 +75,8 @@ class PropertiesUpdated(ChatChange):
     event_id: str | None
     # {namespace: {name: value}}: only what this request set.
     properties: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # The properties of a `recipients: agents` event: customers never hear of them.
+    for_agents_only: bool = False
 
 
 @dataclass
@@ -84,6 +86,7 @@ class PropertiesDeleted(ChatChange):
     event_id: str | None
     # {namespace: [name, ...]}
     properties: dict[str, list[str]] = field(default_factory=dict)
+    for_agents_only: bool = False
 
 
 @dataclass

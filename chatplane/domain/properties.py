@@ -1,20 +1,33 @@
 """Properties: typed, access-controlled values on chats, threads and events.
 
-Configurations live per license and namespace. Every license has the `test` namespace
-(configuration-api/readme.md) and the server's own `routing` namespace.
+Configurations live per license and namespace (the creating application's `client_id`,
+configuration-api/readme.md). Every license also has the `test` namespace of the
+configuration readme and the server's own `routing` namespace; those live in code.
+A write is checked in full before anything changes: registered, allowed at that
+location, writable by the caller's user type, of the right type, inside domain or range.
 """
 
 from __future__ import annotations
 
+import re
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from chatplane.errors import validation
+from chatplane.errors import authorization, validation
 from chatplane.storage import Tx
+from chatplane.storage import properties as repo
 
 LOCATIONS = ("chat", "thread", "event")
+USER_TYPES = ("agent", "customer")
 TYPES = ("int", "bool", "string", "tokenized_string")
 INT32 = (-(2**31), 2**31 - 1)
+# The same limit as an event's text: a property is not a place for documents.
+MAX_STRING_BYTES = 16 * 1024
+NAME = re.compile(r"^[A-Za-z0-9_-]{1,100}$")
+
+Values = dict[str, dict[str, Any]]  # {namespace: {name: value}}
+Configs = dict[tuple[str, str], "PropertyConfig"]
 
 
 @dataclass
@@ -29,6 +42,10 @@ class PropertyConfig:
     description: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
+    @property
+    def ident(self) -> str:
+        return f"{self.namespace}.{self.name}"
+
     def access(self, location: str, user_type: str) -> dict[str, bool] | None:
         loc = self.locations.get(location)
         if loc is None:
@@ -40,13 +57,25 @@ class PropertyConfig:
         rights = self.access(location, user_type)
         return bool(rights and rights.get(mode))
 
+    def to_wire(self) -> dict[str, Any]:
+        """The configuration as create_properties takes it and get_property_configs shows it."""
+        out: dict[str, Any] = {"type": self.type}
+        if self.description is not None:
+            out["description"] = self.description
+        out["locations"] = self.locations
+        if self.domain is not None:
+            out["domain"] = list(self.domain)
+        if self.range is not None:
+            out["range"] = dict(self.range)
+        return out
+
 
 def _everyone(rw: bool = True) -> dict[str, Any]:
     rights = {"read": True, "write": rw}
     return {loc: {"access": {"agent": dict(rights), "customer": dict(rights)}} for loc in LOCATIONS}
 
 
-def builtin_configs() -> dict[tuple[str, str], PropertyConfig]:
+def builtin_configs() -> Configs:
     out = {}
     for name, typ in (
         ("bool_property", "bool"),
@@ -55,7 +84,7 @@ def builtin_configs() -> dict[tuple[str, str], PropertyConfig]:
         ("tokenized_string_property", "tokenized_string"),
     ):
         out[("test", name)] = PropertyConfig("test", name, typ, _everyone())
-    # Routing state is written by the server only; everyone may read it.
+    # Routing state is written by the server only; agents may read it, customers not.
     for name in ("idle", "unassigned", "pinned"):
         locs = {
             loc: {
@@ -71,39 +100,195 @@ def builtin_configs() -> dict[tuple[str, str], PropertyConfig]:
 
 
 _BUILTIN = builtin_configs()
+BUILTIN_NAMESPACES = frozenset(ns for ns, _ in _BUILTIN)
 
 
-def load_configs(tx: Tx, license_id: int) -> dict[tuple[str, str], PropertyConfig]:
-    """Every configuration of a license, keyed by (namespace, name)."""
-    return dict(_BUILTIN)
+def load_configs(tx: Tx, license_id: int) -> Configs:
+    """Every configuration of a license, keyed by (namespace, name): built-ins first."""
+    configs = dict(_BUILTIN)
+    for r in repo.load_configs(tx.conn, license_id):
+        configs[(r.namespace, r.name)] = PropertyConfig(
+            namespace=r.namespace,
+            name=r.name,
+            type=r.type,
+            locations=dict(r.locations),
+            domain=list(r.domain) if r.domain is not None else None,
+            range=dict(r.range) if r.range is not None else None,
+            description=r.description,
+        )
+    return configs
+
+
+def tokenized_keys(configs: Configs) -> set[tuple[str, str]]:
+    return {key for key, c in configs.items() if c.type == "tokenized_string"}
+
+
+# -- configuring -----------------------------------------------------------------------
+
+
+def check_config(config: PropertyConfig) -> None:
+    """Refuse a configuration create_properties may not store, naming the rule it breaks."""
+    ident = config.ident
+    if not NAME.match(config.name):
+        raise validation(f"Property name {config.name!r} must be 1-100 letters, digits, '_' or '-'")
+    if config.type not in TYPES:
+        raise validation(f"Property {ident}: type {config.type!r} is not one of {', '.join(TYPES)}")
+    if not config.locations:
+        raise validation(
+            f"Property {ident}: locations needs at least one of {', '.join(LOCATIONS)}"
+        )
+    for location, spec in config.locations.items():
+        if location not in LOCATIONS:
+            raise validation(
+                f"Property {ident}: location {location!r} is not one of {', '.join(LOCATIONS)}"
+            )
+        access = spec.get("access") or {}
+        if not access:
+            raise validation(
+                f"Property {ident}: locations.{location}.access needs at least one of "
+                f"{', '.join(USER_TYPES)}"
+            )
+        for user_type in access:
+            if user_type not in USER_TYPES:
+                raise validation(
+                    f"Property {ident}: locations.{location}.access.{user_type} is not a user "
+                    f"type: use {' or '.join(USER_TYPES)}"
+                )
+    if config.domain is not None and config.range is not None:
+        raise validation(f"Property {ident}: set domain or range, not both")
+    if config.domain is not None:
+        if not config.domain:
+            raise validation(f"Property {ident}: domain must list at least one value")
+        for i, value in enumerate(config.domain):
+            problem = type_problem(config, value)
+            if problem:
+                raise validation(f"Property {ident}: domain[{i}] {problem}")
+    if config.range is not None:
+        if config.type != "int":
+            raise validation(
+                f"Property {ident}: range works only for numeric types, not {config.type}"
+            )
+        low, high = config.range.get("from"), config.range.get("to")
+        for bound, value in (("from", low), ("to", high)):
+            if value is not None and not INT32[0] <= value <= INT32[1]:
+                raise validation(f"Property {ident}: range.{bound} must fit in int32")
+        if low is not None and high is not None and low > high:
+            raise validation(f"Property {ident}: range.from {low} is above range.to {high}")
+
+
+def create_properties(
+    tx: Tx, license_id: int, namespace: str, configs: list[PropertyConfig]
+) -> None:
+    """Store new configurations in `namespace`, all or none.
+
+    Creating a property again with the same configuration changes nothing; with a
+    different one it is refused, since values already stored were checked against the old.
+    """
+    if namespace in BUILTIN_NAMESPACES:
+        raise authorization(f"Namespace {namespace!r} is reserved")
+    if not configs:
+        raise validation("The request must configure at least one property")
+    existing = load_configs(tx, license_id)
+    now = time.time()
+    for config in configs:
+        check_config(config)
+        old = existing.get((namespace, config.name))
+        if old is not None:
+            if old.to_wire() != config.to_wire():
+                raise validation(
+                    f"Property {config.ident} already exists with another configuration; "
+                    "a configuration cannot be changed"
+                )
+            continue
+        repo.insert_config(
+            tx.conn,
+            license_id=license_id,
+            namespace=namespace,
+            name=config.name,
+            type=config.type,
+            locations=config.locations,
+            domain=config.domain,
+            range=config.range,
+            description=config.description,
+            created_at=now,
+        )
+
+
+# -- values ----------------------------------------------------------------------------
+
+
+def type_problem(config: PropertyConfig, value: Any) -> str | None:
+    if config.type == "int":
+        if isinstance(value, bool) or not isinstance(value, int):
+            return f"must be an int, not {_json_type(value)}"
+        if not INT32[0] <= value <= INT32[1]:
+            return f"value {value} does not fit in int32"
+    elif config.type == "bool":
+        if not isinstance(value, bool):
+            return f"must be a bool, not {_json_type(value)}"
+    elif not isinstance(value, str):
+        return f"must be a string, not {_json_type(value)}"
+    elif len(value.encode("utf-8")) > MAX_STRING_BYTES:
+        return f"is longer than {MAX_STRING_BYTES} bytes"
+    return None
+
+
+def _json_type(value: Any) -> str:
+    if value is None:
+        return "null"
+    return {bool: "bool", int: "int", float: "float", str: "string", list: "array"}.get(
+        type(value), "object"
+    )
 
 
 def check_value(config: PropertyConfig, value: Any) -> str | None:
     """Why `value` does not fit `config`, or None when it does."""
-    ident = f"{config.namespace}.{config.name}"
-    if config.type == "int":
-        if isinstance(value, bool) or not isinstance(value, int):
-            return f"Property {ident} must be an int, not {type(value).__name__}"
-        if not INT32[0] <= value <= INT32[1]:
-            return f"Property {ident} must fit in int32"
-    elif config.type == "bool":
-        if not isinstance(value, bool):
-            return f"Property {ident} must be a bool, not {type(value).__name__}"
-    elif not isinstance(value, str):
-        return f"Property {ident} must be a string, not {type(value).__name__}"
+    problem = type_problem(config, value)
+    if problem:
+        return f"Property {config.ident} {problem}"
     if config.domain is not None and value not in config.domain:
-        return f"Property {ident} value {value!r} is not in its domain {config.domain!r}"
-    if config.range is not None and not (config.range["from"] <= value <= config.range["to"]):
-        return (
-            f"Property {ident} value {value!r} is out of its range "
-            f"{config.range['from']}..{config.range['to']}"
-        )
+        return f"Property {config.ident} value {value!r} is not in its domain {config.domain!r}"
+    if config.range is not None:
+        low, high = config.range.get("from"), config.range.get("to")
+        if (low is not None and value < low) or (high is not None and value > high):
+            shown = f"{'' if low is None else low}..{'' if high is None else high}"
+            return f"Property {config.ident} value {value!r} is out of its range {shown}"
     return None
 
 
+def _configured(configs: Configs, namespace: str, name: str, location: str) -> PropertyConfig:
+    config = configs.get((namespace, name))
+    if config is None:
+        raise validation(f"Property {namespace}.{name} is not configured")
+    if location not in config.locations:
+        raise validation(
+            f"Property {config.ident} cannot be set on {an(location)}: its locations are "
+            f"{', '.join(config.locations)}"
+        )
+    return config
+
+
+def _writable(config: PropertyConfig, location: str, user_type: str) -> None:
+    if not config.can(location, user_type, "write"):
+        raise authorization(
+            f"Property {config.ident} is not writable by {an(user_type)} on {an(location)}"
+        )
+
+
+def an(word: str) -> str:
+    return f"an {word}" if word[0] in "aeiou" else f"a {word}"
+
+
 def validate_write(
-    tx: Tx, license_id: int, user_type: str, location: str, values: Any, *, server: bool = False
-) -> dict[str, dict[str, Any]]:
+    tx: Tx,
+    license_id: int,
+    user_type: str,
+    location: str,
+    values: Any,
+    *,
+    server: bool = False,
+    configs: Configs | None = None,
+) -> Values:
     """Check a flat `{namespace: {name: value}}` write; returns it normalised.
 
     Refuses the whole write when any value is unregistered, not allowed at `location`,
@@ -113,22 +298,15 @@ def validate_write(
         return {}
     if not isinstance(values, dict):
         raise validation("properties must be an object of namespaces")
-    configs = load_configs(tx, license_id)
-    out: dict[str, dict[str, Any]] = {}
+    configs = configs if configs is not None else load_configs(tx, license_id)
+    out: Values = {}
     for namespace, props in values.items():
         if not isinstance(props, dict):
             raise validation(f"properties.{namespace} must be an object of property values")
         for name, value in props.items():
-            ident = f"{namespace}.{name}"
-            config = configs.get((namespace, name))
-            if config is None:
-                raise validation(f"Property {ident} is not configured")
-            if location not in config.locations:
-                raise validation(f"Property {ident} cannot be set on a {location}")
-            if not server and not config.can(location, user_type, "write"):
-                raise validation(
-                    f"Property {ident} is not writable by a {user_type} on a {location}"
-                )
+            config = _configured(configs, namespace, name, location)
+            if not server:
+                _writable(config, location, user_type)
             problem = check_value(config, value)
             if problem:
                 raise validation(problem)
@@ -136,81 +314,55 @@ def validate_write(
     return out
 
 
-def readable(
-    configs: dict[tuple[str, str], PropertyConfig],
-    location: str,
-    user_type: str,
-    stored: dict[str, dict[str, Any]],
-) -> dict[str, dict[str, Any]]:
-    """The part of stored properties a user type may read at a location."""
-    out: dict[str, dict[str, Any]] = {}
+def validate_delete(
+    configs: Configs, user_type: str, location: str, names: dict[str, list[str]]
+) -> dict[str, list[str]]:
+    """Check a `{namespace: [name, ...]}` delete: each configured there and writable."""
+    out: dict[str, list[str]] = {}
+    for namespace, props in names.items():
+        for name in props:
+            config = _configured(configs, namespace, name, location)
+            _writable(config, location, user_type)
+            if name not in out.setdefault(namespace, []):
+                out[namespace].append(name)
+    return out
+
+
+def readable(configs: Configs, location: str, user_type: str, stored: Values) -> Values:
+    """The part of stored properties a user type may read at a location.
+
+    A property whose configuration is unknown here is not shown: a configuration this
+    process has not loaded yet must not leak a value its access rules would hide.
+    """
+    out: Values = {}
     for namespace, props in stored.items():
         for name, value in props.items():
             config = configs.get((namespace, name))
-            if config is None or config.can(location, user_type, "read"):
+            if config is not None and config.can(location, user_type, "read"):
                 out.setdefault(namespace, {})[name] = value
     return out
 
 
-def merge(current: dict[str, dict[str, Any]], updates: dict[str, dict[str, Any]]) -> dict:
+def merge(current: Values, updates: Values) -> Values:
     merged = {ns: dict(props) for ns, props in current.items()}
     for ns, props in updates.items():
         merged.setdefault(ns, {}).update(props)
     return merged
 
 
-def filter_clauses(tx: Tx, license_id: int, filters: Any) -> list[Any]:
-    """WHERE clauses on chats for `filters.properties.<ns>.<name>.<filter_type>`.
+def without(current: Values, names: dict[str, list[str]]) -> tuple[Values, dict[str, list[str]]]:
+    """`current` less `names`, and which of those names were actually there."""
+    kept = {ns: dict(props) for ns, props in current.items()}
+    removed: dict[str, list[str]] = {}
+    for ns, props in names.items():
+        for name in props:
+            if name in kept.get(ns, {}):
+                del kept[ns][name]
+                removed.setdefault(ns, []).append(name)
+        if ns in kept and not kept[ns]:
+            del kept[ns]
+    return kept, removed
 
-    `filters` maps namespace -> name -> a struct with one of exists / values /
-    exclude_values. A `tokenized_string` matches per token, case-insensitively.
-    """
-    import sqlalchemy as sa
 
-    from chatplane.storage import schema as s
-
-    configs = load_configs(tx, license_id)
-    clauses: list[Any] = []
-    for namespace, names in filters.items():
-        for name, flt in names.items():
-            ident = f"filters.properties.{namespace}.{name}"
-            config = configs.get((namespace, name))
-            if config is None:
-                raise validation(f"{ident}: property {namespace}.{name} is not configured")
-            given = [
-                k for k in ("exists", "values", "exclude_values") if getattr(flt, k) is not None
-            ]
-            if len(given) != 1:
-                raise validation(f"{ident} needs exactly one of exists, values, exclude_values")
-            column = s.chats.c.properties[namespace][name]
-            kind = given[0]
-            if kind == "exists":
-                present: Any
-                if tx.dialect == "sqlite":
-                    path = f'$."{namespace}"."{name}"'
-                    present = sa.func.json_type(s.chats.c.properties, path).is_not(None)
-                else:
-                    present = s.chats.c.properties[namespace].op("?")(name)
-                clauses.append(present if flt.exists else sa.not_(present))
-                continue
-            values = list(getattr(flt, kind))
-            for v in values:
-                problem = (
-                    check_value(config, v)
-                    if config.type != "tokenized_string"
-                    else (None if isinstance(v, str) else f"{ident} values must be strings")
-                )
-                if problem and "domain" not in problem and "range" not in problem:
-                    raise validation(f"{ident}: {problem}")
-            if config.type == "int":
-                typed = column.as_integer()
-            elif config.type == "bool":
-                typed = column.as_boolean()
-            else:
-                typed = column.as_string()
-            if config.type == "tokenized_string":
-                match = sa.or_(*(sa.func.lower(typed).contains(str(v).lower()) for v in values))
-            else:
-                match = typed.in_(values)
-            clauses.append(match if kind == "values" else sa.or_(typed.is_(None), sa.not_(match)))
-    return clauses
+def flat(values: Values) -> dict[tuple[str, str], Any]:
+    return {(ns, name): v for ns, names in values.items() for name, v in names.items()}

@@ -257,6 +257,7 @@ push_devices = sa.Table(
     sa.Column("enabled", sa.Boolean, nullable=False),
     sa.Column("updated_at", sa.Float, nullable=False),
 )
+
 # -- routing (issue 5) -----------------------------------------------------------------
 
 # An agent's routing status as it is now: `agents.routing_status` keeps the last status the
@@ -296,4 +297,68 @@ routing_timers = sa.Table(
     sa.Column("due_at", sa.Float, nullable=False),
     sa.UniqueConstraint("thread_id", "kind", name="uq_routing_timers_thread_kind"),
     sa.Index("ix_routing_timers_due", "due_at"),
+)
+
+# -- properties (migration 0002_properties) ---------------------------------------------
+
+# Property configurations created through the Configuration API, per license and
+# namespace (the creating application's client_id). The built-in `test` and `routing`
+# namespaces live in code (domain/properties.py), not here.
+property_configs = sa.Table(
+    "property_configs",
+    metadata,
+    sa.Column("license_id", sa.Integer, primary_key=True),
+    sa.Column("namespace", sa.String(64), primary_key=True),
+    sa.Column("name", sa.String(100), primary_key=True),
+    # int | bool | string | tokenized_string
+    sa.Column("type", sa.String(32), nullable=False),
+    # {location: {"access": {user_type: {"read": bool, "write": bool}}}}
+    sa.Column("locations", JSON, nullable=False),
+    sa.Column("domain", JSON, nullable=True),
+    sa.Column("range", JSON, nullable=True),
+    sa.Column("description", sa.Text, nullable=True),
+    sa.Column("created_at", sa.Float, nullable=False),
+)
+
+# An index of chat and thread property values, so that `filters.properties` is a lookup,
+# not a scan of JSON. The JSON columns stay the source the objects are read from; these
+# rows are written in the same transaction (domain/property_index.py). A chat's own
+# properties have location 'chat' and thread_id ''.
+property_values = sa.Table(
+    "property_values",
+    metadata,
+    sa.Column("chat_id", sa.String(32), primary_key=True),
+    sa.Column("thread_id", sa.String(32), primary_key=True),
+    sa.Column("namespace", sa.String(64), primary_key=True),
+    sa.Column("name", sa.String(100), primary_key=True),
+    sa.Column("license_id", sa.Integer, nullable=False),
+    # chat | thread
+    sa.Column("location", sa.String(8), nullable=False),
+    # The value as text ('true', '42', the string; a digest for long strings).
+    sa.Column("value_key", sa.String(255), nullable=False),
+    sa.Index(
+        "ix_property_values_lookup",
+        "license_id",
+        "namespace",
+        "name",
+        "location",
+        "value_key",
+        "chat_id",
+        "thread_id",
+    ),
+)
+
+# The words of `tokenized_string` values (lower-cased), one row each, so that a filter
+# finds values that contain a word.
+property_tokens = sa.Table(
+    "property_tokens",
+    metadata,
+    sa.Column("license_id", sa.Integer, primary_key=True),
+    sa.Column("namespace", sa.String(64), primary_key=True),
+    sa.Column("name", sa.String(100), primary_key=True),
+    sa.Column("location", sa.String(8), primary_key=True),
+    sa.Column("token", sa.String(64), primary_key=True),
+    sa.Column("chat_id", sa.String(32), primary_key=True),
+    sa.Column("thread_id", sa.String(32), primary_key=True),
+    sa.Index("ix_property_tokens_object", "chat_id", "thread_id", "namespace", "name"),
 )

@@ -11,7 +11,7 @@ from chatplane.api.dispatch import Context, action
 from chatplane.api.v3_0 import common
 from chatplane.api.v3_0 import serialize as ser
 from chatplane.api.v3_0 import structs as st
-from chatplane.domain import agent_status, chats, properties, views
+from chatplane.domain import agent_status, chats, property_filters, views
 from chatplane.domain.access import CHATS_READ, CHATS_READ_WIDE, CHATS_WRITE, CONVERSATION_WRITE
 from chatplane.errors import authentication, authorization, validation
 from chatplane.storage import accounts as accounts_repo
@@ -146,7 +146,7 @@ async def get_archives(ctx: Context, p: st.GetArchives) -> dict[str, Any]:
 
     def run(tx: Any) -> Any:
         if f.properties:
-            filters.extra.extend(properties.filter_clauses(tx, caller.license_id, f.properties))
+            filters.extra.extend(property_filters.thread_clauses(tx, caller, f.properties))
         return views.archive(tx, caller, filters, page.page, page.limit), common.agent_groups(
             tx, caller
         )
@@ -179,7 +179,7 @@ async def get_filtered_chats(ctx: Context, p: st.GetFilteredChats) -> dict[str, 
     def run(tx: Any) -> Any:
         extra: list[Any] = []
         if f.properties:
-            extra = properties.filter_clauses(tx, caller.license_id, f.properties)
+            extra = property_filters.chat_clauses(tx, caller, f.properties)
         summaries = views.filtered_chats(tx, caller, f.include_active, extra)
         return summaries, views.thread_orders(tx, summaries), common.agent_groups(tx, caller)
 

@@ -57,6 +57,10 @@ def render(change: ch.Change, view: ser.View) -> Push | None:
             payload["thread_id"] = change.thread_id
         payload["timestamp"] = change.timestamp
         return "last_seen_timestamp_updated", payload
+    if isinstance(change, ch.PropertiesUpdated | ch.PropertiesDeleted) and (
+        change.for_agents_only and not view.agent
+    ):
+        return None
     if isinstance(change, ch.PropertiesUpdated):
         visible = ser.properties(view, change.location, change.properties)
         if not visible:
@@ -70,7 +74,8 @@ def render(change: ch.Change, view: ser.View) -> Push | None:
         for ns, names in change.properties.items():
             for name in names:
                 config = view.configs.get((ns, name))
-                if config is None or config.can(change.location, view.user_type, "read"):
+                # Unknown configurations are not shown (as in serialize.properties).
+                if config is not None and config.can(change.location, view.user_type, "read"):
                     deleted.setdefault(ns, []).append(name)
         if not deleted:
             return None
