@@ -90,3 +90,18 @@ class PropertiesDeleted(ChatChange):
 class EventUpdated(ChatChange):
     thread_id: str
     event: Event
+
+
+@dataclass
+class AgentStatusChanged(Change):
+    """An agent's (or bot agent's) routing status changed: `agent_status_changed` webhooks."""
+
+    agent_id: str
+    routing_status: str  # accepting_chats | not_accepting_chats | offline
+
+
+@dataclass
+class AgentDeleted(Change):
+    """`agent_deleted` webhooks."""
+
+    agent_id: str
