@@ -277,9 +277,7 @@ def test_additional_data_chat_properties_access_and_thread_id(
         "chat_user_added",
         additional_data=["chat_properties", "access", "thread_id"],
     )
-    chat_id, _, _ = wh.start_chat(
-        lic, "hi", properties={"test": {"string_property": "facebook"}}
-    )
+    chat_id, _, _ = wh.start_chat(lic, "hi", properties={"test": {"string_property": "facebook"}})
     agent(wh, lic, "send_event", {"chat_id": chat_id, "event": {"type": "message", "text": "x"}})
     event_hook = receiver.wait(for_chat(chat_id, "incoming_event"))[0].body
     props = {"test": {"string_property": {"value": "facebook"}}}
@@ -488,3 +486,43 @@ def _wait_status(wh: WebhookEnv, lic: Lic, chat_id: str, status: str) -> dict[st
             return found[0]
         assert time.monotonic() < deadline, f"delivery never became {status}: {found}"
         time.sleep(0.1)
+
+
+def test_operator_lists_and_redelivers_failed_deliveries_from_the_command_line(
+    wh: WebhookEnv, lic: Lic
+) -> None:
+    from .harness import run_cli
+
+    refuse = {"on": True}
+    receiver = Receiver(answer=lambda _p, _n: 400 if refuse["on"] else 204).start()
+    try:
+        register(wh, lic, receiver.url("/cli"), "incoming_chat_thread")
+        chats = [wh.start_chat(lic)[0] for _ in range(2)]
+        for chat_id in chats:
+            _wait_status(wh, lic, chat_id, "failed")
+        listed = run_cli(
+            wh.data_dir,
+            "webhooks",
+            "list",
+            "--status",
+            "failed",
+            "--license-id",
+            str(lic.license_id),
+        )["deliveries"]
+        assert sorted(d["chat_id"] for d in listed) == sorted(chats)
+        assert all(d["attempts_log"][0]["status_code"] == 400 for d in listed)
+        refuse["on"] = False
+        out = run_cli(
+            wh.data_dir,
+            "webhooks",
+            "redeliver",
+            "--all-failed",
+            "--license-id",
+            str(lic.license_id),
+        )
+        assert out == {"redelivered": 2}
+        for chat_id in chats:
+            receiver.wait(for_chat(chat_id))
+            _wait_status(wh, lic, chat_id, "delivered")
+    finally:
+        receiver.stop()

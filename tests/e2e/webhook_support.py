@@ -243,8 +243,10 @@ def start_env(root: Path, extra_env: dict[str, str] | None = None) -> Iterator[W
             server.kill()
 
 
-def expect_api_error(fn: Callable[..., Any], *args: Any, type: str, status: int) -> ApiError:
-    return harness.expect_error(fn, *args, status=status, type=type)
+def expect_api_error(
+    fn: Callable[..., Any], *args: Any, type: str, status: int, **kw: Any
+) -> ApiError:
+    return harness.expect_error(fn, *args, status=status, type=type, **kw)
 
 
 def unused_port_url(path: str = "/hook") -> tuple[int, str]:
