@@ -16,8 +16,10 @@ from chatplane.accounts import http as accounts_http
 from chatplane.api import configuration, rtm, web
 from chatplane.api.v3_0 import (  # noqa: F401  (registers actions)
     agent,
+    configuration_agents,
     configuration_groups,
     configuration_properties,
+    configuration_webhooks,
     customer,
     customers,
     files,
@@ -36,6 +38,8 @@ from chatplane.router import Router
 from chatplane.services import Services
 from chatplane.storage.migrate import upgrade
 from chatplane.storage.store import Store
+from chatplane.webhooks import admin as webhooks_admin
+from chatplane.webhooks import install as install_webhooks
 
 log = logging.getLogger(__name__)
 
@@ -89,11 +93,14 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         routes.append(Route(prefix + "/{group}/{method}", config_endpoint, methods=["POST"]))
     routes.extend(accounts_http.routes(services))
     routes.extend(files.routes(services))
+    routes.extend(webhooks_admin.routes(services))
+    webhook_worker = install_webhooks(services)
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
         services.store.start()
         await services.bus.start()
+        await webhook_worker.start()
         reaper = asyncio.create_task(rtm.reap_idle(services))
         presence, router = Presence(services), Router(services)
         presence.start()
@@ -111,9 +118,11 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
                 await rtm.disconnect(
                     s, "agent_disconnected_by_server" if s.api == "agent" else "internal_error"
                 )
+            await webhook_worker.stop()
             await services.bus.stop()
             services.store.close()
 
     app = Starlette(routes=routes, lifespan=lifespan)
     app.state.services = services
+    app.state.webhook_worker = webhook_worker
     return app

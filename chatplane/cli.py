@@ -173,6 +173,43 @@ def cmd_group_add_agent(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_webhooks_list(args: argparse.Namespace) -> int:
+    from chatplane.webhooks import operations
+
+    statuses = operations.parse_statuses(args.status)
+    found = _run(
+        _settings(args),
+        lambda tx: operations.list_deliveries(tx, args.license_id, statuses, args.limit),
+    )
+    lines = [
+        f"{d['delivery_id']}  {d['status']:<9} attempts={d['attempts']:<3} {d['action']:<30} "
+        f"{d['url']}  {d['last_error'] or ''}".rstrip()
+        for d in found
+    ]
+    _print(args, {"deliveries": found}, "\n".join(lines) or "no deliveries")
+    return 0
+
+
+def cmd_webhooks_redeliver(args: argparse.Namespace) -> int:
+    from chatplane.webhooks import operations
+
+    if (args.delivery_id is None) == (not args.all_failed):
+        raise ApiError("validation", "Give either --delivery-id ID or --all-failed")
+    settings = _settings(args)
+    count = _run(
+        settings,
+        lambda tx: operations.redeliver(
+            tx,
+            settings.webhook_retry_for,
+            license_id=args.license_id,
+            delivery_id=args.delivery_id,
+        ),
+    )
+    # A running server finds them at its next poll (about a second).
+    _print(args, {"redelivered": count}, f"{count} deliveries back to pending")
+    return 0
+
+
 def cmd_migrate(args: argparse.Namespace) -> int:
     settings = _settings(args)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
@@ -298,6 +335,21 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--priority", default="normal", choices=["first", "normal", "last"])
     p.add_argument("--license-id", type=int, default=None)
     p.set_defaults(fn=cmd_group_add_agent)
+    hooks = sub.add_parser("webhooks", help="webhook deliveries").add_subparsers(
+        dest="sub", required=True
+    )
+    p = hooks.add_parser("list", help="list deliveries with their attempts")
+    _common(p)
+    p.add_argument("--status", default=None, help="pending,failed (default), delivered, or all")
+    p.add_argument("--limit", type=int, default=100)
+    p.add_argument("--license-id", type=int, default=None)
+    p.set_defaults(fn=cmd_webhooks_list)
+    p = hooks.add_parser("redeliver", help="send failed deliveries again")
+    _common(p)
+    p.add_argument("--delivery-id", default=None)
+    p.add_argument("--all-failed", action="store_true")
+    p.add_argument("--license-id", type=int, default=None)
+    p.set_defaults(fn=cmd_webhooks_redeliver)
     return ap
 
 

@@ -9,6 +9,8 @@ import os
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
+_TRUE = ("1", "true", "yes", "on")
+
 
 def _env(name: str, default: str) -> str:
     return os.environ.get(f"CHATPLANE_{name.upper()}", default)
@@ -73,6 +75,23 @@ class Settings:
     timer_poll_interval: float = field(
         default_factory=lambda: float(_env("timer_poll_interval", "1"))
     )
+    # Webhooks (docs/webhooks.md): URLs on private or loopback addresses are refused
+    # unless allowed (an installation whose receivers live on its own network, and tests).
+    webhook_allow_private: bool = field(
+        default_factory=lambda: _env("webhook_allow_private", "false").lower() in _TRUE
+    )
+    # One delivery attempt may take this many seconds before it counts as failed.
+    webhook_timeout: float = field(default_factory=lambda: float(_env("webhook_timeout", "10")))
+    # Retries back off exponentially from `webhook_retry_base` seconds (capped at 10 min)
+    # and stop once a delivery is `webhook_retry_for` seconds old.
+    webhook_retry_base: float = field(
+        default_factory=lambda: float(_env("webhook_retry_base", "2"))
+    )
+    webhook_retry_for: float = field(
+        default_factory=lambda: float(_env("webhook_retry_for", str(24 * 3600)))
+    )
+    # Deliveries in flight at once, across every receiver.
+    webhook_concurrency: int = field(default_factory=lambda: int(_env("webhook_concurrency", "32")))
 
     @property
     def effective_database_url(self) -> str:

@@ -234,3 +234,10 @@ class RoutingChanged(Change):
     """Groups or routing settings changed: no push, but queued chats may now fit."""
 
     what: str
+
+
+@dataclass
+class AgentDeleted(Change):
+    """`agent_deleted` webhooks."""
+
+    agent_id: str

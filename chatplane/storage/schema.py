@@ -362,3 +362,78 @@ property_tokens = sa.Table(
     sa.Column("thread_id", sa.String(32), primary_key=True),
     sa.Index("ix_property_tokens_object", "chat_id", "thread_id", "namespace", "name"),
 )
+
+# -- webhooks (chatplane/webhooks, docs/webhooks.md) -------------------------------------
+
+# Global webhooks registered with the Configuration API's `register_webhook`; a bot
+# agent's own webhooks live in `agents.webhooks`.
+webhooks = sa.Table(
+    "webhooks",
+    metadata,
+    sa.Column("id", sa.String(64), primary_key=True),
+    sa.Column("license_id", sa.Integer, nullable=False),
+    # The application that registered it ("my" webhooks).
+    sa.Column("client_id", sa.String(64), nullable=False),
+    sa.Column("url", sa.String(2048), nullable=False),
+    sa.Column("description", sa.String(1024), nullable=True),
+    sa.Column("action", sa.String(64), nullable=False),
+    sa.Column("secret_key", sa.String(512), nullable=False),
+    sa.Column("filters", JSON, nullable=True),
+    sa.Column("additional_data", JSON, nullable=True),
+    sa.Column("created_at", sa.Float, nullable=False),
+    sa.Index("ix_webhooks_license_action", "license_id", "action"),
+)
+
+# The outbox: one row per webhook to send, written in the transaction of the change that
+# caused it. Workers claim rows with a lease (and SKIP LOCKED on PostgreSQL).
+webhook_deliveries = sa.Table(
+    "webhook_deliveries",
+    metadata,
+    sa.Column("seq", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True),
+    # Stable across retries: the receiver's key for dropping duplicates.
+    sa.Column("delivery_id", sa.String(64), nullable=False, unique=True),
+    sa.Column("license_id", sa.Integer, nullable=False),
+    # A registered webhook's id, or the bot agent's id for a bot's own webhooks.
+    sa.Column("webhook_id", sa.String(255), nullable=False),
+    sa.Column("source", sa.String(16), nullable=False),  # webhook | bot
+    sa.Column("action", sa.String(64), nullable=False),
+    sa.Column("url", sa.String(2048), nullable=False),
+    sa.Column("secret_key", sa.String(512), nullable=False),
+    # The exact bytes sent on every attempt.
+    sa.Column("body", sa.Text, nullable=False),
+    # Deliveries with the same key (receiver URL + chat) go out one at a time, in `seq` order.
+    sa.Column("ordering_key", sa.String(64), nullable=False),
+    sa.Column("chat_id", sa.String(32), nullable=True),
+    # pending | delivered | failed
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("attempts", sa.Integer, nullable=False, default=0),
+    sa.Column("next_attempt_at", sa.Float, nullable=False),
+    # Retries stop after this time; `redeliver` moves it.
+    sa.Column("retry_until", sa.Float, nullable=False),
+    sa.Column("lease_token", sa.String(64), nullable=True),
+    sa.Column("lease_until", sa.Float, nullable=True),
+    sa.Column("last_status_code", sa.Integer, nullable=True),
+    sa.Column("last_error", sa.String(1024), nullable=True),
+    sa.Column("created_at", sa.Float, nullable=False),
+    sa.Column("finished_at", sa.Float, nullable=True),
+    sa.Index("ix_webhook_deliveries_due", "status", "next_attempt_at"),
+    sa.Index("ix_webhook_deliveries_order", "ordering_key", "status", "seq"),
+    sa.Index("ix_webhook_deliveries_license", "license_id", "status", "seq"),
+)
+
+# Every attempt to deliver, for operators.
+webhook_attempts = sa.Table(
+    "webhook_attempts",
+    metadata,
+    sa.Column("id", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True),
+    sa.Column("delivery_seq", sa.BigInteger, nullable=False),
+    sa.Column("attempt", sa.Integer, nullable=False),
+    sa.Column("started_at", sa.Float, nullable=False),
+    sa.Column("duration_ms", sa.Integer, nullable=False),
+    sa.Column("status_code", sa.Integer, nullable=True),
+    sa.Column("error", sa.String(1024), nullable=True),
+    # delivered | retry | failed
+    sa.Column("outcome", sa.String(16), nullable=False),
+    sa.Index("ix_webhook_attempts_delivery", "delivery_seq", "attempt"),
+    sa.Index("ix_webhook_attempts_outcome", "outcome"),
+)

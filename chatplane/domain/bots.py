@@ -1,0 +1,177 @@
+"""Bot agents (configuration-api/readme.md, Bot Agent): units of work.
+
+A bot is an agent row with `is_bot`, owned by the application (`client_id`) that created
+it: "my" bots are those of the caller's application. A bot has no e-mail and no password
+and never gets a token; an application acts as it with `author_id` (api/bots.py).
+Statuses are kept in the Agent Chat API's spelling (`accepting_chats`, ...).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import sqlalchemy as sa
+
+from chatplane.domain import changes, chats
+from chatplane.domain.access import require_scope
+from chatplane.domain.ids import new_bot_id
+from chatplane.domain.models import AGENT, Agent, Principal
+from chatplane.domain.users import new_agent
+from chatplane.errors import authorization, not_found
+from chatplane.storage import Tx
+from chatplane.storage import accounts as accounts_repo
+from chatplane.storage import schema as s
+
+MY_RO, MY_RW = "agents-bot--my:ro", "agents-bot--my:rw"
+ALL_RO, ALL_RW = "agents-bot--all:ro", "agents-bot--all:rw"
+
+
+@dataclass
+class BotSpec:
+    name: str
+    routing_status: str
+    avatar: str | None = None
+    max_chats_count: int = 6
+    # (group id, priority); None: group 0 with normal priority.
+    groups: list[tuple[int, str]] | None = None
+    webhooks: dict[str, Any] | None = None
+
+
+@dataclass
+class BotUpdate:
+    name: str | None = None
+    avatar: str | None = None
+    routing_status: str | None = None
+    max_chats_count: int | None = None
+    groups: list[tuple[int, str]] | None = None
+    # Only applied when `set_webhooks`: None removes the configuration.
+    webhooks: dict[str, Any] | None = None
+    set_webhooks: bool = False
+
+
+@dataclass
+class BotDetails:
+    agent: Agent
+    groups: list[tuple[int, str]] = field(default_factory=list)
+
+
+def create_bot(tx: Tx, caller: Principal, spec: BotSpec) -> Agent:
+    require_scope(caller.scopes, MY_RW)
+    bot = new_agent(
+        caller.license_id,
+        new_bot_id(),
+        spec.name,
+        "normal",
+        is_bot=True,
+        client_id=caller.client_id,
+        avatar=spec.avatar,
+        max_chats_count=spec.max_chats_count,
+        routing_status=spec.routing_status,
+        webhooks=spec.webhooks,
+    )
+    accounts_repo.insert_agent(tx.conn, bot, None)
+    _set_groups(tx, bot, spec.groups if spec.groups is not None else [(0, "normal")])
+    return bot
+
+
+def update_bot(tx: Tx, caller: Principal, bot_id: str, update: BotUpdate) -> None:
+    require_scope(caller.scopes, MY_RW)
+    bot = _load(tx, caller, bot_id)
+    if bot.client_id != caller.client_id:
+        raise authorization(f"Bot agent {bot_id!r} belongs to another application")
+    values: dict[str, Any] = {}
+    for name in ("name", "avatar", "routing_status", "max_chats_count"):
+        value = getattr(update, name)
+        if value is not None:
+            values[name] = value
+    if update.set_webhooks:
+        values["webhooks"] = update.webhooks
+    if values:
+        accounts_repo.update_agent(tx.conn, caller.license_id, bot_id, **values)
+    if update.groups is not None:
+        _set_groups(tx, bot, update.groups)
+    if update.routing_status is not None and update.routing_status != bot.routing_status:
+        tx.emit(changes.AgentStatusChanged(caller.license_id, bot_id, update.routing_status))
+
+
+def remove_bot(tx: Tx, caller: Principal, bot_id: str) -> None:
+    require_scope(caller.scopes, MY_RW, ALL_RW)
+    bot = _load(tx, caller, bot_id)
+    if bot.client_id != caller.client_id:
+        require_scope(caller.scopes, ALL_RW)
+    # The bot leaves its chats the way any agent does (agent_left, chat_user_removed).
+    as_bot = replace(caller, user_id=bot.id, is_bot=True)
+    chat_ids = tx.conn.execute(
+        sa.select(s.chat_users.c.chat_id).where(
+            s.chat_users.c.user_id == bot.id,
+            s.chat_users.c.user_type == AGENT,
+            s.chat_users.c.present.is_(True),
+        )
+    ).scalars()
+    for chat_id in list(chat_ids):
+        chats.remove_user_from_chat(tx, as_bot, chat_id, bot.id, AGENT)
+    lic = caller.license_id
+    tx.conn.execute(
+        s.group_agents.delete().where(
+            s.group_agents.c.license_id == lic, s.group_agents.c.agent_id == bot.id
+        )
+    )
+    tx.conn.execute(s.agents.delete().where(s.agents.c.license_id == lic, s.agents.c.id == bot.id))
+    tx.emit(changes.AgentDeleted(lic, bot.id))
+
+
+def list_bots(tx: Tx, caller: Principal, all_bots: bool) -> list[Agent]:
+    if all_bots:
+        require_scope(caller.scopes, ALL_RO)
+    else:
+        require_scope(caller.scopes, MY_RO, ALL_RO)
+    q = sa.select(s.agents.c.id).where(
+        s.agents.c.license_id == caller.license_id, s.agents.c.is_bot.is_(True)
+    )
+    if not all_bots:
+        q = q.where(s.agents.c.client_id == caller.client_id)
+    out = []
+    for bot_id in tx.conn.execute(q.order_by(s.agents.c.created_at, s.agents.c.id)).scalars():
+        agent = accounts_repo.get_agent(tx.conn, caller.license_id, bot_id)
+        if agent is not None:
+            out.append(agent)
+    return out
+
+
+def bot_details(tx: Tx, caller: Principal, bot_id: str) -> BotDetails:
+    require_scope(caller.scopes, MY_RO, ALL_RO)
+    bot = _load(tx, caller, bot_id)
+    if bot.client_id != caller.client_id:
+        require_scope(caller.scopes, ALL_RO)
+    rows = tx.conn.execute(
+        sa.select(s.group_agents.c.group_id, s.group_agents.c.priority)
+        .where(
+            s.group_agents.c.license_id == caller.license_id,
+            s.group_agents.c.agent_id == bot.id,
+        )
+        .order_by(s.group_agents.c.group_id)
+    ).all()
+    return BotDetails(bot, [(r.group_id, r.priority) for r in rows])
+
+
+def _load(tx: Tx, caller: Principal, bot_id: str) -> Agent:
+    bot = accounts_repo.get_agent(tx.conn, caller.license_id, bot_id)
+    if bot is None or not bot.is_bot:
+        raise not_found("Bot agent", bot_id)
+    return bot
+
+
+def _set_groups(tx: Tx, bot: Agent, groups: list[tuple[int, str]]) -> None:
+    lic = bot.license_id
+    tx.conn.execute(
+        s.group_agents.delete().where(
+            s.group_agents.c.license_id == lic, s.group_agents.c.agent_id == bot.id
+        )
+    )
+    now = time.time()
+    for group_id, priority in groups:
+        # Groups have no API of their own in v3.0; naming one creates it (docs/decisions.md).
+        accounts_repo.ensure_group(tx.conn, lic, group_id, f"Group {group_id}", now)
+        accounts_repo.add_agent_to_group(tx.conn, lic, group_id, bot.id, priority)

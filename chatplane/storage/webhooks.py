@@ -1,0 +1,235 @@
+"""Registered webhooks and the delivery outbox, in SQLAlchemy Core.
+
+Claiming is safe for several processes on one database: a row is taken by setting a
+lease (`lease_token`, `lease_until`) only where no live lease exists, and on PostgreSQL
+the candidate rows are selected `FOR UPDATE SKIP LOCKED`, so two workers never wait on or
+take the same row. A delivery is claimable only when no earlier delivery with the same
+`ordering_key` is still pending: one receiver sees one chat's webhooks in order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from chatplane.storage import schema as s
+
+PENDING, DELIVERED, FAILED = "pending", "delivered", "failed"
+
+w = s.webhooks
+d = s.webhook_deliveries
+att = s.webhook_attempts
+
+# -- registered webhooks ---------------------------------------------------------------
+
+
+def insert_webhook(conn: Connection, **values: Any) -> None:
+    conn.execute(w.insert().values(**values))
+
+
+def get_webhook(conn: Connection, license_id: int, webhook_id: str) -> Any | None:
+    return conn.execute(
+        sa.select(w).where(w.c.license_id == license_id, w.c.id == webhook_id)
+    ).first()
+
+
+def list_webhooks(conn: Connection, license_id: int, client_id: str | None) -> list[Any]:
+    q = sa.select(w).where(w.c.license_id == license_id)
+    if client_id is not None:
+        q = q.where(w.c.client_id == client_id)
+    return list(conn.execute(q.order_by(w.c.created_at, w.c.id)).all())
+
+
+def count_webhooks(conn: Connection, license_id: int) -> int:
+    return int(
+        conn.execute(
+            sa.select(sa.func.count()).select_from(w).where(w.c.license_id == license_id)
+        ).scalar_one()
+    )
+
+
+def delete_webhook(conn: Connection, license_id: int, webhook_id: str) -> None:
+    conn.execute(w.delete().where(w.c.license_id == license_id, w.c.id == webhook_id))
+
+
+def webhooks_for_actions(conn: Connection, license_id: int, actions: Sequence[str]) -> list[Any]:
+    return list(
+        conn.execute(
+            sa.select(w)
+            .where(w.c.license_id == license_id, w.c.action.in_(list(actions)))
+            .order_by(w.c.created_at, w.c.id)
+        ).all()
+    )
+
+
+def bots_with_webhooks(
+    conn: Connection, license_id: int, agent_ids: Sequence[str] | None = None
+) -> list[Any]:
+    """Bot agents (all, or among `agent_ids`) that have a `webhooks` configuration."""
+    q = sa.select(s.agents.c.id, s.agents.c.routing_status, s.agents.c.webhooks).where(
+        s.agents.c.license_id == license_id,
+        s.agents.c.is_bot.is_(True),
+        s.agents.c.webhooks.is_not(None),
+    )
+    if agent_ids is not None:
+        if not agent_ids:
+            return []
+        q = q.where(s.agents.c.id.in_(list(agent_ids)))
+    return [r for r in conn.execute(q.order_by(s.agents.c.id)).all() if r.webhooks]
+
+
+# -- the outbox ------------------------------------------------------------------------
+
+
+def insert_deliveries(conn: Connection, rows: list[dict[str, Any]]) -> None:
+    if rows:
+        conn.execute(d.insert(), rows)
+
+
+def release_all_leases(conn: Connection) -> int:
+    """Start-up on SQLite (one server process): leases of a killed process are void."""
+    return conn.execute(
+        d.update()
+        .where(d.c.status == PENDING, d.c.lease_until.is_not(None))
+        .values(lease_token=None, lease_until=None)
+    ).rowcount
+
+
+def claim_due(
+    conn: Connection, dialect: str, now: float, limit: int, lease_token: str, lease_until: float
+) -> list[Any]:
+    earlier = d.alias("earlier")
+    blocked = (
+        sa.select(earlier.c.seq)
+        .where(
+            earlier.c.ordering_key == d.c.ordering_key,
+            earlier.c.status == PENDING,
+            earlier.c.seq < d.c.seq,
+        )
+        .exists()
+    )
+    free = sa.or_(d.c.lease_until.is_(None), d.c.lease_until < now)
+    q = (
+        sa.select(d.c.seq)
+        .where(d.c.status == PENDING, d.c.next_attempt_at <= now, free, ~blocked)
+        .order_by(d.c.seq)
+        .limit(limit)
+    )
+    if dialect == "postgresql":
+        q = q.with_for_update(skip_locked=True, of=d)
+    seqs = [r.seq for r in conn.execute(q)]
+    if not seqs:
+        return []
+    conn.execute(
+        d.update()
+        .where(d.c.seq.in_(seqs), d.c.status == PENDING, free)
+        .values(lease_token=lease_token, lease_until=lease_until)
+    )
+    return list(
+        conn.execute(
+            sa.select(d).where(d.c.seq.in_(seqs), d.c.lease_token == lease_token).order_by(d.c.seq)
+        ).all()
+    )
+
+
+def record_attempt(
+    conn: Connection,
+    seq: int,
+    lease_token: str,
+    attempt: dict[str, Any],
+    delivery: dict[str, Any],
+) -> bool:
+    """Record one attempt; update the delivery if this worker still holds its lease."""
+    conn.execute(att.insert().values(delivery_seq=seq, **attempt))
+    updated = conn.execute(
+        d.update()
+        .where(d.c.seq == seq, d.c.lease_token == lease_token, d.c.status == PENDING)
+        .values(lease_token=None, lease_until=None, **delivery)
+    ).rowcount
+    return bool(updated)
+
+
+def next_due(conn: Connection) -> float | None:
+    return conn.execute(
+        sa.select(sa.func.min(d.c.next_attempt_at)).where(d.c.status == PENDING)
+    ).scalar()
+
+
+# -- operators -------------------------------------------------------------------------
+
+
+def list_deliveries(
+    conn: Connection,
+    license_id: int | None,
+    statuses: Sequence[str],
+    limit: int = 100,
+) -> list[Any]:
+    q = sa.select(d).where(d.c.status.in_(list(statuses)))
+    if license_id is not None:
+        q = q.where(d.c.license_id == license_id)
+    return list(conn.execute(q.order_by(d.c.seq).limit(limit)).all())
+
+
+def get_delivery(conn: Connection, delivery_id: str) -> Any | None:
+    return conn.execute(sa.select(d).where(d.c.delivery_id == delivery_id)).first()
+
+
+def attempts_of(conn: Connection, seqs: Sequence[int]) -> dict[int, list[Any]]:
+    out: dict[int, list[Any]] = {}
+    if not seqs:
+        return out
+    rows = conn.execute(
+        sa.select(att).where(att.c.delivery_seq.in_(list(seqs))).order_by(att.c.id)
+    ).all()
+    for r in rows:
+        out.setdefault(r.delivery_seq, []).append(r)
+    return out
+
+
+def redeliver(
+    conn: Connection,
+    now: float,
+    retry_until: float,
+    *,
+    license_id: int | None = None,
+    delivery_id: str | None = None,
+) -> int:
+    """Put failed deliveries (one, or all of a license or of the server) back to pending."""
+    q = d.update().where(d.c.status == FAILED)
+    if license_id is not None:
+        q = q.where(d.c.license_id == license_id)
+    if delivery_id is not None:
+        q = q.where(d.c.delivery_id == delivery_id)
+    return conn.execute(
+        q.values(
+            status=PENDING,
+            next_attempt_at=now,
+            retry_until=retry_until,
+            lease_token=None,
+            lease_until=None,
+            finished_at=None,
+        )
+    ).rowcount
+
+
+def stats(conn: Connection, now: float) -> dict[str, float]:
+    counts: dict[str, int] = dict(
+        conn.execute(sa.select(d.c.status, sa.func.count()).group_by(d.c.status)).all()
+    )
+    oldest = conn.execute(
+        sa.select(sa.func.min(d.c.created_at)).where(d.c.status == PENDING)
+    ).scalar()
+    attempts: dict[str, int] = dict(
+        conn.execute(sa.select(att.c.outcome, sa.func.count()).group_by(att.c.outcome)).all()
+    )
+    return {
+        "pending": float(counts.get(PENDING, 0)),
+        "delivered": float(counts.get(DELIVERED, 0)),
+        "failed": float(counts.get(FAILED, 0)),
+        "retried": float(attempts.get("retry", 0)),
+        "attempts": float(sum(attempts.values())),
+        "oldest_pending_age_seconds": max(0.0, now - oldest) if oldest is not None else 0.0,
+    }
