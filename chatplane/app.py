@@ -56,6 +56,9 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     for prefix in configuration.PREFIXES:
         routes.append(Route(prefix + "/{group}/{method}", config_endpoint, methods=["POST"]))
     routes.extend(accounts_http.routes(services))
+    from chatplane.api import static  # the Agent App and the Chat Widget
+
+    routes.extend(static.routes(services))
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
