@@ -27,9 +27,15 @@ let rtm = null;
 
 function toast(message, kind = "info") {
   const box = $("toasts");
-  const item = el("div", { class: `toast ${kind}` }, message);
+  const item = el("div", { class: `toast ${kind}` }, el("span", {}, message));
+  if (kind === "error") {
+    // Errors stay until read and dismissed.
+    item.append(el("button", { type: "button", class: "toast-close", "aria-label": "Dismiss", onclick: () => item.remove() }, "✕"));
+    while (box.querySelectorAll(".toast.error").length >= 3) box.querySelector(".toast.error").remove();
+  } else {
+    setTimeout(() => item.remove(), 5000);
+  }
   box.append(item);
-  setTimeout(() => item.remove(), kind === "error" ? 8000 : 4000);
 }
 
 function explain(err) {
@@ -254,7 +260,7 @@ function onPush(action, p) {
     case "incoming_chat_thread": {
       const c = store.chat(p.chat.id);
       c.applyChatWithThread(p.chat);
-      if (store.isQueued(c)) toast(`New chat from ${displayName(c.customer)} in the queue.`);
+      if (store.isQueued(c)) toast(`New chat from ${c.customerName()} in the queue.`);
       break;
     }
     case "incoming_event":
@@ -390,7 +396,7 @@ for (const t of TABS) {
 
 function preview(event) {
   if (!event) return "";
-  if (event.type === "file") return `📎 ${event.name || "file"}`;
+  if (event.type === "file") return `File: ${event.name || "file"}`;
   if (event.type === "filled_form") return "Pre-chat form";
   return event.text || event.type;
 }
@@ -401,7 +407,7 @@ function chatItem(chat, { archived = false, thread = null } = {}) {
     : chat.id === ui.selected && !ui.archive;
   const last = archived ? thread.events[thread.events.length - 1] : chat.lastEvent;
   const when = archived ? thread.timestamp : last?.timestamp;
-  const name = displayName(chat.users ? chat.users.find((u) => u.type === "customer") : null);
+  const name = chat.customerName ? chat.customerName() : archivedName(chat, thread);
   const badge = !archived && chat.unread ? el("span", { class: "unread", "aria-label": `${chat.unread} unread` }, chat.unread) : null;
   const state = !archived && !chat.active ? el("span", { class: "pill" }, "closed") : null;
   const button = el(
@@ -421,7 +427,22 @@ function chatItem(chat, { archived = false, thread = null } = {}) {
   return el("li", {}, button);
 }
 
+/** An archived chat's customer name, with the pre-chat form's as a fallback. */
+function archivedName(chat, thread) {
+  const c = chat.users.find((u) => u.type === "customer");
+  if (c && c.name) return c.name;
+  for (const e of thread.events || []) {
+    if (e.type !== "filled_form") continue;
+    const f = (e.fields || []).find((x) => x.type === "name" && x.answer);
+    if (f) return String(f.answer);
+  }
+  return displayName(c);
+}
+
 function renderLists() {
+  // The lists are drawn anew; a keyboard user's focus stays on the same chat.
+  const focused = document.activeElement?.closest?.(".chat-item");
+  const focusKey = focused ? [focused.dataset.chatId, focused.dataset.threadId] : null;
   const mine = store.mine();
   const queue = store.queue();
   $("list-mine").replaceChildren(...mine.map((c) => chatItem(c)));
@@ -433,6 +454,12 @@ function renderLists() {
   $("list-archives").replaceChildren(
     ...ui.archives.map(({ chat }) => chatItem(chat, { archived: true, thread: chat.thread })),
   );
+  if (focusKey) {
+    const again = [...document.querySelectorAll(".chat-item")].find(
+      (b) => b.dataset.chatId === focusKey[0] && b.dataset.threadId === focusKey[1],
+    );
+    if (again) again.focus();
+  }
   const unread = mine.reduce((n, c) => n + c.unread, 0) + queue.length;
   document.title = unread ? `(${unread}) Chatplane Agent App` : "Chatplane Agent App";
 }
@@ -504,12 +531,14 @@ function markSeenSoon(chat) {
 function authorName(chat, event) {
   if (event.type === "system_message") return "";
   if (event.author_id === store.me?.id) return "You";
-  return displayName(chat.user(event.author_id) || { id: event.author_id, type: "agent" });
+  const user = chat.users.find((u) => u.id === event.author_id);
+  if (user?.type === "customer" && chat.customerName) return chat.customerName();
+  return displayName(user || { id: event.author_id, type: "agent" });
 }
 
 function eventItem(chat, event) {
   const own = event.author_id && event.author_id === store.me?.id;
-  const fromCustomer = chat.user(event.author_id)?.type === "customer";
+  const fromCustomer = chat.users.find((u) => u.id === event.author_id)?.type === "customer";
   const classes = ["event", `event-${event.type}`];
   if (own) classes.push("own");
   else if (fromCustomer) classes.push("customer");
@@ -553,13 +582,13 @@ function renderDetails(chat, thread) {
   const details = $("chat-details");
   details.replaceChildren(
     ...parts,
-    props.length
+    ...(props.length
       ? el(
           "dl",
           { class: "props", "aria-label": "Chat properties" },
           props.map(([k, v]) => [el("dt", {}, k), el("dd", {}, v)]),
         )
-      : null,
+      : []),
   );
 }
 
@@ -575,8 +604,7 @@ function renderConversation() {
   chatView.hidden = false;
   $("no-chat").hidden = true;
   const source = archived ? archived.chat : chat;
-  const customer = source.users.find((u) => u.type === "customer");
-  $("chat-title").textContent = displayName(customer);
+  $("chat-title").textContent = archived ? archivedName(source, archived.thread) : chat.customerName();
 
   const list = $("events");
   const atBottom = list.scrollHeight - list.scrollTop - list.clientHeight < 40;
@@ -598,7 +626,9 @@ function renderConversation() {
         ? "Active — you are in this chat"
         : chat.presentAgents().length
           ? "Active"
-          : "Waiting in the queue"
+          : canAdd()
+            ? "Waiting in the queue"
+            : "Waiting in the queue — reply to take it"
       : "Closed";
     renderDetails(chat, chat.lastThread);
     const threads = chat.sortedThreads();
@@ -609,11 +639,11 @@ function renderConversation() {
       for (const e of t.events) items.push(eventItem(chat, e));
     });
     $("earlier").hidden = !chat.previousThreadId();
-    $("take").hidden = mine || !chat.active;
+    $("take").hidden = mine || !chat.active || !canAdd();
     $("transfer").hidden = !chat.active;
     $("close-thread").hidden = !chat.active || !(mine || chat.presentAgents().length === 0);
     $("composer").hidden = false;
-    const who = (id) => displayName(chat.user(id) || { id, type: "customer" });
+    const who = (id) => (chat.user(id)?.type === "agent" ? displayName(chat.user(id)) : chat.customerName());
     const typing = chat.typing && chat.typing.until > Date.now() ? `${who(chat.typing.author_id)} is typing…` : "";
     const peek = chat.sneakPeek && chat.sneakPeek.until > Date.now() ? `${who(chat.sneakPeek.author_id)} is typing: “${chat.sneakPeek.text}”` : "";
     $("typing").textContent = peek || typing;
@@ -624,6 +654,11 @@ function renderConversation() {
     list.scrollTop = list.scrollHeight;
   }
   list.dataset.chat = archived ? archived.thread.id : chat.id;
+}
+
+/** Whether I may add users to chats I only have access to (chats--access:rw). */
+function canAdd() {
+  return ["owner", "administrator"].includes(store.me?.permission);
 }
 
 function render() {
@@ -653,7 +688,13 @@ $("take").addEventListener("click", async () => {
     render();
     $("compose-text").focus();
   } catch (err) {
-    toast(`Could not take the chat: ${explain(err)}`, "error");
+    if (err.type === "authorization") {
+      // Without chats--access:rw an agent joins a chat by writing to it.
+      toast("Reply to take this chat: your first message adds you to it.");
+      $("compose-text").focus();
+    } else {
+      toast(`Could not take the chat: ${explain(err)}`, "error");
+    }
   }
 });
 

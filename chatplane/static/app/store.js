@@ -15,7 +15,22 @@ export class Chat {
     this.unread = 0;
     this.typing = null; // {author_id, until}
     this.sneakPeek = null; // {author_id, text}
-    this.closedLocally = false;
+    this.form = {}; // the customer's pre-chat answers: {name, email}
+  }
+
+  /** The customer's name: their profile's, else the pre-chat form's. */
+  customerName() {
+    const c = this.customer;
+    return (c && c.name) || this.form.name || (c && c.email) || this.form.email || "Customer";
+  }
+
+  noteForm(event) {
+    if (event.type !== "filled_form") return;
+    for (const field of event.fields || []) {
+      if ((field.type === "name" || field.type === "email") && typeof field.answer === "string" && field.answer) {
+        this.form[field.type] = field.answer;
+      }
+    }
   }
 
   get lastThread() {
@@ -58,6 +73,7 @@ export class Chat {
   addEvent(threadId, event) {
     const t = this.threads.get(threadId) || this.thread(threadId, { active: true });
     const added = mergeEvent(t.events, event);
+    this.noteForm(event);
     if (!this.lastEvent || (event.timestamp ?? 0) >= (this.lastEvent.timestamp ?? 0)) {
       if (event.type !== "system_message" || !this.lastEvent) this.lastEvent = event;
     }
@@ -90,6 +106,7 @@ export class Chat {
     let newest = null;
     for (const entry of Object.values(s.last_event_per_type || {})) {
       const e = entry.event;
+      this.noteForm(e);
       if (!newest || (e.timestamp ?? 0) > (newest.timestamp ?? 0)) newest = e;
       if (e.type === "message" || e.type === "file" || e.type === "filled_form") {
         if (!this.lastEvent || (e.timestamp ?? 0) >= (this.lastEvent.timestamp ?? 0)) this.lastEvent = e;

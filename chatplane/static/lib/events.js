@@ -10,11 +10,35 @@ export function el(tag, attrs = {}, ...children) {
     else if (key.startsWith("on")) node.addEventListener(key.slice(2), value);
     else node.setAttribute(key, value === true ? "" : value);
   }
-  for (const child of children.flat()) {
+  for (const child of children.flat(Infinity)) {
     if (child == null || child === false) continue;
     node.append(child instanceof Node ? child : document.createTextNode(String(child)));
   }
   return node;
+}
+
+const SVG = "http://www.w3.org/2000/svg";
+const ICONS = {
+  chat: "M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H9l-5 4v-4a2 2 0 0 1-2-2V6a2 2 0 0 1 2-2z",
+  clip: "M16.5 6.5l-7.8 7.8a2 2 0 0 0 2.8 2.8l7.8-7.8a4 4 0 0 0-5.7-5.7L5.8 11.4a6 6 0 0 0 8.5 8.5l6.4-6.4",
+};
+
+/** A decorative line icon (hidden from assistive technology: label its control instead). */
+export function icon(name, size = 20) {
+  const svg = document.createElementNS(SVG, "svg");
+  svg.setAttribute("viewBox", "0 0 24 24");
+  svg.setAttribute("width", String(size));
+  svg.setAttribute("height", String(size));
+  svg.setAttribute("aria-hidden", "true");
+  svg.setAttribute("focusable", "false");
+  svg.setAttribute("fill", name === "chat" ? "currentColor" : "none");
+  svg.setAttribute("stroke", "currentColor");
+  svg.setAttribute("stroke-width", name === "chat" ? "0" : "2");
+  svg.setAttribute("stroke-linecap", "round");
+  const path = document.createElementNS(SVG, "path");
+  path.setAttribute("d", ICONS[name]);
+  svg.append(path);
+  return svg;
 }
 
 export function formatTime(ts) {
@@ -63,7 +87,7 @@ function fileBody(event) {
         loading: "lazy",
       })
     : null;
-  return el("div", { class: "file" }, thumb, el("span", {}, "📎 ", link, size));
+  return el("div", { class: "file" }, thumb, el("span", { class: "file-name" }, icon("clip", 16), " ", link, size));
 }
 
 function richBody(event) {

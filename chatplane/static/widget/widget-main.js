@@ -1,5 +1,5 @@
 // The chat widget: a button and a chat window on the customer's side of the Customer Chat API.
-import { el, eventBody, formatTime, mergeEvent } from "../lib/events.js";
+import { el, eventBody, formatTime, icon, mergeEvent } from "../lib/events.js";
 import { ApiError, RtmClient, websocketUrl } from "../lib/rtm.js";
 import { accounts, sendFile, supports } from "../lib/web.js";
 
@@ -52,7 +52,7 @@ class Widget {
         "aria-controls": "cp-window",
         onclick: () => this.toggle(),
       },
-      el("span", { class: "launcher-icon", "aria-hidden": "true" }, "💬"),
+      icon("chat", 22),
       el("span", { class: "launcher-label" }, this.config.title),
       (this.badge = el("span", { class: "badge", hidden: true })),
     );
@@ -87,7 +87,7 @@ class Widget {
     this.attach = el(
       "label",
       { class: "attach", hidden: true, title: "Attach a file" },
-      el("span", { "aria-hidden": "true" }, "📎"),
+      icon("clip", 20),
       el("span", { class: "visually-hidden" }, "Attach a file"),
       this.fileInput,
     );
