@@ -434,6 +434,67 @@ def test_unsupported_actions_show_an_error_and_the_app_keeps_working(
     wait_for(widget.driver, lambda: "Yes, still here." in widget.texts(), "the answer")
 
 
+# -- keyboard and phone width --------------------------------------------------------------
+
+
+def test_widget_by_keyboard_at_phone_width(site: Site, widget: Widget) -> None:
+    from selenium.webdriver.common.keys import Keys
+
+    driver = widget.driver
+    driver.set_window_size(390, 844)
+    try:
+        if widget.find(".launcher").get_attribute("aria-expanded") == "true":
+            widget.find(".minimize").click()
+        widget.find(".launcher").send_keys(Keys.ENTER)
+        wait_for(driver, lambda: widget.find("#cp-window").is_displayed(), "the window")
+        # The window takes the whole phone screen, and focus moves into it.
+        width = driver.execute_script("return window.innerWidth")
+        assert widget.find("#cp-window").rect["width"] == width
+        focused = driver.execute_script(
+            "return document.getElementById('chatplane-widget').shadowRoot.activeElement?.id"
+        )
+        assert focused in ("cp-text", "cp-f-name")
+        # Escape closes it and gives focus back to the button.
+        driver.switch_to.active_element.send_keys(Keys.ESCAPE)
+        wait_for(driver, lambda: not widget.find("#cp-window").is_displayed(), "closed")
+        back = driver.execute_script(
+            "return document.getElementById('chatplane-widget').shadowRoot.activeElement?.className"
+        )
+        assert back == "launcher"
+        assert widget.find(".launcher").get_attribute("aria-expanded") == "false"
+    finally:
+        driver.set_window_size(1280, 860)
+
+
+def test_agent_app_by_keyboard_at_phone_width(agent: AgentApp) -> None:
+    from selenium.webdriver.common.keys import Keys
+
+    driver = agent.driver
+    driver.set_window_size(390, 844)
+    try:
+        # One pane at a time: the list, then the conversation with a way back.
+        if agent.find("#conversation").is_displayed():
+            agent.find("#back").click()
+        wait_for(driver, lambda: agent.find(".sidebar").is_displayed(), "the list")
+        assert not agent.find("#conversation").is_displayed()
+        # Arrow keys move between the list tabs.
+        agent.find("#tab-mine").click()
+        agent.find("#tab-mine").send_keys(Keys.ARROW_RIGHT)
+        assert agent.find("#tab-queue").get_attribute("aria-selected") == "true"
+        assert driver.switch_to.active_element.get_attribute("id") == "tab-queue"
+        driver.switch_to.active_element.send_keys(Keys.ARROW_LEFT)
+        assert agent.find("#panel-mine").is_displayed()
+        agent.find("#list-mine .chat-item").send_keys(Keys.ENTER)
+        wait_for(driver, lambda: agent.find("#conversation").is_displayed(), "the conversation")
+        assert not agent.find(".sidebar").is_displayed()
+        agent.find("#back").send_keys(Keys.ENTER)
+        wait_for(driver, lambda: agent.find(".sidebar").is_displayed(), "the list again")
+        # Focus returns to the chat that was open.
+        assert "chat-item" in (driver.switch_to.active_element.get_attribute("class") or "")
+    finally:
+        driver.set_window_size(1280, 860)
+
+
 # -- reconnecting (restarts the server: keep last) ------------------------------------------
 
 
