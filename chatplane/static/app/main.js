@@ -284,7 +284,11 @@ function onPush(action, p) {
     case "chat_user_added": {
       const others = chat.users.filter((u) => u.id !== p.user.id);
       chat.users = [...others, { ...p.user, present: p.user.present ?? true }];
-      if (p.user.id === store.me?.id && !chat.loaded) loadChat(chat).then(render);
+      if (p.user.id === store.me?.id) {
+        if (!chat.loaded) loadChat(chat).then(render);
+        // The chat I just took moves from the queue to my chats: follow it there.
+        if (chat.id === ui.selected && ui.tab === "queue") selectTab("mine");
+      }
       break;
     }
     case "chat_user_removed": {
