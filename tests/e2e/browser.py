@@ -85,16 +85,15 @@ def page_text(driver: Any) -> str:
     try:
         text: str = driver.execute_script(
             "const w = document.getElementById('chatplane-widget');"
-            "return document.body.innerText + (w ? '\\n[widget]\\n' + w.shadowRoot.textContent : '')"
+            "const inside = w ? '\\n[widget]\\n' + w.shadowRoot.textContent : '';"
+            "return document.body.innerText + inside"
         )
         return text[-3000:]
     except Exception as exc:
         return f"(no page: {exc})"
 
 
-def wait_for(
-    driver: Any, condition: Callable[[], T | None], what: str, timeout: float = 20
-) -> T:
+def wait_for(driver: Any, condition: Callable[[], T | None], what: str, timeout: float = 20) -> T:
     """Wait until `condition()` returns something truthy (retrying on stale elements)."""
     from selenium.common.exceptions import (
         NoSuchElementException,
@@ -110,11 +109,13 @@ def wait_for(
             return None
 
     try:
-        return WebDriverWait(driver, timeout, poll_frequency=0.1).until(check)  # type: ignore[no-any-return]
+        found = WebDriverWait(driver, timeout, poll_frequency=0.1).until(check)
     except TimeoutException:
         raise AssertionError(
             f"gave up waiting for {what}\nconsole:\n{console(driver)}\npage:\n{page_text(driver)}"
         ) from None
+    assert found is not None
+    return found
 
 
 def click(driver: Any, find: Callable[[], Any], what: str) -> None:

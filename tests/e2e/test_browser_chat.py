@@ -368,9 +368,7 @@ def test_file_upload_reaches_the_agent(
         assert client.get(link).content == b"the shipping label\n"
 
 
-def test_customer_rates_the_chat(
-    site: Site, agent: AgentApp, widget: Widget, needs: Any
-) -> None:
+def test_customer_rates_the_chat(site: Site, agent: AgentApp, widget: Widget, needs: Any) -> None:
     needs("customer", "update_chat_properties")
     needs("configuration", "properties/create_properties")
     # The rating example of about-apis.md: two chat properties the customer may write.
@@ -399,8 +397,10 @@ def test_customer_rates_the_chat(
     )
     wait_for(
         agent.driver,
-        lambda: "rating score" in agent.find("#chat-details").text
-        and "4" in agent.find("#chat-details").text,
+        lambda: (
+            "rating score" in agent.find("#chat-details").text
+            and "4" in agent.find("#chat-details").text
+        ),
         "the rating in the app",
     )
     assert "Quick and friendly" in agent.find("#chat-details").text
@@ -413,7 +413,9 @@ def test_routing_status_switch(site: Site, agent: AgentApp, needs: Any) -> None:
     switch.click()
     wait_for(
         agent.driver,
-        lambda: switch.get_attribute("aria-checked") != before and not agent.find_all(".toast.error"),
+        lambda: (
+            switch.get_attribute("aria-checked") != before and not agent.find_all(".toast.error")
+        ),
         "the routing status to change",
     )
 

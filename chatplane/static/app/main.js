@@ -271,7 +271,10 @@ function onPush(action, p) {
       }
       if (added && p.event.author_id === chat.typing?.author_id) chat.typing = null;
       if (added && p.event.author_id !== store.me?.id && chat.id !== ui.selected) chat.unread += 1;
-      if (!chat.loaded && chat.id === ui.selected) loadChat(chat).then(render);
+      if (!chat.users.length || (!chat.loaded && chat.id === ui.selected)) {
+        // A chat this app has not seen yet, or an open one with a gap: fetch it whole.
+        loadChat(chat, { force: true }).then(render);
+      }
       if (chat.id === ui.selected) markSeenSoon(chat);
       break;
     }

@@ -656,6 +656,7 @@ class Widget {
     if (!text || !this.chat) return;
     this.sendButton.disabled = true;
     clearTimeout(this.sneakTimer);
+    this.sneakTimer = null;
     try {
       const event = { type: "message", text };
       if (this.chat.active) {
@@ -685,16 +686,17 @@ class Widget {
   }
 
   onInput() {
-    if (!this.chat?.active || this.caps.send_sneak_peek === false) return;
-    clearTimeout(this.sneakTimer);
+    // Sneak peeks go out at most every 700 ms while the customer types, the last text last.
+    if (!this.chat?.active || this.caps.send_sneak_peek === false || this.sneakTimer) return;
     this.sneakTimer = setTimeout(() => {
+      this.sneakTimer = null;
       const text = this.text.value.trim();
       if (!text || text === this.sneakSent || this.rtm.state !== "ready") return;
       this.sneakSent = text;
       this.rtm.request("send_sneak_peek", { chat_id: this.chat.id, sneak_peek_text: text.slice(0, 2000) }).catch((err) => {
         if (err.unsupported) this.caps.send_sneak_peek = false;
       });
-    }, 400);
+    }, 700);
   }
 
   async uploadFile() {
