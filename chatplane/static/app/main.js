@@ -186,7 +186,10 @@ function showConnection({ state, delay }) {
 }
 
 async function probeCapabilities() {
-  const names = ["send_file", "send_typing_indicator", "transfer_chat", "update_agent"];
+  // Only what decides whether a control is shown; other actions are tried and their
+  // "Unknown action" answer shown or remembered.
+  ui.caps.send_typing_indicator = true;
+  const names = ["send_file"];
   const found = await Promise.all(names.map((n) => supports(BASE, "agent", n)));
   names.forEach((n, i) => {
     ui.caps[n] = found[i];

@@ -220,7 +220,9 @@ class Widget {
   }
 
   async probe() {
-    const names = ["send_file", "send_sneak_peek", "update_chat_properties", "get_form", "update_customer"];
+    // Only what decides whether a control is shown; other actions are tried and their
+    // "Unknown action" answer remembered.
+    const names = ["send_file", "update_chat_properties"];
     const found = await Promise.all(
       names.map((n) => supports(this.config.base, "customer", n, this.config.licenseId)),
     );
@@ -354,7 +356,8 @@ class Widget {
         const res = await this.rtm.request("get_form", { group_id: this.config.groupId ?? 0, type: "prechat" });
         if (res.enabled && res.form && (res.form.fields || []).length) this.form = res.form;
       } catch (err) {
-        if (!(err instanceof ApiError) || !err.unsupported) console.warn("get_form failed", err);
+        if (err instanceof ApiError && err.unsupported) this.caps.get_form = false;
+        else console.warn("get_form failed", err);
       }
     }
     this.renderPrechat();
@@ -507,9 +510,11 @@ class Widget {
     const button = this.prechat.querySelector("button[type=submit]");
     button.disabled = true;
     try {
-      if (this.caps.update_customer && (customer.name || customer.email)) {
+      if (this.caps.update_customer !== false && (customer.name || customer.email)) {
         const update = Object.fromEntries(Object.entries(customer).filter(([, v]) => v));
-        await this.rtm.request("update_customer", update).catch(() => {});
+        await this.rtm.request("update_customer", update).catch((err) => {
+          if (err.unsupported) this.caps.update_customer = false;
+        });
       }
       const res = await this.rtm.request("start_chat", { chat });
       this.chat = { id: res.chat.id, events: [] };
