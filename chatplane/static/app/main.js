@@ -842,6 +842,12 @@ setInterval(() => {
   if (chat && (chat.typing || chat.sneakPeek)) renderConversation();
 }, 2000);
 
+setInterval(() => {
+  // Agents outside a queued chat hear of its first thread only (not of it being taken or
+  // closed by someone else): look at the queue again now and then.
+  if (rtm?.state === "ready" && !document.hidden) refreshQueue().then(render);
+}, 30000);
+
 document.addEventListener("visibilitychange", () => {
   const chat = ui.selected && store.chats.get(ui.selected);
   if (!document.hidden && chat) markSeenSoon(chat);
