@@ -13,7 +13,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route, WebSocketRoute
 
 from chatplane.accounts import http as accounts_http
-from chatplane.api import configuration, rtm, web
+from chatplane.api import configuration, rtm, static, web
 from chatplane.api.v3_0 import (  # noqa: F401  (registers actions)
     agent,
     configuration_agents,
@@ -95,6 +95,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     routes.extend(files.routes(services))
     routes.extend(webhooks_admin.routes(services))
     webhook_worker = install_webhooks(services)
+    routes.extend(static.routes(services))  # the Agent App and the Chat Widget
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:

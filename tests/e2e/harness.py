@@ -132,9 +132,10 @@ class ServerProcess:
     def ws_base(self) -> str:
         return f"ws://127.0.0.1:{self.port}"
 
-    def start(self, timeout: float = 40) -> None:
+    def start(self, timeout: float = 40, *, port: int | None = None) -> None:
+        """Start serving, on `port` when given (a restart keeps its clients' URLs)."""
         assert self.proc is None or self.proc.poll() is not None, "already running"
-        self.port = free_port()
+        self.port = port or free_port()
         self._log = open(self.log_path, "ab")  # noqa: SIM115
         self._log.write(f"\n===== serve on port {self.port} =====\n".encode())
         self._log.flush()
