@@ -24,6 +24,7 @@ from chatplane.api.v3_0 import (  # noqa: F401  (registers actions)
     customers,
     files,
     forms,
+    groups_status,
     indicators,
     multicast,
     postbacks,
