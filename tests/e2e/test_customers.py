@@ -125,3 +125,13 @@ async def test_login_answers_then_pushes_customer_side_storage(env: Env, rtm: Rt
     push = await me.wait_push("customer_side_storage_updated")
     storage = push["payload"]["customer_side_storage"]
     assert storage["k"] == "v" and storage["visit_id"].isdigit()
+
+
+async def test_create_customer_pushes_customer_created_to_agents(env: Env, rtm: RtmFactory) -> None:
+    watcher = await rtm.agent(env.normal)
+    created = env.agent(env.a.owner, "create_customer", {"name": "Pushed", "email": "p@x.io"})
+    push = await watcher.wait_push(
+        "customer_created", lambda p: p["customer"]["id"] == created["id"]
+    )
+    assert push["payload"]["customer"]["name"] == "Pushed"
+    assert push["payload"]["customer"]["type"] == "customer"
