@@ -115,6 +115,25 @@ def describe(exc: msgspec.ValidationError | msgspec.DecodeError) -> str:
     return text
 
 
+def refuse_nul(raw: bytes | str, decoded: Any) -> None:
+    """Refuse strings holding U+0000: PostgreSQL cannot store them, and no chat needs them,
+    so both engines answer the same. Only bodies that spell `\\u0000` are walked."""
+    marker = b"\\u0000" if isinstance(raw, bytes) else "\\u0000"
+    if marker not in raw:  # type: ignore[operator]
+        return
+    stack = [decoded]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if "\x00" in item:
+                raise validation("Strings cannot contain the NUL character (\\u0000)")
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+
+
 REGISTRY: dict[tuple[str, str], Action] = {}
 
 

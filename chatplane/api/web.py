@@ -9,7 +9,7 @@ import msgspec
 from starlette.requests import Request
 from starlette.responses import Response
 
-from chatplane.api.dispatch import Context, describe, dispatch, lookup
+from chatplane.api.dispatch import Context, describe, dispatch, lookup, refuse_nul
 from chatplane.errors import ApiError, authentication, validation
 from chatplane.services import Services
 
@@ -65,6 +65,7 @@ def parse_envelope(body: bytes, bare: bool = False) -> tuple[Any, str | None]:
         raise validation(f"Malformed JSON: {describe(exc)}") from None
     if not isinstance(data, dict):
         raise validation("The request body must be a JSON object")
+    refuse_nul(body, data)
     if bare and not ("payload" in data and set(data) <= ENVELOPE_KEYS):
         return data, None
     author_id = data.get("author_id")

@@ -268,7 +268,11 @@ def mark_unassigned(tx: Tx, chat_id: str, license_id: int | None = None) -> None
 
 def set_flag(tx: Tx, chat: Chat, thread_id: str | None, name: str, value: bool) -> None:
     """Set a `routing` property (idle, unassigned) on the chat and its active thread,
-    announcing it only when it changes (absent reads as false)."""
+    announcing it only when it changes (absent reads as false).
+
+    The chat row is locked and its properties read afresh: `chat` may have been loaded
+    before another transaction changed them (PostgreSQL runs writers side by side)."""
+    chat.properties = _fresh_chat_properties(tx, chat.id)
     current = bool((chat.properties.get("routing") or {}).get(name, False))
     if current != value:
         routing_props = {**(chat.properties.get("routing") or {}), name: value}
@@ -294,6 +298,17 @@ def set_flag(tx: Tx, chat: Chat, thread_id: str | None, name: str, value: bool) 
             chat.license_id, chat, "thread", thread_id, None, {"routing": {name: value}}
         )
     )
+
+
+def _fresh_chat_properties(tx: Tx, chat_id: str) -> dict[str, Any]:
+    import sqlalchemy as sa
+
+    from chatplane.storage import schema as s
+
+    row = tx.conn.execute(
+        sa.select(s.chats.c.properties).where(s.chats.c.id == chat_id).with_for_update()
+    ).scalar()
+    return dict(row or {})
 
 
 def _load(tx: Tx, license_id: int, chat_id: str) -> Chat:

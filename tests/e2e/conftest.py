@@ -8,6 +8,7 @@ do not depend on each other. Restart tests start their own servers (`server_fact
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
@@ -17,7 +18,7 @@ from typing import Any
 import pytest
 import pytest_asyncio
 
-from .harness import Http, Rtm, ServerProcess, run_cli, unique
+from .harness import Http, Rtm, ServerProcess, run_cli, unique, use_postgres
 
 PASSWORD = "correct-horse-battery-9"
 
@@ -99,10 +100,28 @@ def _bootstrap(data_dir: Path) -> dict[str, Any]:
     return run_cli(data_dir, "init")
 
 
-@pytest.fixture(scope="session")
-def env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Env]:
-    root = tmp_path_factory.mktemp("chatplane-e2e")
+def _services(var: str) -> str:
+    url = os.environ.get(var, "")
+    if not url:
+        message = f"the PostgreSQL + Redis pass of the e2e suite needs {var}"
+        if os.environ.get("CHATPLANE_REQUIRE_SERVICES"):
+            pytest.fail(message)
+        pytest.skip(message)
+    return url
+
+
+# The whole suite runs twice: on the embedded default (SQLite), and on PostgreSQL with
+# Redis (issue 7), when CHATPLANE_TEST_DATABASE_URL and CHATPLANE_TEST_REDIS_URL are set.
+@pytest.fixture(scope="session", params=["sqlite", "postgres"])
+def env(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Env]:
+    root = tmp_path_factory.mktemp(f"chatplane-e2e-{request.param}")
     data_dir = root / "data"
+    if request.param == "postgres":
+        use_postgres(
+            data_dir,
+            _services("CHATPLANE_TEST_DATABASE_URL"),
+            _services("CHATPLANE_TEST_REDIS_URL"),
+        )
     a = _license(_bootstrap(data_dir))
 
     def agent(email: str, name: str, role: str, *extra: str) -> Agent:

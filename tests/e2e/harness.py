@@ -61,7 +61,46 @@ def chatplane_command() -> list[str]:
     return [str(script)]
 
 
-def _env() -> dict[str, str]:
+# data dir -> CHATPLANE_* settings of the storage backend its server and CLI use
+# (PostgreSQL and Redis for the second pass of the suite; none for SQLite).
+BACKENDS: dict[Path, dict[str, str]] = {}
+_DATABASES: list[tuple[str, str]] = []
+
+
+def use_postgres(data_dir: Path, postgres_url: str, redis_url: str) -> None:
+    """Make the server and CLI of `data_dir` use a fresh PostgreSQL database and Redis."""
+    import atexit
+
+    import sqlalchemy as sa
+
+    name = f"chatplane_e2e_{uuid.uuid4().hex[:10]}"
+    admin = postgres_url.replace("postgresql://", "postgresql+psycopg://", 1)
+    engine = sa.create_engine(admin, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    engine.dispose()
+    if not _DATABASES:
+        atexit.register(_drop_databases)
+    _DATABASES.append((admin, name))
+    head, _, _ = postgres_url.rpartition("/")
+    BACKENDS[data_dir.resolve()] = {
+        "CHATPLANE_DATABASE_URL": f"{head}/{name}",
+        "CHATPLANE_REDIS_URL": redis_url,
+        "CHATPLANE_REDIS_PREFIX": name,
+    }
+
+
+def _drop_databases() -> None:
+    import sqlalchemy as sa
+
+    for admin, name in _DATABASES:
+        engine = sa.create_engine(admin, isolation_level="AUTOCOMMIT")
+        with contextlib.suppress(Exception), engine.connect() as conn:
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        engine.dispose()
+
+
+def _env(data_dir: Path | None = None) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("CHATPLANE_")}
     env["PYTHONPATH"] = str(REPO_ROOT) + (
         os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else ""
@@ -76,6 +115,8 @@ def _env() -> dict[str, str]:
         "ALL_PROXY",
     ):
         env.pop(proxy, None)
+    if data_dir is not None:
+        env.update(BACKENDS.get(data_dir.resolve(), {}))
     return env
 
 
@@ -87,7 +128,7 @@ def run_cli(data_dir: Path, *args: str, timeout: float = 60) -> dict[str, Any]:
         capture_output=True,
         text=True,
         timeout=timeout,
-        env=_env(),
+        env=_env(data_dir),
         cwd=str(data_dir.parent),
     )
     if proc.returncode != 0:
@@ -153,7 +194,7 @@ class ServerProcess:
             cmd,
             stdout=self._log,
             stderr=subprocess.STDOUT,
-            env=_env(),
+            env=_env(self.data_dir),
             cwd=str(self.data_dir.parent),
         )
         deadline = time.monotonic() + timeout

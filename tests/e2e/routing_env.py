@@ -28,7 +28,7 @@ class RoutingServer(ServerProcess):
     def start(self, timeout: float = 40) -> None:
         self.port = harness.free_port()
         self._log = open(self.log_path, "ab")  # noqa: SIM115
-        env = harness._env()
+        env = harness._env(self.data_dir)
         env.update({f"CHATPLANE_{k.upper()}": v for k, v in self.settings.items()})
         cmd = [
             *harness.chatplane_command(),
