@@ -21,6 +21,7 @@ from hypothesis import strategies as st
 from msgspec import inspect as mi
 
 import chatplane.app  # noqa: F401  (imports every module that registers actions)
+from chatplane.api import security_table
 from chatplane.api.dispatch import REGISTRY, Action
 
 # Values that are JSON but rarely what a field wants.
@@ -49,18 +50,8 @@ class Ids:
 
 
 def takes_chat(act: Action) -> bool:
-    """The action names one chat: a `chat_id` field, or `chat.id` (activate_chat)."""
-    info = _info(act)
-    if info is None:
-        return False
-    for f in info.fields:
-        if f.encode_name == "chat_id":
-            return True
-        if f.encode_name == "chat":
-            inner = _struct_of(f.type)
-            if inner is not None and any(g.encode_name == "id" for g in inner.fields):
-                return True
-    return False
+    """The action names one chat (the same rule the security table uses)."""
+    return security_table.takes_chat(act)
 
 
 def _info(act: Action) -> mi.StructType | None:

@@ -28,8 +28,6 @@ from .clients import Rtm, Web, check_error
 from .conftest import chat_state
 from .payloads import Action, Ids, actions, minimal, takes_chat
 
-# Multipart actions have no payload struct to read a chat id from; these take one.
-MULTIPART_CHAT_ACTIONS = {"send_file"}
 DENIED = ("authorization", "validation")
 
 
@@ -87,6 +85,21 @@ def call(
     license_id: int | None = None,
 ) -> tuple[bool, Any]:
     """One request as `token`; over RTM on a fresh connection logged in with it."""
+    if api == "configuration":
+        web = Web(env.server.base_url)
+        try:
+            resp = web.client.post(
+                f"/v3.0/configuration/{act.name}",
+                json=payload,
+                headers={"Authorization": f"Bearer {token}"},
+            )
+        finally:
+            web.close()
+        assert resp.status_code < 500, resp.text
+        if resp.status_code == 200:
+            return True, resp.json()
+        check_error(resp.json(), act.name)
+        return False, resp.json()
     if transport == "web":
         web = Web(env.server.base_url)
         try:
@@ -147,9 +160,20 @@ def _act(api: str, name: str) -> Action:
 # -- scopes ----------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("transport", "name"), _cases("agent", lambda a: bool(a.scopes)))
-def test_agent_action_refused_without_its_scopes(env, victim, transport, name):
-    act = _act("agent", name)
+def _scoped_cases() -> list[Any]:
+    return [
+        pytest.param(api, t, act.name, id=f"{t}-{act.name}")
+        for api in ("agent", "configuration")
+        for act in actions(api)
+        if act.scopes
+        for t in _transports(act)
+    ]
+
+
+@pytest.mark.parametrize(("api", "transport", "name"), _scoped_cases())
+def test_agent_action_refused_without_its_scopes(env, victim, api, transport, name):
+    """Agent Chat API and Configuration API actions alike."""
+    act = _act(api, name)
     ids = Ids([victim["chat_id"]], [victim["thread_id"]], [victim["customer"].id])
     payload = payload_for(act, ids)
     owner = env.a.owner
@@ -163,7 +187,7 @@ def test_agent_action_refused_without_its_scopes(env, victim, transport, name):
     assert _state(env, victim["chat_id"]) == before
     # The same token with the scopes the action names gets past the check.
     enough = without(act.scopes) | set(act.scopes)
-    ok, body = call(env, "agent", transport, act, _token(env, owner.id, enough), payload)
+    ok, body = call(env, api, transport, act, _token(env, owner.id, enough), payload)
     assert ok or error_type(body) != "authorization", body
 
 
@@ -254,7 +278,7 @@ def test_customer_token_is_refused_on_the_configuration_api(env, name):
 
 
 def _customer_chat_action(a: Action) -> bool:
-    return takes_chat(a) or (a.multipart and a.name in MULTIPART_CHAT_ACTIONS)
+    return takes_chat(a)
 
 
 @pytest.mark.parametrize(("transport", "name"), _cases("customer", _customer_chat_action))
