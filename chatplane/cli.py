@@ -103,6 +103,51 @@ def cmd_agent_create(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_token_create(args: argparse.Namespace) -> int:
+    """An access token for an agent, with a subset of its role's scopes (an integration that
+    needs less than the agent may do gets a token that can do only that)."""
+    from chatplane.accounts import tokens
+    from chatplane.domain.access import SCOPES, parse_scopes, role_scopes
+    from chatplane.domain.models import AGENT
+
+    def run(tx: Tx) -> Any:
+        license_id = _license_id(tx, args)
+        agent = repo.get_agent(tx.conn, license_id, args.agent)
+        if agent is None:
+            raise ApiError("validation", f"Agent {args.agent!r} not found in license {license_id}")
+        allowed = role_scopes(agent.role)
+        scopes = allowed if args.scopes is None else parse_scopes(args.scopes)
+        unknown = sorted(scopes - set(SCOPES))
+        if unknown:
+            raise ApiError("validation", f"Unknown scopes: {', '.join(unknown)}")
+        beyond = sorted(scopes - allowed)
+        if beyond:
+            raise ApiError("validation", f"Role {agent.role} does not hold: {', '.join(beyond)}")
+        client_id = repo.default_client_id(tx.conn, license_id)
+        assert client_id is not None
+        return tokens.issue(
+            tx.conn,
+            license_id=license_id,
+            entity_type=AGENT,
+            entity_id=agent.id,
+            client_id=client_id,
+            scopes=scopes,
+            ttl=args.ttl,
+        )
+
+    issued = _run(_settings(args), run)
+    _print(
+        args,
+        {
+            "access_token": issued.access_token,
+            "scope": issued.scope,
+            "expires_in": issued.expires_in,
+        },
+        f"access token {issued.access_token}\nscope {issued.scope or '(none)'}",
+    )
+    return 0
+
+
 def cmd_form_set(args: argparse.Namespace) -> int:
     from chatplane.domain import forms
 
@@ -297,6 +342,15 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--password", default=None)
     p.add_argument("--license-id", type=int, default=None)
     p.set_defaults(fn=cmd_agent_create)
+
+    token = sub.add_parser("token", help="access tokens").add_subparsers(dest="sub", required=True)
+    p = token.add_parser("create", help="an agent's access token, optionally with fewer scopes")
+    _common(p)
+    p.add_argument("--agent", required=True, help="agent id (its e-mail)")
+    p.add_argument("--scopes", default=None, help="comma-separated; default: the role's scopes")
+    p.add_argument("--ttl", type=int, default=86400, help="seconds the token lives")
+    p.add_argument("--license-id", type=int, default=None)
+    p.set_defaults(fn=cmd_token_create)
 
     form = sub.add_parser("form", help="pre-chat and post-chat forms").add_subparsers(
         dest="sub", required=True

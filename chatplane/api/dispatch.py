@@ -149,6 +149,8 @@ def action(
     scopes: tuple[str, ...] = (),
 ) -> Callable[[Handler], Handler]:
     apis = (api,) if isinstance(api, str) else api
+    if apis == ("configuration",):
+        rtm = False  # the Configuration API is served over HTTP only
 
     def register(fn: Handler) -> Handler:
         for a in apis:

@@ -29,6 +29,9 @@ ERROR_SCHEMA = {
     },
 }
 
+# Act as a bot (author_id); null is the same as leaving it out.
+AUTHOR_ID = {"type": ["string", "null"]}
+
 PATHS = {
     "agent": "/v3.0/agent/action/{name}",
     "customer": "/v3.0/customer/action/{name}",
@@ -52,6 +55,34 @@ def _error_responses() -> dict[str, Any]:
     }
 
 
+def _operation(act: Action, content: dict[str, Any]) -> dict[str, Any]:
+    operation: dict[str, Any] = {
+        "operationId": f"{act.api}_{act.name}".replace("/", "_"),
+        "tags": [act.api],
+        "summary": f"{act.api} API: {act.name}",
+        "security": [{"bearer": []}],
+        # An empty body is an empty payload (`{}`), as the server takes it.
+        "requestBody": {"required": act.multipart, "content": content},
+        "responses": {
+            "200": {
+                "description": "The response payload ({} when the action has none)",
+                "content": {"application/json": {"schema": {"type": "object"}}},
+            },
+            **_error_responses(),
+        },
+    }
+    if act.api == "customer":
+        operation["parameters"] = [
+            {
+                "name": "license_id",
+                "in": "query",
+                "required": True,
+                "schema": {"type": "integer"},
+            }
+        ]
+    return operation
+
+
 def document() -> dict[str, Any]:
     actions: list[Action] = sorted(
         (a for a in REGISTRY.values() if a.web), key=lambda a: (a.api, a.name)
@@ -71,35 +102,19 @@ def document() -> dict[str, Any]:
         else:
             body_schema = {
                 "type": "object",
-                "properties": {"payload": schema, "author_id": {"type": "string"}},
+                "properties": {"payload": schema, "author_id": AUTHOR_ID},
             }
-        operation: dict[str, Any] = {
-            "operationId": f"{act.api}_{act.name}".replace("/", "_"),
-            "tags": [act.api],
-            "summary": f"{act.api} API: {act.name}",
-            "security": [{"bearer": []}],
-            "requestBody": {
-                "required": True,
-                "content": {"application/json": {"schema": body_schema}},
-            },
-            "responses": {
-                "200": {
-                    "description": "The response payload ({} when the action has none)",
-                    "content": {"application/json": {"schema": {"type": "object"}}},
-                },
-                **_error_responses(),
-            },
-        }
-        if act.api == "customer":
-            operation["parameters"] = [
-                {
-                    "name": "license_id",
-                    "in": "query",
-                    "required": True,
-                    "schema": {"type": "integer"},
-                }
-            ]
+        operation = _operation(act, {"application/json": {"schema": body_schema}})
         paths[path] = {"post": operation}
+    for act in (a for a in actions if a.payload_type is None and a.multipart):
+        # A multipart/form-data body of `payload.<field>` parts (files among them).
+        multipart = {
+            "type": "object",
+            "additionalProperties": {"type": "string"},
+            "properties": {"author_id": {"type": "string"}},
+        }
+        path = PATHS[act.api].format(name=act.name)
+        paths[path] = {"post": _operation(act, {"multipart/form-data": {"schema": multipart}})}
     return {
         "openapi": "3.1.0",
         "info": {

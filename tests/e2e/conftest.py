@@ -140,6 +140,16 @@ def env(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
     server = ServerProcess(data_dir)
     server.start()
     http = Http(server.base_url)
+    # Manual routing: chats wait in the queue until an agent takes them, so that an agent
+    # logging in never takes another test's chat behind its back. Automatic routing has its
+    # own servers (test_routing*.py).
+    for lic in (a, b):
+        resp = http.post_raw(
+            "/v3.0/configuration/routing/update_routing_settings",
+            token=lic.owner.token,
+            json_body={"mode": "manual"},
+        )
+        assert resp.status_code == 200, resp.text
     try:
         yield Env(
             server=server,

@@ -158,8 +158,10 @@ def free_port() -> int:
 class ServerProcess:
     """One `chatplane serve` process on a data dir."""
 
-    def __init__(self, data_dir: Path) -> None:
+    def __init__(self, data_dir: Path, settings: dict[str, str] | None = None) -> None:
         self.data_dir = data_dir
+        # CHATPLANE_* settings of this server (e.g. {"requests_per_second": "0"}).
+        self.settings = settings or {}
         self.port = 0
         self.proc: subprocess.Popen[bytes] | None = None
         self.log_path = data_dir.parent / f"{data_dir.name}-server.log"
@@ -194,7 +196,10 @@ class ServerProcess:
             cmd,
             stdout=self._log,
             stderr=subprocess.STDOUT,
-            env=_env(self.data_dir),
+            env={
+                **_env(self.data_dir),
+                **{f"CHATPLANE_{k.upper()}": v for k, v in self.settings.items()},
+            },
             cwd=str(self.data_dir.parent),
         )
         deadline = time.monotonic() + timeout

@@ -4,56 +4,17 @@ so that agents of one test never take chats of another."""
 
 from __future__ import annotations
 
-import contextlib
-import subprocess
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import httpx
-
-from . import harness
 from .harness import Http, Rtm, ServerProcess, run_cli, unique
 
 
 class RoutingServer(ServerProcess):
-    """`chatplane serve` with CHATPLANE_* settings of our own (the shared harness clears them)."""
-
-    def __init__(self, data_dir: Path, settings: dict[str, str]) -> None:
-        super().__init__(data_dir)
-        self.settings = settings
-
-    def start(self, timeout: float = 40) -> None:
-        self.port = harness.free_port()
-        self._log = open(self.log_path, "ab")  # noqa: SIM115
-        env = harness._env(self.data_dir)
-        env.update({f"CHATPLANE_{k.upper()}": v for k, v in self.settings.items()})
-        cmd = [
-            *harness.chatplane_command(),
-            "serve",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(self.port),
-            "--data-dir",
-            str(self.data_dir),
-        ]
-        self.proc = subprocess.Popen(
-            cmd, stdout=self._log, stderr=subprocess.STDOUT, env=env, cwd=str(self.data_dir.parent)
-        )
-        deadline = time.monotonic() + timeout
-        with httpx.Client(trust_env=False, timeout=2) as client:
-            while time.monotonic() < deadline:
-                if self.proc.poll() is not None:
-                    raise RuntimeError(f"serve exited {self.proc.returncode}\n{self.log_tail()}")
-                with contextlib.suppress(httpx.HTTPError):
-                    if client.get(self.base_url + "/healthz").status_code == 200:
-                        return
-                time.sleep(0.1)
-        self.kill()
-        raise RuntimeError(f"serve not healthy within {timeout}s\n{self.log_tail()}")
+    """`chatplane serve` with CHATPLANE_* settings of our own (short routing timers)."""
 
 
 @dataclass

@@ -17,7 +17,6 @@ from typing import Any
 import httpx
 import pytest
 
-from . import harness
 from .harness import Http, Rtm, ServerProcess, _env, chatplane_command
 
 
@@ -25,22 +24,15 @@ class ClusterNode(ServerProcess):
     """A server process pointed at shared PostgreSQL and Redis."""
 
     def __init__(self, data_dir: Path, database_url: str, redis_url: str) -> None:
-        super().__init__(data_dir)
-        self.extra_env = {
-            "CHATPLANE_DATABASE_URL": database_url,
-            "CHATPLANE_REDIS_URL": redis_url,
-            # One channel per cluster: concurrent test runs share the Redis server.
-            "CHATPLANE_REDIS_PREFIX": f"chatplane-test-{data_dir.parent.name}",
-        }
-
-    def start(self, timeout: float = 40) -> None:
-        # The harness gives servers a clean environment (no CHATPLANE_*); add ours.
-        original = harness._env
-        harness._env = lambda: {**original(), **self.extra_env}
-        try:
-            super().start(timeout)
-        finally:
-            harness._env = original
+        super().__init__(
+            data_dir,
+            {
+                "database_url": database_url,
+                "redis_url": redis_url,
+                # One channel per cluster: concurrent test runs share the Redis server.
+                "redis_prefix": f"chatplane-test-{data_dir.parent.name}",
+            },
+        )
 
 
 @pytest.fixture

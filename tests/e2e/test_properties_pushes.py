@@ -71,7 +71,8 @@ async def test_each_push_shows_what_changed_to_agent_and_customer(env, rtm):
         expected = {**ids, "properties": {"test": {"int_property": {"value": 4}}}}
         for ws in (agent_ws, customer_ws):
             push = await ws.wait_push(
-                push_action, lambda p, ids=ids: p["chat_id"] == ids["chat_id"] and _not_routing_only(p)
+                push_action,
+                lambda p, ids=ids: p["chat_id"] == ids["chat_id"] and _not_routing_only(p),
             )
             assert push["payload"] == expected
     deletes = [

@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-from unittest import mock
 
 import httpx
 
@@ -34,13 +33,10 @@ class WebhookServer(ServerProcess):
     """`chatplane serve` with extra CHATPLANE_* settings in its environment."""
 
     def __init__(self, data_dir: Path, extra_env: dict[str, str] | None = None) -> None:
-        super().__init__(data_dir)
-        self.extra_env = dict(WEBHOOK_ENV if extra_env is None else extra_env)
-
-    def start(self, timeout: float = 40) -> None:
-        base = harness._env
-        with mock.patch.object(harness, "_env", lambda: {**base(), **self.extra_env}):
-            super().start(timeout)
+        env = dict(WEBHOOK_ENV if extra_env is None else extra_env)
+        super().__init__(
+            data_dir, {k.removeprefix("CHATPLANE_").lower(): v for k, v in env.items()}
+        )
 
 
 @dataclass

@@ -82,7 +82,7 @@ def _summary(bot: Agent) -> dict[str, Any]:
     return out
 
 
-@action(CONFIGURATION, "agents/create_bot_agent", CreateBotAgent)
+@action(CONFIGURATION, "agents/create_bot_agent", CreateBotAgent, scopes=("agents-bot--my:rw",))
 async def create_bot_agent(ctx: Context, p: CreateBotAgent) -> dict[str, Any]:
     caller = ctx.caller
     spec = bots.BotSpec(
@@ -97,7 +97,12 @@ async def create_bot_agent(ctx: Context, p: CreateBotAgent) -> dict[str, Any]:
     return {"bot_agent_id": bot.id}
 
 
-@action(CONFIGURATION, "agents/update_bot_agent", UpdateBotAgent)
+@action(
+    CONFIGURATION,
+    "agents/update_bot_agent",
+    UpdateBotAgent,
+    scopes=("agents-bot--my:rw", "agents-bot--all:rw"),
+)
 async def update_bot_agent(ctx: Context, p: UpdateBotAgent) -> dict[str, Any]:
     caller = ctx.caller
     update = bots.BotUpdate(
@@ -114,21 +119,36 @@ async def update_bot_agent(ctx: Context, p: UpdateBotAgent) -> dict[str, Any]:
     return {}
 
 
-@action(CONFIGURATION, "agents/remove_bot_agent", BotAgentId)
+@action(
+    CONFIGURATION,
+    "agents/remove_bot_agent",
+    BotAgentId,
+    scopes=("agents-bot--my:rw", "agents-bot--all:rw"),
+)
 async def remove_bot_agent(ctx: Context, p: BotAgentId) -> dict[str, Any]:
     caller = ctx.caller
     await ctx.commit(lambda tx: bots.remove_bot(tx, caller, p.bot_agent_id))
     return {}
 
 
-@action(CONFIGURATION, "agents/get_bot_agents", GetBotAgents)
+@action(
+    CONFIGURATION,
+    "agents/get_bot_agents",
+    GetBotAgents,
+    scopes=("agents-bot--my:ro", "agents-bot--all:ro"),
+)
 async def get_bot_agents(ctx: Context, p: GetBotAgents) -> dict[str, Any]:
     caller = ctx.caller
     found = await ctx.services.read(lambda tx: bots.list_bots(tx, caller, p.all))
     return {"bot_agents": [_summary(b) for b in found]}
 
 
-@action(CONFIGURATION, "agents/get_bot_agent_details", BotAgentId)
+@action(
+    CONFIGURATION,
+    "agents/get_bot_agent_details",
+    BotAgentId,
+    scopes=("agents-bot--my:ro", "agents-bot--all:ro"),
+)
 async def get_bot_agent_details(ctx: Context, p: BotAgentId) -> dict[str, Any]:
     caller = ctx.caller
     details = await ctx.services.read(lambda tx: bots.bot_details(tx, caller, p.bot_agent_id))

@@ -49,7 +49,7 @@ def _admin(ctx: Context) -> int:
     return ctx.caller.license_id
 
 
-@action(CONFIGURATION, "groups/create_group", CreateGroup)
+@action(CONFIGURATION, "groups/create_group", CreateGroup, scopes=("agents--all:rw",))
 async def create_group(ctx: Context, p: CreateGroup) -> dict[str, Any]:
     lic = _admin(ctx)
     group_id = await ctx.commit(
@@ -58,7 +58,7 @@ async def create_group(ctx: Context, p: CreateGroup) -> dict[str, Any]:
     return {"id": group_id}
 
 
-@action(CONFIGURATION, "groups/update_group", UpdateGroup)
+@action(CONFIGURATION, "groups/update_group", UpdateGroup, scopes=("agents--all:rw",))
 async def update_group(ctx: Context, p: UpdateGroup) -> None:
     lic = _admin(ctx)
     priorities: dict[str, str] | None = None
@@ -67,25 +67,30 @@ async def update_group(ctx: Context, p: UpdateGroup) -> None:
     await ctx.commit(lambda tx: groups.update_group(tx, lic, p.id, p.name, priorities))
 
 
-@action(CONFIGURATION, "groups/delete_group", DeleteGroup)
+@action(CONFIGURATION, "groups/delete_group", DeleteGroup, scopes=("agents--all:rw",))
 async def delete_group(ctx: Context, p: DeleteGroup) -> None:
     lic = _admin(ctx)
     await ctx.commit(lambda tx: groups.delete_group(tx, lic, p.id))
 
 
-@action(CONFIGURATION, "groups/get_groups", GetGroups)
+@action(CONFIGURATION, "groups/get_groups", GetGroups, scopes=("agents--my:rw", "agents--all:rw"))
 async def get_groups(ctx: Context, _p: GetGroups) -> dict[str, Any]:
     lic = ctx.caller.license_id
     return {"groups": await ctx.services.read(lambda tx: groups.get_groups(tx, lic))}
 
 
-@action(CONFIGURATION, "routing/update_routing_settings", UpdateRoutingSettings)
+@action(
+    CONFIGURATION,
+    "routing/update_routing_settings",
+    UpdateRoutingSettings,
+    scopes=("access_rules:rw",),
+)
 async def update_routing_settings(ctx: Context, p: UpdateRoutingSettings) -> None:
     lic = _admin(ctx)
     await ctx.commit(lambda tx: routing.set_mode(tx, lic, p.mode))
 
 
-@action(CONFIGURATION, "routing/get_routing_settings", GetGroups)
+@action(CONFIGURATION, "routing/get_routing_settings", GetGroups, scopes=("access_rules:ro",))
 async def get_routing_settings(ctx: Context, _p: GetGroups) -> dict[str, Any]:
     lic = ctx.caller.license_id
     return {"mode": await ctx.services.read(lambda tx: routing.mode(tx, lic))}

@@ -109,7 +109,7 @@ def _config(namespace: str, name: str, given: PropertyConfigIn) -> properties.Pr
     )
 
 
-@action(CONFIGURATION, "properties/create_properties")
+@action(CONFIGURATION, "properties/create_properties", scopes=("properties--my:rw",))
 async def create_properties(ctx: Context, payload: Any) -> None:
     caller = ctx.caller
     require_scope(caller.scopes, "properties--my:rw")
@@ -123,7 +123,12 @@ async def create_properties(ctx: Context, payload: Any) -> None:
     return None
 
 
-@action(CONFIGURATION, "properties/get_property_configs", GetPropertyConfigs)
+@action(
+    CONFIGURATION,
+    "properties/get_property_configs",
+    GetPropertyConfigs,
+    scopes=("properties--my:ro", "properties--all:ro"),
+)
 async def get_property_configs(ctx: Context, p: GetPropertyConfigs) -> dict[str, Any]:
     caller = ctx.caller
     if p.all:

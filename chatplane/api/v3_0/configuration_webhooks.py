@@ -43,7 +43,7 @@ class UnregisterWebhook(Struct, kw_only=True):
     webhook_id: Annotated[str, Meta(min_length=1, max_length=64)]
 
 
-@action(CONFIGURATION, "webhooks/register_webhook", RegisterWebhook)
+@action(CONFIGURATION, "webhooks/register_webhook", RegisterWebhook, scopes=("webhooks--my:rw",))
 async def register_webhook(ctx: Context, p: RegisterWebhook) -> dict[str, Any]:
     caller = ctx.caller
     require_scope(caller.scopes, MY_RW)
@@ -76,7 +76,12 @@ async def register_webhook(ctx: Context, p: RegisterWebhook) -> dict[str, Any]:
     return {"webhook_id": webhook_id}
 
 
-@action(CONFIGURATION, "webhooks/get_webhooks_config", GetWebhooksConfig)
+@action(
+    CONFIGURATION,
+    "webhooks/get_webhooks_config",
+    GetWebhooksConfig,
+    scopes=("webhooks--my:ro", "webhooks--all:ro"),
+)
 async def get_webhooks_config(ctx: Context, p: GetWebhooksConfig) -> dict[str, Any]:
     caller = ctx.caller
     if p.all:
@@ -103,7 +108,12 @@ def _config(r: Any) -> dict[str, Any]:
     return out
 
 
-@action(CONFIGURATION, "webhooks/unregister_webhook", UnregisterWebhook)
+@action(
+    CONFIGURATION,
+    "webhooks/unregister_webhook",
+    UnregisterWebhook,
+    scopes=("webhooks--my:rw", "webhooks--all:rw"),
+)
 async def unregister_webhook(ctx: Context, p: UnregisterWebhook) -> dict[str, Any]:
     caller = ctx.caller
     require_scope(caller.scopes, MY_RW, ALL_RW)

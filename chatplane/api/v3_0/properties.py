@@ -15,6 +15,7 @@ from msgspec import Meta, Struct
 from chatplane.api.dispatch import Context, action
 from chatplane.api.v3_0.structs import ChatId, Properties
 from chatplane.domain import property_writes
+from chatplane.domain.access import CONVERSATION_WRITE
 from chatplane.domain.property_writes import Target
 
 BOTH_APIS = ("agent", "customer")
@@ -74,9 +75,27 @@ async def _delete(ctx: Context, p: Any) -> None:
     await ctx.commit(lambda tx: property_writes.delete_properties(tx, caller, target, p.properties))
 
 
-action(BOTH_APIS, "update_chat_properties", UpdateChatProperties)(_update)
-action(BOTH_APIS, "update_chat_thread_properties", UpdateChatThreadProperties)(_update)
-action(BOTH_APIS, "update_event_properties", UpdateEventProperties)(_update)
-action(BOTH_APIS, "delete_chat_properties", DeleteChatProperties)(_delete)
-action(BOTH_APIS, "delete_chat_thread_properties", DeleteChatThreadProperties)(_delete)
-action(BOTH_APIS, "delete_event_properties", DeleteEventProperties)(_delete)
+action(BOTH_APIS, "update_chat_properties", UpdateChatProperties, scopes=CONVERSATION_WRITE)(
+    _update
+)
+action(
+    BOTH_APIS,
+    "update_chat_thread_properties",
+    UpdateChatThreadProperties,
+    scopes=CONVERSATION_WRITE,
+)(_update)
+action(BOTH_APIS, "update_event_properties", UpdateEventProperties, scopes=CONVERSATION_WRITE)(
+    _update
+)
+action(BOTH_APIS, "delete_chat_properties", DeleteChatProperties, scopes=CONVERSATION_WRITE)(
+    _delete
+)
+action(
+    BOTH_APIS,
+    "delete_chat_thread_properties",
+    DeleteChatThreadProperties,
+    scopes=CONVERSATION_WRITE,
+)(_delete)
+action(BOTH_APIS, "delete_event_properties", DeleteEventProperties, scopes=CONVERSATION_WRITE)(
+    _delete
+)

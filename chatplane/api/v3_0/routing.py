@@ -9,6 +9,7 @@ from msgspec import Meta, Struct
 from chatplane.api.dispatch import Context, action
 from chatplane.api.v3_0.structs import ChatId, NonEmpty
 from chatplane.domain import agent_status, bans, chat_access, transfer
+from chatplane.domain.access import CHATS_WRITE
 
 AGENT = "agent"
 
@@ -50,13 +51,13 @@ class BanCustomer(Struct, kw_only=True):
     ban: Ban
 
 
-@action(AGENT, "update_agent", UpdateAgent)
+@action(AGENT, "update_agent", UpdateAgent, scopes=("agents--my:rw", "agents--all:rw"))
 async def update_agent(ctx: Context, p: UpdateAgent) -> None:
     caller = ctx.caller
     await ctx.commit(lambda tx: agent_status.update_agent(tx, caller, p.agent_id, p.routing_status))
 
 
-@action(AGENT, "transfer_chat", TransferChat)
+@action(AGENT, "transfer_chat", TransferChat, scopes=CHATS_WRITE)
 async def transfer_chat(ctx: Context, p: TransferChat) -> None:
     caller = ctx.caller
     target_type = p.target.type if p.target else None
@@ -78,12 +79,14 @@ def _access_action(how: str):  # type: ignore[no-untyped-def]
     return handler
 
 
-action(AGENT, "grant_access", AccessChange)(_access_action(chat_access.GRANTED))
-action(AGENT, "revoke_access", AccessChange)(_access_action(chat_access.REVOKED))
-action(AGENT, "set_access", AccessChange)(_access_action(chat_access.SET))
+action(AGENT, "grant_access", AccessChange, scopes=CHATS_WRITE)(_access_action(chat_access.GRANTED))
+action(AGENT, "revoke_access", AccessChange, scopes=CHATS_WRITE)(
+    _access_action(chat_access.REVOKED)
+)
+action(AGENT, "set_access", AccessChange, scopes=CHATS_WRITE)(_access_action(chat_access.SET))
 
 
-@action(AGENT, "ban_customer", BanCustomer)
+@action(AGENT, "ban_customer", BanCustomer, scopes=("customers.ban:rw",))
 async def ban_customer(ctx: Context, p: BanCustomer) -> None:
     caller = ctx.caller
     days = int(p.ban.days) if float(p.ban.days).is_integer() else p.ban.days
