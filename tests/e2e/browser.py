@@ -180,7 +180,14 @@ class Widget:
         return list(self.host.shadow_root.find_elements(By.CSS_SELECTOR, css))
 
     def texts(self, css: str = ".messages .msg .text") -> list[str]:
-        return [e.text for e in self.find_all(css)]
+        """The shown text of each element `css` finds, read at once (a re-render between
+        finding and reading would leave stale elements)."""
+        texts: list[str] = self.driver.execute_script(
+            "const root = document.getElementById('chatplane-widget').shadowRoot;"
+            "return [...root.querySelectorAll(arguments[0])].map((e) => e.innerText.trim())",
+            css,
+        )
+        return texts
 
     def state(self, name: str) -> str | None:
         value: str | None = self.host.get_attribute(f"data-{name}")
@@ -203,8 +210,16 @@ class AgentApp:
 
         return list(self.driver.find_elements(By.CSS_SELECTOR, css))
 
+    def texts(self, css: str) -> list[str]:
+        """The shown text of each element `css` finds, read at once (see Widget.texts)."""
+        texts: list[str] = self.driver.execute_script(
+            "return [...document.querySelectorAll(arguments[0])].map((e) => e.innerText.trim())",
+            css,
+        )
+        return texts
+
     def event_texts(self) -> list[str]:
-        return [e.text for e in self.find_all("#events .event .text")]
+        return self.texts("#events .event .text")
 
     def connection(self) -> str:
         value: str = self.find("#connection").get_attribute("data-state") or ""
