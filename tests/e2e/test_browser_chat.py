@@ -597,8 +597,10 @@ def test_agent_transfers_the_chat(site: Site, agent: AgentApp, widget: Widget) -
     # The chat leaves her chats; the customer now chats with Bob.
     wait_for(
         agent.driver,
-        lambda: not any(
-            "Carla" in t and "closed" not in t for t in agent.texts("#list-mine .chat-item")
+        lambda: (
+            not any(
+                "Carla" in t and "closed" not in t for t in agent.texts("#list-mine .chat-item")
+            )
         ),
         "the chat to leave My chats",
     )

@@ -581,11 +581,13 @@ function renderDetails(chat, thread) {
   details.replaceChildren(
     ...parts,
     ...(props.length
-      ? el(
-          "dl",
-          { class: "props", "aria-label": "Chat properties" },
-          props.map(([k, v]) => [el("dt", {}, k), el("dd", {}, v)]),
-        )
+      ? [
+          el(
+            "dl",
+            { class: "props", "aria-label": "Chat properties" },
+            props.map(([k, v]) => [el("dt", {}, k), el("dd", {}, v)]),
+          ),
+        ]
       : []),
   );
 }
