@@ -508,7 +508,7 @@ def test_widget_by_keyboard_at_phone_width(site: Site, widget: Widget) -> None:
         focused = driver.execute_script(
             "return document.getElementById('chatplane-widget').shadowRoot.activeElement?.id"
         )
-        assert focused in ("cp-text", "cp-f-name")
+        assert focused == "cp-text" or focused.startswith("cp-f-"), focused
         # Escape closes it and gives focus back to the button.
         driver.switch_to.active_element.send_keys(Keys.ESCAPE)
         wait_for(driver, lambda: not widget.find("#cp-window").is_displayed(), "closed")

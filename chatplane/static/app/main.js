@@ -249,7 +249,12 @@ function onPush(action, p) {
     case "incoming_chat_thread": {
       const c = store.chat(p.chat.id);
       c.applyChatWithThread(p.chat);
-      if (store.isQueued(c)) toast(`New chat from ${c.customerName()} in the queue.`);
+      // Routing may give the new thread to an agent right after (chat_user_added): say
+      // where the chat ended up once that had time to arrive.
+      setTimeout(() => {
+        if (store.isMine(c) && c.id !== ui.selected) toast(`New chat from ${c.customerName()}.`);
+        else if (store.isQueued(c)) toast(`New chat from ${c.customerName()} in the queue.`);
+      }, 1000);
       break;
     }
     case "incoming_event":
