@@ -55,7 +55,7 @@ def _license_json(created: Any) -> dict[str, Any]:
 
 
 def cmd_init(args: argparse.Namespace) -> int:
-    from chatplane.domain import users
+    from chatplane.domain import properties, users
 
     def run(tx: Tx) -> Any:
         first = repo.first_license_id(tx.conn)
@@ -65,6 +65,8 @@ def cmd_init(args: argparse.Namespace) -> int:
         owner = users.owner_of(tx, first)
         client_id = repo.default_client_id(tx.conn, first)
         assert client_id is not None
+        # A license made before the widget rated chats gets its rating properties now.
+        properties.ensure_rating_properties(tx, first, client_id)
         token = users.issue_agent_token(tx, owner, client_id, users.CLI_TOKEN_TTL)
         return users.LicenseCreated(first, client_id, owner.id, token)
 

@@ -214,6 +214,31 @@ def create_properties(
         )
 
 
+def rating_configs(namespace: str) -> list[PropertyConfig]:
+    """The chat rating of about-apis.md's example: `rating_score` (int) and
+    `rating_comment` (string) on the chat, read by agents, read and written by customers.
+    The Chat Widget rates a chat with them in its application's namespace."""
+    access = {"agent": {"read": True, "write": False}, "customer": {"read": True, "write": True}}
+    return [
+        PropertyConfig(
+            namespace=namespace,
+            name=name,
+            type=type_,
+            locations={"chat": {"access": {k: dict(v) for k, v in access.items()}}},
+        )
+        for name, type_ in (("rating_score", "int"), ("rating_comment", "string"))
+    ]
+
+
+def ensure_rating_properties(tx: Tx, license_id: int, namespace: str) -> None:
+    """Configure the rating properties in `namespace` unless a property of that name exists
+    there already (with whatever configuration its owner chose)."""
+    existing = load_configs(tx, license_id)
+    missing = [c for c in rating_configs(namespace) if (namespace, c.name) not in existing]
+    if missing:
+        create_properties(tx, license_id, namespace, missing)
+
+
 # -- values ----------------------------------------------------------------------------
 
 

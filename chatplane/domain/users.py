@@ -8,6 +8,7 @@ from typing import Any
 
 from chatplane.accounts import tokens
 from chatplane.accounts.passwords import hash_password
+from chatplane.domain import properties
 from chatplane.domain.access import ROLES, role_scopes
 from chatplane.domain.ids import new_client_id, new_customer_id
 from chatplane.domain.models import AGENT, Agent, Customer
@@ -28,11 +29,14 @@ class LicenseCreated:
 
 
 def create_license(tx: Tx, owner_email: str = "owner@chatplane.local") -> LicenseCreated:
-    """A license with its owner agent (all scopes), group 0 and a default application."""
+    """A license with its owner agent (all scopes), group 0 and a default application
+    (with the rating properties the Chat Widget uses)."""
     now = time.time()
     license_id = repo.create_license(tx.conn, now)
     client_id = new_client_id()
     repo.create_application(tx.conn, license_id, client_id, "Default application", True, now)
+    # The Chat Widget (the default application) rates chats with these.
+    properties.ensure_rating_properties(tx, license_id, client_id)
     repo.ensure_group(tx.conn, license_id, 0, "General", now)
     owner = new_agent(license_id, owner_email, "Owner", "owner")
     repo.insert_agent(tx.conn, owner, None)

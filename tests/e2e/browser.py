@@ -2,8 +2,6 @@
 
 Selenium talks to `/usr/bin/chromedriver`; no browser or driver is ever downloaded.
 `BROWSER_MISSING` says why the browser tests cannot run here, or is None.
-`supports()` asks a running server whether it serves an action, so that tests of
-features still being built elsewhere skip until they land.
 """
 
 from __future__ import annotations
@@ -14,8 +12,6 @@ import shutil
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
-
-import httpx
 
 T = TypeVar("T")
 
@@ -138,25 +134,6 @@ def screenshot(driver: Any, name: str) -> None:
         driver.save_screenshot(str(Path(SCREENSHOT_DIR) / name))
 
 
-def supports(base_url: str, api: str, action: str, license_id: int | None = None) -> bool:
-    """Whether the server serves `action`: it names an unknown action (404) before it
-    looks at the token, so the probe sends none and changes nothing."""
-    if api == "configuration":
-        url = f"{base_url}/v3.0/configuration/{action}"
-    else:
-        url = f"{base_url}/v3.0/{api}/action/{action}"
-    params = {"license_id": str(license_id)} if license_id is not None else None
-    with httpx.Client(trust_env=False, timeout=10) as client:
-        resp = client.post(url, params=params, content=b"{}")
-    if resp.status_code != 404:
-        return True
-    try:
-        message = resp.json()["error"]["message"]
-    except (ValueError, KeyError, TypeError):
-        return False
-    return not str(message).startswith("Unknown action")
-
-
 class Widget:
     """The widget on a page, inside its shadow root."""
 
@@ -180,7 +157,14 @@ class Widget:
         return list(self.host.shadow_root.find_elements(By.CSS_SELECTOR, css))
 
     def texts(self, css: str = ".messages .msg .text") -> list[str]:
-        return [e.text for e in self.find_all(css)]
+        """The shown text of each element `css` finds, read at once (a re-render between
+        finding and reading would leave stale elements)."""
+        texts: list[str] = self.driver.execute_script(
+            "const root = document.getElementById('chatplane-widget').shadowRoot;"
+            "return [...root.querySelectorAll(arguments[0])].map((e) => e.innerText.trim())",
+            css,
+        )
+        return texts
 
     def state(self, name: str) -> str | None:
         value: str | None = self.host.get_attribute(f"data-{name}")
@@ -203,8 +187,16 @@ class AgentApp:
 
         return list(self.driver.find_elements(By.CSS_SELECTOR, css))
 
+    def texts(self, css: str) -> list[str]:
+        """The shown text of each element `css` finds, read at once (see Widget.texts)."""
+        texts: list[str] = self.driver.execute_script(
+            "return [...document.querySelectorAll(arguments[0])].map((e) => e.innerText.trim())",
+            css,
+        )
+        return texts
+
     def event_texts(self) -> list[str]:
-        return [e.text for e in self.find_all("#events .event .text")]
+        return self.texts("#events .event .text")
 
     def connection(self) -> str:
         value: str = self.find("#connection").get_attribute("data-state") or ""

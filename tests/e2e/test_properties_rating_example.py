@@ -126,3 +126,18 @@ async def test_rating_example_of_about_apis_works_end_to_end(env, rtm):
     # The refused write changed nothing.
     threads = env.agent(env.a.owner, "get_chat_threads", {"chat_id": chat_id})
     assert threads["chat"]["properties"][namespace]["rating_score"] == {"value": 10}
+
+
+def test_every_license_comes_with_the_rating_properties_the_widget_uses(env):
+    # `init` made license A, `license create` license B: both have the example's configuration
+    # in their default application's namespace, so the Chat Widget can rate chats at once.
+    for lic in (env.a, env.b):
+        resp = env.http.client.post(
+            "/v3.0/configuration/properties/get_property_configs",
+            headers={"Authorization": f"Bearer {lic.owner.token}"},
+            content=b"{}",
+        )
+        assert resp.status_code == 200, resp.text
+        mine = resp.json()[lic.client_id]
+        assert mine["rating_score"] == RATING_CONFIG["rating_score"]
+        assert mine["rating_comment"] == RATING_CONFIG["rating_comment"]

@@ -1,7 +1,7 @@
 // The Agent App: sign in, chats, queue, archives and a live conversation over the RTM API.
 import { el, eventBody, formatTime } from "../lib/events.js";
 import { ApiError, RtmClient, websocketUrl } from "../lib/rtm.js";
-import { accounts, sendFile, supports } from "../lib/web.js";
+import { accounts, sendFile } from "../lib/web.js";
 import { Store, displayName } from "./store.js";
 
 const BASE = location.origin;
@@ -15,7 +15,6 @@ const ui = {
   selected: null, // chat id
   archive: null, // {chat} of an archived thread being shown
   archives: [],
-  caps: {},
   typingSentAt: 0,
   typingStop: null,
   seenTimer: null,
@@ -137,7 +136,6 @@ function startWorkspace() {
   $("signin").hidden = true;
   $("workspace").hidden = false;
   render();
-  probeCapabilities();
   rtm = new RtmClient({
     url: websocketUrl(BASE, "/v3.0/agent/rtm/ws"),
     login: (client) =>
@@ -185,24 +183,12 @@ function showConnection({ state, delay }) {
           : "Disconnected";
 }
 
-async function probeCapabilities() {
-  // Only what decides whether a control is shown; other actions are tried and their
-  // "Unknown action" answer shown or remembered.
-  ui.caps.send_typing_indicator = true;
-  const names = ["send_file"];
-  const found = await Promise.all(names.map((n) => supports(BASE, "agent", n)));
-  names.forEach((n, i) => {
-    ui.caps[n] = found[i];
-  });
-  $("attach-label").hidden = !ui.caps.send_file;
-}
-
 async function onLogin(payload) {
   const reconnect = ui.everReady;
   ui.everReady = true;
   store.me = payload.my_profile;
   $("me").textContent = displayName(store.me);
-  showRouting(store.me.routing_status);
+  showRouting(store.me.routing_status, true);
   const seen = new Set();
   for (const summary of payload.chats_summary || []) {
     store.chat(summary.id).applySummary(summary);
@@ -263,7 +249,12 @@ function onPush(action, p) {
     case "incoming_chat_thread": {
       const c = store.chat(p.chat.id);
       c.applyChatWithThread(p.chat);
-      if (store.isQueued(c)) toast(`New chat from ${c.customerName()} in the queue.`);
+      // Routing may give the new thread to an agent right after (chat_user_added): say
+      // where the chat ended up once that had time to arrive.
+      setTimeout(() => {
+        if (store.isMine(c) && c.id !== ui.selected) toast(`New chat from ${c.customerName()}.`);
+        else if (store.isQueued(c)) toast(`New chat from ${c.customerName()} in the queue.`);
+      }, 1000);
       break;
     }
     case "incoming_event":
@@ -335,7 +326,7 @@ function onPush(action, p) {
       mergeProperties(chat.thread(p.thread_id).properties, p.properties);
       break;
     case "agent_updated":
-      if (p.agent_id === store.me?.id && p.routing_status) showRouting(p.routing_status);
+      if (p.agent_id === store.me?.id && p.routing_status) showRouting(p.routing_status, true);
       break;
     default:
       return;
@@ -357,9 +348,11 @@ function deleteProperties(target, deleted) {
 
 // -- routing status ------------------------------------------------------------------
 
-function showRouting(status) {
+/** Show a routing status; `confirmed` when the server said so (login, agent_updated). */
+function showRouting(status, confirmed = false) {
   const on = status === "accepting_chats";
   $("routing").setAttribute("aria-checked", String(on));
+  if (confirmed) $("routing").dataset.confirmed = String(on);
   $("routing-label").textContent = on ? "Accepting chats" : "Not accepting chats";
   if (store.me) store.me.routing_status = status;
 }
@@ -593,11 +586,13 @@ function renderDetails(chat, thread) {
   details.replaceChildren(
     ...parts,
     ...(props.length
-      ? el(
-          "dl",
-          { class: "props", "aria-label": "Chat properties" },
-          props.map(([k, v]) => [el("dt", {}, k), el("dd", {}, v)]),
-        )
+      ? [
+          el(
+            "dl",
+            { class: "props", "aria-label": "Chat properties" },
+            props.map(([k, v]) => [el("dt", {}, k), el("dd", {}, v)]),
+          ),
+        ]
       : []),
   );
 }
@@ -762,7 +757,7 @@ $("compose-text").addEventListener("keydown", (ev) => {
 });
 
 function typingAllowed(chat) {
-  return ui.caps.send_typing_indicator && chat && chat.active && store.isMine(chat);
+  return chat && chat.active && store.isMine(chat);
 }
 
 $("compose-text").addEventListener("input", () => {
@@ -772,9 +767,7 @@ $("compose-text").addEventListener("input", () => {
   if (now - ui.typingSentAt > 3000) {
     ui.typingSentAt = now;
     call("send_typing_indicator", { chat_id: chat.id, recipients: "all", is_typing: true }).catch(
-      (err) => {
-        if (err.unsupported) ui.caps.send_typing_indicator = false;
-      },
+      (err) => console.warn("send_typing_indicator", err),
     );
   }
   clearTimeout(ui.typingStop);

@@ -48,25 +48,6 @@ export async function sendFile(base, api, { chatId, file, customId, token, licen
   return response.json();
 }
 
-/**
- * Whether the server serves `action` on the Web API. It names an action it does not know
- * before it looks at the token, so the probe sends none and changes nothing.
- */
-export async function supports(base, api, action, licenseId) {
-  try {
-    const response = await fetch(actionUrl(base, api, action, licenseId), {
-      method: "POST",
-      headers: { "Content-Type": "application/json" },
-      body: "{}",
-    });
-    if (response.status !== 404) return true;
-    const error = await errorOf(response);
-    return !error.unsupported;
-  } catch {
-    return false;
-  }
-}
-
 /** POST to the accounts service; OAuth errors become ApiErrors. */
 export async function accounts(base, path, params, { credentials = "same-origin" } = {}) {
   const response = await fetch(new URL(path, base), {

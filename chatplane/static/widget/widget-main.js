@@ -1,7 +1,7 @@
 // The chat widget: a button and a chat window on the customer's side of the Customer Chat API.
 import { el, eventBody, formatTime, icon, mergeEvent } from "../lib/events.js";
-import { ApiError, RtmClient, websocketUrl } from "../lib/rtm.js";
-import { accounts, sendFile, supports } from "../lib/web.js";
+import { RtmClient, websocketUrl } from "../lib/rtm.js";
+import { accounts, sendFile } from "../lib/web.js";
 
 const BUILTIN_FORM = {
   id: "chatplane-builtin-prechat",
@@ -23,11 +23,11 @@ class Widget {
   constructor(config) {
     this.config = config;
     this.storageKey = `chatplane.widget.${config.licenseId}`;
-    this.caps = {};
     this.token = null; // {access_token, expires_at, client_id, entity_id}
     this.chat = null; // {id, active, threadId, events, properties, users}
     this.view = "loading"; // loading | prechat | chat
     this.form = null;
+    this.pendingForm = null; // a filled_form waiting for the first message (no question field)
     this.unread = 0;
     this.sneakTimer = null;
     this.sneakSent = "";
@@ -193,7 +193,6 @@ class Widget {
   // -- connection --------------------------------------------------------------------
 
   async boot() {
-    this.probe();
     this.rtm = new RtmClient({
       url: websocketUrl(this.config.base, `/v3.0/customer/rtm/ws?license_id=${this.config.licenseId}`),
       login: async (client) => {
@@ -217,20 +216,6 @@ class Widget {
       this.say(`Could not connect: ${ev.detail.message}`, "error");
     });
     this.rtm.start();
-  }
-
-  async probe() {
-    // Only what decides whether a control is shown; other actions are tried and their
-    // "Unknown action" answer remembered.
-    const names = ["send_file", "update_chat_properties"];
-    const found = await Promise.all(
-      names.map((n) => supports(this.config.base, "customer", n, this.config.licenseId)),
-    );
-    names.forEach((n, i) => {
-      this.caps[n] = found[i];
-    });
-    this.attach.hidden = !this.caps.send_file;
-    this.renderRating();
   }
 
   loadStored() {
@@ -298,7 +283,9 @@ class Widget {
   renderStatus() {
     const agents = (this.chat?.users || []).filter((u) => u.type === "agent" && u.present !== false);
     if (this.rtm.state !== "ready") return;
-    if (this.chat?.active && agents.length) {
+    if (!this.chat && this.pendingForm) {
+      this.status.textContent = "Write your question to start the chat";
+    } else if (this.chat?.active && agents.length) {
       this.status.textContent = `You are chatting with ${agents.map((a) => a.name || "an agent").join(", ")}`;
     } else if (this.chat?.active) {
       this.status.textContent = "An agent will be with you shortly";
@@ -317,7 +304,7 @@ class Widget {
       if (last) {
         await this.loadChat(last);
         this.showChat();
-      } else if (!this.chat) {
+      } else if (!this.chat && !this.pendingForm) {
         await this.showPrechat();
       }
       if (reconnect) this.say("");
@@ -351,14 +338,17 @@ class Widget {
   async showPrechat() {
     this.view = "prechat";
     this.form = BUILTIN_FORM;
-    if (this.caps.get_form !== false) {
-      try {
-        const res = await this.rtm.request("get_form", { group_id: this.config.groupId ?? 0, type: "prechat" });
-        if (res.enabled && res.form && (res.form.fields || []).length) this.form = res.form;
-      } catch (err) {
-        if (err instanceof ApiError && err.unsupported) this.caps.get_form = false;
-        else console.warn("get_form failed", err);
+    try {
+      const res = await this.rtm.request("get_form", { group_id: this.config.groupId ?? 0, type: "prechat" });
+      if (!res.enabled) {
+        // No pre-chat form: the first message starts the chat.
+        this.pendingForm = { events: [], group: this.config.groupId };
+        this.showChat();
+        return;
       }
+      if (res.form && (res.form.fields || []).length) this.form = res.form;
+    } catch (err) {
+      console.warn("get_form failed; using the built-in form", err);
     }
     this.renderPrechat();
     this.render();
@@ -502,30 +492,40 @@ class Widget {
     const customer = { name: answer("name"), email: answer("email") };
     if (customer.name || customer.email) this.store({ customer });
     const events = [{ type: "filled_form", form_id: this.form.id, fields }];
-    const question = this.form === BUILTIN_FORM ? answer("textarea") : "";
-    if (question) events.push({ type: "message", text: question });
-    const chat = { thread: { events } };
+    // A question in the form is the chat's first message; without one, the chat starts
+    // with the first message the customer writes after the form.
+    const question = answer("question") || answer("textarea");
     const group = groupId ?? this.config.groupId;
-    if (group != null) chat.access = { group_ids: [group] };
     const button = this.prechat.querySelector("button[type=submit]");
     button.disabled = true;
     try {
-      if (this.caps.update_customer !== false && (customer.name || customer.email)) {
+      if (customer.name || customer.email) {
         const update = Object.fromEntries(Object.entries(customer).filter(([, v]) => v));
-        await this.rtm.request("update_customer", update).catch((err) => {
-          if (err.unsupported) this.caps.update_customer = false;
-        });
+        await this.rtm.request("update_customer", update).catch((err) => console.warn("update_customer", err));
       }
-      const res = await this.rtm.request("start_chat", { chat });
-      this.chat = { id: res.chat.id, events: [] };
-      this.applyThread(res.chat.thread, res.chat);
-      this.showChat();
+      if (question) {
+        await this.startChat(events, question, group);
+      } else {
+        this.pendingForm = { events, group };
+        this.showChat();
+      }
       this.text.focus();
     } catch (err) {
       this.prechatError.textContent = `The chat could not start: ${err.message}`;
     } finally {
       button.disabled = false;
     }
+  }
+
+  /** start_chat with the form's events and the first message. */
+  async startChat(formEvents, text, group) {
+    const chat = { thread: { events: [...formEvents, { type: "message", text }] } };
+    if (group != null) chat.access = { group_ids: [group] };
+    const res = await this.rtm.request("start_chat", { chat });
+    this.pendingForm = null;
+    this.chat = this.chat && this.chat.id === res.chat.id ? this.chat : { id: res.chat.id, events: [] };
+    this.applyThread(res.chat.thread, res.chat);
+    this.showChat();
   }
 
   applyThread(thread, chat) {
@@ -553,7 +553,11 @@ class Widget {
     this.composer.hidden = !chatting;
     this.endButton.hidden = !(chatting && this.chat?.active);
     this.typingLine.hidden = !chatting;
-    if (chatting) {
+    this.attach.hidden = !(chatting && this.chat);
+    if (chatting && !this.chat) {
+      this.messages.replaceChildren(el("li", { class: "hint" }, "Write your question below: it starts the chat."));
+      this.text.placeholder = "Write your question…";
+    } else if (chatting) {
       const events = (this.chat?.events || []).filter((e) => e.type !== "filled_form");
       this.messages.replaceChildren(...events.map((e) => this.eventItem(e)));
       if (!this.chat.active) {
@@ -658,13 +662,15 @@ class Widget {
 
   async sendMessage() {
     const text = this.text.value.trim();
-    if (!text || !this.chat) return;
+    if (!text || (!this.chat && !this.pendingForm)) return;
     this.sendButton.disabled = true;
     clearTimeout(this.sneakTimer);
     this.sneakTimer = null;
     try {
       const event = { type: "message", text };
-      if (this.chat.active) {
+      if (!this.chat) {
+        await this.startChat(this.pendingForm.events, text, this.pendingForm.group);
+      } else if (this.chat.active) {
         const res = await this.rtm.request("send_event", { chat_id: this.chat.id, event });
         if (res.thread_id !== this.chat.threadId) {
           this.chat.threadId = res.thread_id;
@@ -692,15 +698,15 @@ class Widget {
 
   onInput() {
     // Sneak peeks go out at most every 700 ms while the customer types, the last text last.
-    if (!this.chat?.active || this.caps.send_sneak_peek === false || this.sneakTimer) return;
+    if (!this.chat?.active || this.sneakTimer) return;
     this.sneakTimer = setTimeout(() => {
       this.sneakTimer = null;
       const text = this.text.value.trim();
       if (!text || text === this.sneakSent || this.rtm.state !== "ready") return;
       this.sneakSent = text;
-      this.rtm.request("send_sneak_peek", { chat_id: this.chat.id, sneak_peek_text: text.slice(0, 2000) }).catch((err) => {
-        if (err.unsupported) this.caps.send_sneak_peek = false;
-      });
+      this.rtm
+        .request("send_sneak_peek", { chat_id: this.chat.id, sneak_peek_text: text.slice(0, 2000) })
+        .catch((err) => console.warn("send_sneak_peek", err));
     }, 700);
   }
 
@@ -755,7 +761,7 @@ class Widget {
 
   renderRating() {
     const show =
-      this.view === "chat" && this.chat && !this.chat.active && this.caps.update_chat_properties && this.ratingNamespace();
+      this.view === "chat" && this.chat && !this.chat.active && this.ratingNamespace();
     this.rating.hidden = !show;
     if (!show) return;
     const rated = this.currentRating();
