@@ -9,14 +9,27 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import atexit
 import importlib
+import os
+import shutil
+import signal
 import sys
 import time
 import traceback
 from pathlib import Path
 from typing import Any
 
-from bench.procs import machine_info, raise_nofile_limit, server_version, storage_backend
+from bench.procs import (
+    export_commit,
+    kill_all_started,
+    loadavg,
+    machine_busy_seconds,
+    machine_info,
+    raise_nofile_limit,
+    server_version,
+    storage_backend,
+)
 from bench.report import RESULTS_DIR, render_performance_tables, write_report
 from bench.scenarios import ORDER, Context
 
@@ -43,7 +56,23 @@ def _loop_name() -> str:
         return "asyncio"
 
 
-async def run_all(names: list[str], quick: bool, keep_data: bool, out_dir: Path) -> dict[str, Any]:
+async def wait_for_quiet(max_wait_s: float, threshold_pct: float = 25.0) -> tuple[float, float]:
+    """Wait (at most ``max_wait_s``) until other processes use under ``threshold_pct`` of the
+    machine over one second: the cores are shared, and a busy neighbour skews every figure."""
+    t0 = time.perf_counter()
+    busy = 100.0
+    while time.perf_counter() - t0 < max_wait_s:
+        b0 = machine_busy_seconds()
+        await asyncio.sleep(1.0)
+        busy = 100.0 * (machine_busy_seconds() - b0)
+        if busy < threshold_pct:
+            break
+    return time.perf_counter() - t0, busy
+
+
+async def run_all(
+    names: list[str], quick: bool, keep_data: bool, out_dir: Path, wait_quiet_s: float = 0.0
+) -> dict[str, Any]:
     started = time.strftime("%Y-%m-%dT%H:%M:%S%z")
     meta: dict[str, Any] = {
         "server": server_version(),
@@ -70,8 +99,12 @@ async def run_all(names: list[str], quick: bool, keep_data: bool, out_dir: Path)
     for name in names:
         module = importlib.import_module(f"bench.scenarios.{name}")
         print(f"\n== {module.TITLE}\n   {head}", flush=True)
-        entry: dict[str, Any] = {"title": module.TITLE}
+        if wait_quiet_s > 0:
+            waited, busy = await wait_for_quiet(wait_quiet_s)
+            print(f"   waited {waited:.0f} s for a quiet machine (other CPU {busy:.0f}%)")
+        entry: dict[str, Any] = {"title": module.TITLE, "loadavg_before": loadavg()}
         t0 = time.perf_counter()
+        busy0 = machine_busy_seconds()
         try:
             figures = await asyncio.wait_for(module.run(ctx), bounds[name])
             ctx.results[name] = figures
@@ -88,12 +121,27 @@ async def run_all(names: list[str], quick: bool, keep_data: bool, out_dir: Path)
             entry["traceback"] = traceback.format_exc()[-4000:]
             print(f"   FAILED: {msg[:2000]}", flush=True)
         entry["seconds"] = round(time.perf_counter() - t0, 1)
+        entry["machine_cpu_pct"] = round(
+            100.0 * (machine_busy_seconds() - busy0) / max(1e-9, time.perf_counter() - t0), 1
+        )
+        entry["loadavg_after"] = loadavg()
+        print(
+            f"   [{entry['seconds']} s; machine CPU {entry['machine_cpu_pct']}% of "
+            f"{100 * (os.cpu_count() or 1)}%; load {entry['loadavg_before']} -> "
+            f"{entry['loadavg_after']}]",
+            flush=True,
+        )
         report["scenarios"][name] = entry
     report["seconds"] = round(time.perf_counter() - t_all, 1)
     jpath, mpath = write_report(report, out_dir)
     print("\n" + render_performance_tables(report))
     print(f"\nreport: {jpath}\n        {mpath}")
     return report
+
+
+def _on_signal(signum: int, frame: Any) -> None:
+    kill_all_started()
+    raise SystemExit(128 + signum)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -110,6 +158,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--scenarios", default=",".join(ORDER), help=f"comma-separated subset of {','.join(ORDER)}"
     )
+    parser.add_argument(
+        "--wait-quiet",
+        type=float,
+        default=None,
+        metavar="S",
+        help="before each scenario wait up to S seconds for other processes to go quiet "
+        "(default 20 in a full run, 0 with --quick)",
+    )
+    parser.add_argument(
+        "--commit",
+        metavar="REV",
+        help="benchmark chatplane/ as of this git revision (exported to a temp dir), not the "
+        "work tree",
+    )
     parser.add_argument("--out", type=Path, default=RESULTS_DIR, help="report directory")
     parser.add_argument(
         "--keep-data", action="store_true", help="keep each scenario's temp data dir and server log"
@@ -120,8 +182,18 @@ def main(argv: list[str] | None = None) -> int:
     if unknown:
         parser.error(f"unknown scenarios {unknown}; choose from {ORDER}")
     names = [n for n in ORDER if n in names]
+    if args.commit:
+        src, short = export_commit(args.commit)
+        os.environ["BENCH_CHATPLANE_SRC"] = src
+        os.environ["BENCH_CHATPLANE_COMMIT"] = short
+        atexit.register(shutil.rmtree, src, True)
+        print(f"benchmarking chatplane/ at {short} (exported to {src})")
     raise_nofile_limit()
-    coro = run_all(names, args.quick, args.keep_data, args.out)
+    atexit.register(kill_all_started)
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, _on_signal)
+    wait_quiet = args.wait_quiet if args.wait_quiet is not None else (0.0 if args.quick else 20.0)
+    coro = run_all(names, args.quick, args.keep_data, args.out, wait_quiet)
     try:
         import uvloop
 

@@ -32,6 +32,9 @@ def _args(data_dir: str, i: int, prefix: str) -> list[str]:
 
 
 def _in_process(data_dir: str, i: int, prefix: str) -> dict[str, str]:
+    src = os.environ.get("BENCH_CHATPLANE_SRC")
+    if src and src not in sys.path:
+        sys.path.insert(0, src)
     from chatplane.cli import main
 
     buf = io.StringIO()

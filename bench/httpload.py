@@ -196,6 +196,7 @@ class LoadResult:
     error_samples: list[str] = field(default_factory=list)
     server_cpu_s: float | None = None
     client_cpu_s: float | None = None
+    machine_cpu_s: float | None = None
 
     def figures(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -210,6 +211,9 @@ class LoadResult:
             out["server_cpu_pct"] = round(100.0 * self.server_cpu_s / self.duration_s, 1)
         if self.client_cpu_s is not None:
             out["client_cpu_pct"] = round(100.0 * self.client_cpu_s / self.duration_s, 1)
+        if self.machine_cpu_s is not None and self.duration_s:
+            other = self.machine_cpu_s - (self.server_cpu_s or 0.0) - (self.client_cpu_s or 0.0)
+            out["other_processes_cpu_pct"] = round(max(0.0, 100.0 * other / self.duration_s), 1)
         if self.error_samples:
             out["error_samples"] = self.error_samples[:3]
         return out
@@ -234,6 +238,8 @@ async def run_closed_loop(
     request as soon as the previous answer arrives. Requests finishing during the warm-up are
     not counted. Bounded by ``duration_s`` after warm-up and by ``max_requests`` in total."""
     import resource
+
+    from bench.procs import machine_busy_seconds
 
     conns = [HTTPConnection(host, port) for _ in range(concurrency)]
     for c in conns:
@@ -287,6 +293,7 @@ async def run_closed_loop(
         marks["c0"] = ru.ru_utime + ru.ru_stime
         if cpu_probe is not None:
             marks["s0"] = cpu_probe()
+        marks["m0"] = machine_busy_seconds()
 
     probe_task = asyncio.ensure_future(cpu_marks())
     await asyncio.gather(*(worker(w) for w in range(concurrency)))
@@ -297,6 +304,8 @@ async def run_closed_loop(
     result.client_cpu_s = ru.ru_utime + ru.ru_stime - marks.get("c0", 0.0)
     if cpu_probe is not None and "s0" in marks:
         result.server_cpu_s = cpu_probe() - marks["s0"]
+    if "m0" in marks:
+        result.machine_cpu_s = machine_busy_seconds() - marks["m0"]
     for c in conns:
         c.close()
     return result

@@ -68,6 +68,10 @@ def chatplane_command() -> list[str]:
     override = os.environ.get("BENCH_CHATPLANE_CMD")
     if override:
         return override.split()
+    src = os.environ.get("BENCH_CHATPLANE_SRC")
+    if src:  # a snapshot of the package (``python -m bench --commit REV``)
+        code = f"import sys; sys.path.insert(0, {src!r}); from chatplane.cli import main; "
+        return [sys.executable, "-c", code + "sys.exit(main())"]
     script = Path(sys.executable).parent / "chatplane"
     if script.exists():
         return [str(script)]
@@ -90,6 +94,10 @@ def server_version() -> dict[str, Any]:
             from importlib.metadata import version
 
             info["version"] = f"chatplane {version('chatplane')}"
+    rev = os.environ.get("BENCH_CHATPLANE_COMMIT")
+    if rev:
+        info["git"] = rev
+        return info
     with contextlib.suppress(Exception):
         out = subprocess.run(
             ["git", "-C", str(REPO_ROOT), "rev-parse", "--short", "HEAD"],
@@ -116,6 +124,25 @@ def storage_backend(env: dict[str, str] | None = None) -> str:
     if url:
         return url.split(":", 1)[0] + " (CHATPLANE_DATABASE_URL)"
     return "sqlite (embedded default, temp data dir)"
+
+
+def export_commit(rev: str) -> tuple[str, str]:
+    """Export ``chatplane/`` at git revision ``rev`` into a temp dir; (dir, short hash).
+    Benchmarks then run that snapshot, whatever happens to the work tree meanwhile."""
+    short = subprocess.run(
+        ["git", "-C", str(REPO_ROOT), "rev-parse", "--short", rev],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    dest = Path(tempfile.mkdtemp(prefix=f"chatplane-src-{short}-"))
+    archive = subprocess.run(
+        ["git", "-C", str(REPO_ROOT), "archive", rev, "chatplane"],
+        capture_output=True,
+        check=True,
+    ).stdout
+    subprocess.run(["tar", "-x", "-C", str(dest)], input=archive, check=True)
+    return str(dest), short
 
 
 def free_port() -> int:
@@ -171,6 +198,22 @@ def cpu_seconds(pid: int) -> float:
     return total
 
 
+def machine_busy_seconds() -> float:
+    """CPU seconds all processes on the machine have used (all cores, from /proc/stat): with
+    the server's and the client's own CPU it shows how much other work shared the cores."""
+    with contextlib.suppress(OSError, ValueError, IndexError):
+        fields = Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]
+        user, nice, system, _idle, _iowait, irq, softirq, steal = (int(x) for x in fields[:8])
+        return (user + nice + system + irq + softirq + steal) / _CLK
+    return 0.0
+
+
+def loadavg() -> float | None:
+    with contextlib.suppress(OSError, ValueError, IndexError):
+        return float(Path("/proc/loadavg").read_text().split()[0])
+    return None
+
+
 # ----------------------------------------------------------------------------- processes
 
 
@@ -201,6 +244,19 @@ async def wait_http_ok(
     raise RuntimeError(f"{path} on port {port} not ready after {timeout_s}s ({last})")
 
 
+_LIVE: list[subprocess.Popen[bytes]] = []
+
+
+def kill_all_started() -> None:
+    """End every process this benchmark started that is still running (its process group).
+    Registered with atexit and on SIGTERM/SIGINT by ``python -m bench``."""
+    for proc in list(_LIVE):
+        if proc.poll() is None:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(proc.pid, signal.SIGKILL)
+    _LIVE.clear()
+
+
 @dataclass
 class ManagedProcess:
     proc: subprocess.Popen[bytes]
@@ -227,6 +283,8 @@ class ManagedProcess:
                 with contextlib.suppress(ProcessLookupError):
                     os.killpg(self.proc.pid, signal.SIGKILL)
                 self.proc.wait(5)
+        if self.proc in _LIVE:
+            _LIVE.remove(self.proc)
         return self.proc.returncode
 
     def log_tail(self, n: int = 30) -> str:
@@ -333,6 +391,7 @@ class Chatplane:
             preexec_fn=_preexec,
         )
         log.close()
+        _LIVE.append(proc)
         self.server = ManagedProcess(proc, port, log_path)
         try:
             await wait_http_ok(port, "/healthz", ready_timeout_s, proc)
@@ -341,6 +400,53 @@ class Chatplane:
             self.server.stop()
             raise RuntimeError(f"chatplane serve did not become ready:\n{tail}") from None
         return self.server
+
+    @property
+    def sqlite_path(self) -> Path | None:
+        """The SQLite file of the embedded default store (None for another database)."""
+        if self.env.get("CHATPLANE_DATABASE_URL"):
+            return None
+        return self.data_dir / "chatplane.db"
+
+    async def sql_seed(
+        self, plan: list[tuple[str, int]], kind: str, start_k: int
+    ) -> dict[str, Any]:
+        """Stop the server, copy events straight into its SQLite store (``bench._sqlseed``),
+        start it again on the same data dir. Raises if the store is not SQLite or the seeder
+        fails (the caller then falls back to the Web API)."""
+        db = self.sqlite_path
+        if db is None or not db.exists():
+            raise RuntimeError("direct seeding needs the embedded SQLite store")
+        if self.server is not None:
+            self.server.stop()
+        plan_path = self.workdir / "seed-plan.json"
+        plan_path.write_text(json.dumps({"chats": plan, "text": kind, "start_k": start_k}))
+        t0 = time.perf_counter()
+        seeder = subprocess.Popen(
+            [sys.executable, "-m", "bench._sqlseed", str(db), str(plan_path)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env={**self.env, "PYTHONPATH": _pythonpath(self.env)},
+            preexec_fn=os.setsid,
+        )
+        _LIVE.append(seeder)  # type: ignore[arg-type]
+        try:
+            stdout, stderr = await asyncio.to_thread(seeder.communicate, None, 1800)
+        finally:
+            if seeder.poll() is None:
+                os.killpg(seeder.pid, signal.SIGKILL)
+                seeder.wait()
+            _LIVE.remove(seeder)  # type: ignore[arg-type]
+        out = subprocess.CompletedProcess(seeder.args, seeder.returncode, stdout, stderr)
+        seeded = time.perf_counter() - t0
+        await self.start()
+        if out.returncode != 0:
+            raise RuntimeError(f"direct seeding failed: {out.stderr[-1500:]}")
+        result = json.loads(out.stdout.strip().splitlines()[-1])
+        result["seconds_with_restart"] = round(time.perf_counter() - t0, 1)
+        result["rate_per_s"] = round(result["inserted"] / seeded, 1) if seeded else 0.0
+        return dict(result)
 
     def stop(self, keep: bool = False) -> None:
         if self.server is not None:
@@ -373,6 +479,7 @@ async def start_ceiling(ready_timeout_s: float = 30.0) -> ManagedProcess:
         preexec_fn=_preexec,
     )
     log.close()
+    _LIVE.append(proc)
     managed = ManagedProcess(proc, port, log_path)
     try:
         await wait_http_ok(port, "/healthz", ready_timeout_s, proc)

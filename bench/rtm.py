@@ -180,13 +180,15 @@ class KeepAlive:
 
     async def _run(self) -> None:
         while True:
-            n = max(1, len(self.sessions))
-            step = self.interval_s / n
-            for s in list(self.sessions):
+            current = list(self.sessions)
+            if not current:
+                await asyncio.sleep(1.0)
+                continue
+            step = self.interval_s / len(current)
+            for s in current:
                 if not s.closed:
                     with contextlib.suppress(Exception):
-                        await s.send("ping", {})
-                    # the response is dropped (no future); pending entry removed on arrival
+                        await s.send("ping", {}, request_id=f"ka{next(_ids)}")
                 await asyncio.sleep(step)
 
     async def stop(self) -> None:

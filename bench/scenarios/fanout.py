@@ -27,9 +27,9 @@ TITLE = "3. Fan-out: one agent in 200 chats plus 2,000 idle connections"
 
 
 async def run(ctx: Context) -> dict[str, Any]:
-    n_chats = ctx.pick(200, 20)
+    n_chats = ctx.pick(200, 10)
     idle_agents = ctx.pick(50, 5)
-    idle_customers = ctx.pick(2000, 200) - idle_agents
+    idle_customers = ctx.pick(2000, 100) - idle_agents
     rounds = ctx.pick(5, 2)
     arrivals: dict[str, dict[str, float]] = {}
 

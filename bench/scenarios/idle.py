@@ -27,7 +27,7 @@ async def _settled_rss(read: Any, seconds: float) -> int:
 
 
 async def run(ctx: Context) -> dict[str, Any]:
-    levels = ctx.pick([1000, 10000], [100, 500])
+    levels = ctx.pick([1000, 10000], [100, 300])
     settle = ctx.pick(3.0, 1.0)
     async with ctx.chatplane(label=NAME) as cp:
         server = cp.server

@@ -20,7 +20,7 @@ TITLE = "1. Web API send_event throughput (50 clients, 1,000 chats)"
 
 
 async def run(ctx: Context) -> dict[str, Any]:
-    n_chats = ctx.pick(1000, 100)
+    n_chats = ctx.pick(1000, 50)
     clients = 50
     async with ctx.chatplane(label=NAME) as cp:
         customers = await create_customers(cp, n_chats)
@@ -43,7 +43,7 @@ async def run(ctx: Context) -> dict[str, Any]:
             cp.port,
             lambda w, s: reqs[(w + clients * s) % n],
             concurrency=clients,
-            duration_s=ctx.pick(15.0, 2.0),
+            duration_s=ctx.pick(15.0, 1.5),
             warmup_s=ctx.pick(2.0, 0.3),
             cpu_probe=cp.server.cpu_seconds if cp.server else None,
         )
