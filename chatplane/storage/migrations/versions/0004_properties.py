@@ -14,8 +14,11 @@ from typing import Any
 
 import sqlalchemy as sa
 from alembic import op
+from sqlalchemy.dialects import postgresql
 
 from chatplane.storage import properties as index
+
+# Only for copying rows that exist at this revision (chats, threads) into the new tables.
 from chatplane.storage import schema
 
 revision = "0004_properties"
@@ -23,18 +26,69 @@ down_revision = "0003_routing"
 branch_labels = None
 depends_on = None
 
-TABLES = [schema.property_configs, schema.property_values, schema.property_tokens]
+JSON = sa.JSON().with_variant(postgresql.JSONB(), "postgresql")
+
 BUILTIN_TOKENIZED = [("test", "tokenized_string_property")]
 
 
 def upgrade() -> None:
     bind = op.get_bind()
-    schema.metadata.create_all(bind=bind, tables=TABLES)
+    op.create_table(
+        "property_configs",
+        sa.Column("license_id", sa.Integer(), nullable=False),
+        sa.Column("namespace", sa.String(length=64), nullable=False),
+        sa.Column("name", sa.String(length=100), nullable=False),
+        sa.Column("type", sa.String(length=32), nullable=False),
+        sa.Column("locations", JSON, nullable=False),
+        sa.Column("domain", JSON, nullable=True),
+        sa.Column("range", JSON, nullable=True),
+        sa.Column("description", sa.Text(), nullable=True),
+        sa.Column("created_at", sa.Float(), nullable=False),
+        sa.PrimaryKeyConstraint("license_id", "namespace", "name"),
+    )
+    op.create_table(
+        "property_tokens",
+        sa.Column("license_id", sa.Integer(), nullable=False),
+        sa.Column("namespace", sa.String(length=64), nullable=False),
+        sa.Column("name", sa.String(length=100), nullable=False),
+        sa.Column("location", sa.String(length=8), nullable=False),
+        sa.Column("token", sa.String(length=64), nullable=False),
+        sa.Column("chat_id", sa.String(length=32), nullable=False),
+        sa.Column("thread_id", sa.String(length=32), nullable=False),
+        sa.PrimaryKeyConstraint(
+            "license_id", "namespace", "name", "location", "token", "chat_id", "thread_id"
+        ),
+    )
+    op.create_index(
+        "ix_property_tokens_object",
+        "property_tokens",
+        ["chat_id", "thread_id", "namespace", "name"],
+        unique=False,
+    )
+    op.create_table(
+        "property_values",
+        sa.Column("chat_id", sa.String(length=32), nullable=False),
+        sa.Column("thread_id", sa.String(length=32), nullable=False),
+        sa.Column("namespace", sa.String(length=64), nullable=False),
+        sa.Column("name", sa.String(length=100), nullable=False),
+        sa.Column("license_id", sa.Integer(), nullable=False),
+        sa.Column("location", sa.String(length=8), nullable=False),
+        sa.Column("value_key", sa.String(length=255), nullable=False),
+        sa.PrimaryKeyConstraint("chat_id", "thread_id", "namespace", "name"),
+    )
+    op.create_index(
+        "ix_property_values_lookup",
+        "property_values",
+        ["license_id", "namespace", "name", "location", "value_key", "chat_id", "thread_id"],
+        unique=False,
+    )
     _index_existing(bind)
 
 
 def downgrade() -> None:
-    schema.metadata.drop_all(bind=op.get_bind(), tables=list(reversed(TABLES)))
+    op.drop_table("property_tokens")
+    op.drop_table("property_values")
+    op.drop_table("property_configs")
 
 
 def _flat(props: Any) -> dict[tuple[str, str], Any]:
