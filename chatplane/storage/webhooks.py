@@ -65,6 +65,23 @@ def webhooks_for_actions(conn: Connection, license_id: int, actions: Sequence[st
     )
 
 
+def license_has_webhooks(conn: Connection, license_id: int) -> bool:
+    """Any registered webhook, or any bot agent with a `webhooks` configuration."""
+    registered = conn.execute(sa.select(w.c.id).where(w.c.license_id == license_id).limit(1))
+    if registered.first() is not None:
+        return True
+    bots = conn.execute(
+        sa.select(s.agents.c.id)
+        .where(
+            s.agents.c.license_id == license_id,
+            s.agents.c.is_bot.is_(True),
+            s.agents.c.webhooks.is_not(None),
+        )
+        .limit(1)
+    )
+    return bots.first() is not None
+
+
 def bots_with_webhooks(
     conn: Connection, license_id: int, agent_ids: Sequence[str] | None = None
 ) -> list[Any]:

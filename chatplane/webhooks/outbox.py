@@ -163,6 +163,29 @@ def ordering_key(url: str, ordering: str) -> str:
     return hashlib.sha256(f"{url}\n{ordering}".encode()).hexdigest()[:48]
 
 
+# Whether a license has any webhook at all (registered, or a bot's), per process, kept
+# briefly: most changes of most licenses fire none, and then the hook does no work.
+# This process forgets a license as soon as its webhooks change here (`forget`); other
+# processes learn within HAS_WEBHOOKS_SECONDS, well inside the Configuration API's stated
+# propagation delay ("max 2 minutes").
+HAS_WEBHOOKS_SECONDS = 2.0
+_has_webhooks: dict[int, tuple[bool, float]] = {}
+
+
+def forget(license_id: int) -> None:
+    _has_webhooks.pop(license_id, None)
+
+
+def _license_has_webhooks(tx: Tx, license_id: int) -> bool:
+    now = time.monotonic()
+    cached = _has_webhooks.get(license_id)
+    if cached is not None and cached[1] > now:
+        return cached[0]
+    has = repo.license_has_webhooks(tx.conn, license_id)
+    _has_webhooks[license_id] = (has, now + HAS_WEBHOOKS_SECONDS)
+    return has
+
+
 class Outbox:
     """The tx hook. `view_for(license_id, "agent")` gives the agent-side shape of data."""
 
@@ -180,6 +203,8 @@ class Outbox:
         global_targets: dict[int, list[Target]] = {}
         for change in tx.events:
             if not isinstance(change, ch.Change):
+                continue
+            if not _license_has_webhooks(tx, change.license_id):
                 continue
             view = self.view_for(change.license_id, AGENT)
             occ = occurrence(change, view)

@@ -10,6 +10,7 @@ from chatplane.api.dispatch import Context, action
 from chatplane.domain import bots
 from chatplane.domain.models import Agent
 from chatplane.errors import validation
+from chatplane.webhooks import outbox
 from chatplane.webhooks.actions import BotWebhooks, bot_webhooks_json
 from chatplane.webhooks.addresses import check_url
 from chatplane.webhooks.status import from_configuration, to_configuration
@@ -94,6 +95,7 @@ async def create_bot_agent(ctx: Context, p: CreateBotAgent) -> dict[str, Any]:
         webhooks=_webhooks(ctx, p.webhooks),
     )
     bot = await ctx.commit(lambda tx: bots.create_bot(tx, caller, spec))
+    outbox.forget(ctx.caller.license_id)  # this process sees it at once
     return {"bot_agent_id": bot.id}
 
 
@@ -116,6 +118,7 @@ async def update_bot_agent(ctx: Context, p: UpdateBotAgent) -> dict[str, Any]:
         update.set_webhooks = True
         update.webhooks = _webhooks(ctx, p.webhooks)
     await ctx.commit(lambda tx: bots.update_bot(tx, caller, p.id, update))
+    outbox.forget(ctx.caller.license_id)  # this process sees it at once
     return {}
 
 
@@ -128,6 +131,7 @@ async def update_bot_agent(ctx: Context, p: UpdateBotAgent) -> dict[str, Any]:
 async def remove_bot_agent(ctx: Context, p: BotAgentId) -> dict[str, Any]:
     caller = ctx.caller
     await ctx.commit(lambda tx: bots.remove_bot(tx, caller, p.bot_agent_id))
+    outbox.forget(ctx.caller.license_id)  # this process sees it at once
     return {}
 
 

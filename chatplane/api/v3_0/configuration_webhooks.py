@@ -13,6 +13,7 @@ from chatplane.domain.access import require_scope
 from chatplane.errors import ApiError, authorization, not_found
 from chatplane.storage import Tx
 from chatplane.storage import webhooks as repo
+from chatplane.webhooks import outbox
 from chatplane.webhooks.actions import Filters, SecretKey, Url, check_trigger, filters_json
 from chatplane.webhooks.addresses import check_url
 
@@ -73,6 +74,7 @@ async def register_webhook(ctx: Context, p: RegisterWebhook) -> dict[str, Any]:
         )
 
     await ctx.commit(run)
+    outbox.forget(ctx.caller.license_id)  # this process sees it at once
     return {"webhook_id": webhook_id}
 
 
@@ -130,4 +132,5 @@ async def unregister_webhook(ctx: Context, p: UnregisterWebhook) -> dict[str, An
         repo.delete_webhook(tx.conn, caller.license_id, p.webhook_id)
 
     await ctx.commit(run)
+    outbox.forget(ctx.caller.license_id)  # this process sees it at once
     return {}
