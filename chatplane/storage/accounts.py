@@ -10,7 +10,7 @@ from sqlalchemy.engine import Connection
 
 from chatplane.domain.models import Agent, Customer
 from chatplane.storage import schema as s
-from chatplane.storage.rows import to_agent, to_customer
+from chatplane.storage.rows import to_agent, to_customer, values_of
 
 # -- licenses and applications ---------------------------------------------------------
 
@@ -64,24 +64,7 @@ def get_application(conn: Connection, client_id: str) -> Any | None:
 
 
 def insert_agent(conn: Connection, agent: Agent, password_hash: str | None) -> None:
-    conn.execute(
-        s.agents.insert().values(
-            license_id=agent.license_id,
-            id=agent.id,
-            name=agent.name,
-            email=agent.email,
-            role=agent.role,
-            password_hash=password_hash,
-            is_bot=agent.is_bot,
-            client_id=agent.client_id,
-            avatar=agent.avatar,
-            job_title=agent.job_title,
-            max_chats_count=agent.max_chats_count,
-            routing_status=agent.routing_status,
-            webhooks=agent.webhooks,
-            created_at=agent.created_at,
-        )
-    )
+    conn.execute(s.agents.insert().values(values_of(s.agents, agent, password_hash=password_hash)))
 
 
 def get_agent(conn: Connection, license_id: int, agent_id: str) -> Agent | None:
@@ -151,24 +134,7 @@ def agent_group_ids(conn: Connection, license_id: int, agent_id: str) -> list[in
 
 
 def insert_customer(conn: Connection, customer: Customer) -> None:
-    conn.execute(
-        s.customers.insert().values(
-            id=customer.id,
-            license_id=customer.license_id,
-            name=customer.name,
-            email=customer.email,
-            avatar=customer.avatar,
-            fields=customer.fields,
-            last_visit=customer.last_visit,
-            chats_count=customer.chats_count,
-            threads_count=customer.threads_count,
-            visits_count=customer.visits_count,
-            agent_last_event_created_at=customer.agent_last_event_created_at,
-            customer_last_event_created_at=customer.customer_last_event_created_at,
-            banned_until=customer.banned_until,
-            created_at=customer.created_at,
-        )
-    )
+    conn.execute(s.customers.insert().values(values_of(s.customers, customer)))
 
 
 def get_customer(conn: Connection, license_id: int, customer_id: str) -> Customer | None:

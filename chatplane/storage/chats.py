@@ -10,7 +10,7 @@ from sqlalchemy.engine import Connection
 
 from chatplane.domain.models import AGENT, CUSTOMER, Chat, ChatUser, Event, Thread
 from chatplane.storage import schema as s
-from chatplane.storage.rows import to_chat, to_customer, to_event, to_thread
+from chatplane.storage.rows import to_chat, to_customer, to_event, to_thread, values_of
 
 
 def load_chat(
@@ -98,20 +98,7 @@ def load_users(conn: Connection, license_id: int, chat_ids: list[str]) -> dict[s
 
 
 def insert_chat(conn: Connection, chat: Chat) -> None:
-    conn.execute(
-        s.chats.insert().values(
-            id=chat.id,
-            license_id=chat.license_id,
-            customer_id=chat.customer_id,
-            access=chat.access,
-            properties=chat.properties,
-            last_order=chat.last_order,
-            last_thread_id=chat.last_thread_id,
-            active_thread_id=chat.active_thread_id,
-            created_at=chat.created_at,
-            updated_at=chat.updated_at,
-        )
-    )
+    conn.execute(s.chats.insert().values(values_of(s.chats, chat)))
     set_chat_access(conn, chat.license_id, chat.id, chat.access.get("group_ids", [0]))
 
 
@@ -173,21 +160,7 @@ def set_last_seen(conn: Connection, chat_id: str, user_id: str, timestamp: int) 
 
 
 def insert_thread(conn: Connection, license_id: int, thread: Thread) -> None:
-    conn.execute(
-        s.threads.insert().values(
-            id=thread.id,
-            chat_id=thread.chat_id,
-            license_id=license_id,
-            order=thread.order,
-            active=thread.active,
-            user_ids=thread.user_ids,
-            properties=thread.properties,
-            access=thread.access,
-            total_events=thread.total_events,
-            created_at=thread.created_at,
-            closed_at=thread.closed_at,
-        )
-    )
+    conn.execute(s.threads.insert().values(values_of(s.threads, thread, license_id=license_id)))
 
 
 def update_thread(conn: Connection, thread_id: str, **values: Any) -> None:
@@ -241,23 +214,7 @@ def thread_summaries(
 
 
 def insert_event(conn: Connection, license_id: int, event: Event) -> None:
-    conn.execute(
-        s.events.insert().values(
-            id=event.id,
-            chat_id=event.chat_id,
-            thread_id=event.thread_id,
-            license_id=license_id,
-            order=event.order,
-            type=event.type,
-            author_id=event.author_id,
-            recipients=event.recipients,
-            custom_id=event.custom_id,
-            text=event.text,
-            body=event.body,
-            properties=event.properties,
-            created_at=event.created_at,
-        )
-    )
+    conn.execute(s.events.insert().values(values_of(s.events, event, license_id=license_id)))
 
 
 def load_event(conn: Connection, chat_id: str, thread_id: str, event_id: str) -> Event | None:

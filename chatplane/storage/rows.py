@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
+import sqlalchemy as sa
+
 from chatplane.domain.models import Agent, Chat, Customer, Event, Thread
+
+
+def values_of(table: sa.Table, obj: Any, **extra: Any) -> dict[str, Any]:
+    """The column values of `table` taken from the same-named attributes of a domain
+    object, plus `extra` (columns the object does not carry)."""
+    out = {c.name: getattr(obj, c.name) for c in table.columns if hasattr(obj, c.name)}
+    out.update(extra)
+    return out
 
 
 def to_agent(r: Any) -> Agent:
