@@ -262,6 +262,7 @@ class ManagedProcess:
     proc: subprocess.Popen[bytes]
     port: int
     log_path: Path
+    remove_dir: Path | None = None  # removed after stop (the ceiling's temp dir)
 
     @property
     def pid(self) -> int:
@@ -285,6 +286,8 @@ class ManagedProcess:
                 self.proc.wait(5)
         if self.proc in _LIVE:
             _LIVE.remove(self.proc)
+        if self.remove_dir is not None:
+            shutil.rmtree(self.remove_dir, ignore_errors=True)
         return self.proc.returncode
 
     def log_tail(self, n: int = 30) -> str:
@@ -480,7 +483,7 @@ async def start_ceiling(ready_timeout_s: float = 30.0) -> ManagedProcess:
     )
     log.close()
     _LIVE.append(proc)
-    managed = ManagedProcess(proc, port, log_path)
+    managed = ManagedProcess(proc, port, log_path, remove_dir=workdir)
     try:
         await wait_http_ok(port, "/healthz", ready_timeout_s, proc)
     except Exception:
