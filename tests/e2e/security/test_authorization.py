@@ -33,7 +33,8 @@ DENIED = ("authorization", "validation")
 
 def _token(env: Any, agent_id: str, scopes: frozenset[str]) -> str:
     """An access token of `agent_id` holding exactly `scopes` (`chatplane token create`)."""
-    key = (agent_id, scopes)
+    # Per server: the suite runs once on SQLite and once on PostgreSQL.
+    key = (str(env.server.data_dir), agent_id, scopes)
     if key not in _tokens:
         out = run_cli(
             env.server.data_dir,
@@ -49,7 +50,7 @@ def _token(env: Any, agent_id: str, scopes: frozenset[str]) -> str:
     return _tokens[key]
 
 
-_tokens: dict[tuple[str, frozenset[str]], str] = {}
+_tokens: dict[tuple[str, str, frozenset[str]], str] = {}
 
 
 def without(needed: tuple[str, ...]) -> frozenset[str]:
