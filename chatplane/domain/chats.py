@@ -202,13 +202,12 @@ def send_event(
         assert thread.events
         return thread.id, thread.events[0]
 
-    order = repo.next_orders(tx.conn, chat.id, 1)
+    order = repo.next_orders(tx.conn, chat.id, 1, updated_at=now)
     event = _make_event(chat, thread_id, order, caller, new, event_props, now)
     repo.insert_event(tx.conn, chat.license_id, event)
-    repo.update_thread(tx.conn, thread_id, total_events=_count_expr())
+    repo.count_thread_event(tx.conn, thread_id)
     if joined:
         _add_thread_user(tx, chat, thread_id, caller.user_id)
-    repo.update_chat(tx.conn, chat.id, updated_at=now)
     _touch_customer(tx, chat, caller, now)
     chat = _reload(tx, chat) if joined else chat
     tx.emit(changes.EventAppended(chat.license_id, chat, thread_id, event))
@@ -364,18 +363,12 @@ def system_message(
         created_at=now,
     )
     repo.insert_event(tx.conn, chat.license_id, event)
-    repo.update_thread(tx.conn, thread_id, total_events=_count_expr())
+    repo.count_thread_event(tx.conn, thread_id)
     tx.emit(changes.EventAppended(chat.license_id, chat, thread_id, event))
     return event
 
 
 # -- helpers ---------------------------------------------------------------------------
-
-
-def _count_expr() -> Any:
-    from chatplane.storage import schema as s
-
-    return s.threads.c.total_events + 1
 
 
 def _must_load(tx: Tx, caller: Principal, chat_id: str) -> Chat:
@@ -575,7 +568,7 @@ def _touch_customer(tx: Tx, chat: Chat, caller: Principal, now: float) -> None:
     column = (
         "customer_last_event_created_at" if caller.is_customer else "agent_last_event_created_at"
     )
-    accounts_repo.update_customer(tx.conn, chat.customer_id, **{column: now})
+    accounts_repo.touch_customer(tx.conn, chat.customer_id, column, now)
 
 
 def _display_name(tx: Tx, caller: Principal) -> str:

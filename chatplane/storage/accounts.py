@@ -146,6 +146,19 @@ def get_customer(conn: Connection, license_id: int, customer_id: str) -> Custome
     return to_customer(row) if row is not None else None
 
 
+_TOUCH = {
+    column: s.customers.update()
+    .where(s.customers.c.id == sa.bindparam("b_customer_id"))
+    .values({column: sa.bindparam("b_at")})
+    for column in ("customer_last_event_created_at", "agent_last_event_created_at")
+}
+
+
+def touch_customer(conn: Connection, customer_id: str, column: str, at: float) -> None:
+    """When the customer, or an agent, last wrote in one of the customer's chats."""
+    conn.execute(_TOUCH[column], {"b_customer_id": customer_id, "b_at": at})
+
+
 def update_customer(conn: Connection, customer_id: str, **values: Any) -> None:
     conn.execute(s.customers.update().where(s.customers.c.id == customer_id).values(**values))
 

@@ -12,16 +12,21 @@ from chatplane.domain.models import AGENT, CUSTOMER, Chat, ChatUser, Event, Thre
 from chatplane.storage import schema as s
 from chatplane.storage.rows import to_chat, to_customer, to_event, to_thread, values_of
 
+# The hottest statements (every send_event runs them) are built once, with bound
+# parameters: building a statement costs more than SQLite executing it.
+_SELECT_CHAT = sa.select(s.chats).where(
+    s.chats.c.id == sa.bindparam("b_chat_id"), s.chats.c.license_id == sa.bindparam("b_license")
+)
+_SELECT_CHAT_FOR_UPDATE = _SELECT_CHAT.with_for_update()
+
 
 def load_chat(
     conn: Connection, license_id: int, chat_id: str, *, for_update: bool = False
 ) -> Chat | None:
     """A chat with its users. `for_update` locks the row (PostgreSQL) so that concurrent
     writers to one chat (two events starting a thread) are serialised."""
-    q = sa.select(s.chats).where(s.chats.c.id == chat_id, s.chats.c.license_id == license_id)
-    if for_update:
-        q = q.with_for_update()
-    row = conn.execute(q).first()
+    q = _SELECT_CHAT_FOR_UPDATE if for_update else _SELECT_CHAT
+    row = conn.execute(q, {"b_chat_id": chat_id, "b_license": license_id}).first()
     if row is None:
         return None
     chat = to_chat(row)
@@ -47,38 +52,45 @@ def load_chats(conn: Connection, license_id: int, chat_ids: Sequence[str]) -> li
     return out
 
 
+_CUSTOMER_COLUMNS = [c.label(f"customer_{c.name}") for c in s.customers.columns]
+
+
+def _users_query() -> Any:
+    """Chat users with their agent or customer profile, in one query."""
+    cu, a, c = s.chat_users, s.agents, s.customers
+    return (
+        sa.select(
+            cu,
+            a.c.name.label("agent_name"),
+            a.c.email.label("agent_email"),
+            a.c.avatar.label("agent_avatar"),
+            a.c.routing_status.label("agent_routing_status"),
+            *_CUSTOMER_COLUMNS,
+        )
+        .select_from(
+            cu.outerjoin(
+                a,
+                sa.and_(
+                    cu.c.user_type == AGENT,
+                    a.c.license_id == sa.bindparam("b_license"),
+                    a.c.id == cu.c.user_id,
+                ),
+            ).outerjoin(c, sa.and_(cu.c.user_type == CUSTOMER, c.c.id == cu.c.user_id))
+        )
+        .where(cu.c.chat_id.in_(sa.bindparam("b_chat_ids", expanding=True)))
+        .order_by(cu.c.joined_at)
+    )
+
+
+_SELECT_USERS = _users_query()
+
+
 def load_users(conn: Connection, license_id: int, chat_ids: list[str]) -> dict[str, list[ChatUser]]:
     if not chat_ids:
         return {}
-    rows = conn.execute(
-        sa.select(s.chat_users)
-        .where(s.chat_users.c.chat_id.in_(chat_ids))
-        .order_by(s.chat_users.c.joined_at)
-    ).all()
-    agent_ids = {r.user_id for r in rows if r.user_type == AGENT}
-    customer_ids = {r.user_id for r in rows if r.user_type == CUSTOMER}
-    agents = {}
-    if agent_ids:
-        agents = {
-            a.id: a
-            for a in conn.execute(
-                sa.select(
-                    s.agents.c.id,
-                    s.agents.c.name,
-                    s.agents.c.email,
-                    s.agents.c.avatar,
-                    s.agents.c.routing_status,
-                ).where(s.agents.c.license_id == license_id, s.agents.c.id.in_(agent_ids))
-            )
-        }
-    customers = {}
-    if customer_ids:
-        customers = {
-            c.id: to_customer(c)
-            for c in conn.execute(sa.select(s.customers).where(s.customers.c.id.in_(customer_ids)))
-        }
     out: dict[str, list[ChatUser]] = {}
-    for r in rows:
+    params = {"b_license": license_id, "b_chat_ids": list(chat_ids)}
+    for r in conn.execute(_SELECT_USERS, params):
         user = ChatUser(
             id=r.user_id,
             type=r.user_type,
@@ -86,15 +98,25 @@ def load_users(conn: Connection, license_id: int, chat_ids: list[str]) -> dict[s
             last_seen_timestamp=r.last_seen_timestamp,
             joined_at=r.joined_at,
         )
-        if r.user_type == AGENT and r.user_id in agents:
-            a = agents[r.user_id]
-            user.name, user.email, user.avatar = a.name, a.email, a.avatar
-            user.routing_status = a.routing_status
-        elif r.user_type == CUSTOMER and r.user_id in customers:
-            c = customers[r.user_id]
-            user.name, user.email, user.avatar, user.customer = c.name, c.email, c.avatar, c
+        if r.user_type == AGENT and r.agent_name is not None:
+            user.name, user.email, user.avatar = r.agent_name, r.agent_email, r.agent_avatar
+            user.routing_status = r.agent_routing_status
+        elif r.user_type == CUSTOMER and r.customer_id is not None:
+            m = r._mapping
+            customer = to_customer(
+                _Row({col.name: m[f"customer_{col.name}"] for col in s.customers.columns})
+            )
+            user.name, user.email, user.avatar = customer.name, customer.email, customer.avatar
+            user.customer = customer
         out.setdefault(r.chat_id, []).append(user)
     return out
+
+
+class _Row:
+    """Attribute access over a dict, for the row converters."""
+
+    def __init__(self, values: dict[str, Any]) -> None:
+        self.__dict__.update(values)
 
 
 def insert_chat(conn: Connection, chat: Chat) -> None:
@@ -118,15 +140,32 @@ def set_chat_access(conn: Connection, license_id: int, chat_id: str, group_ids: 
         conn.execute(s.chat_access.insert(), rows)
 
 
-def next_orders(conn: Connection, chat_id: str, count: int) -> int:
+_NEXT_ORDERS = (
+    s.chats.update()
+    .where(s.chats.c.id == sa.bindparam("b_chat_id"))
+    .values(last_order=s.chats.c.last_order + sa.bindparam("b_count"))
+    .returning(s.chats.c.last_order)
+)
+_NEXT_ORDERS_TOUCH = (
+    s.chats.update()
+    .where(s.chats.c.id == sa.bindparam("b_chat_id"))
+    .values(
+        last_order=s.chats.c.last_order + sa.bindparam("b_count"),
+        updated_at=sa.bindparam("b_updated_at"),
+    )
+    .returning(s.chats.c.last_order)
+)
+
+
+def next_orders(conn: Connection, chat_id: str, count: int, updated_at: float | None = None) -> int:
     """Reserve `count` orders for a chat; returns the first. The row lock (PostgreSQL) or
-    the single writer (SQLite) keeps orders strictly increasing under concurrency."""
-    last = conn.execute(
-        s.chats.update()
-        .where(s.chats.c.id == chat_id)
-        .values(last_order=s.chats.c.last_order + count)
-        .returning(s.chats.c.last_order)
-    ).scalar_one()
+    the single writer (SQLite) keeps orders strictly increasing under concurrency.
+    `updated_at` also marks the chat active then, in the same statement."""
+    params: dict[str, Any] = {"b_chat_id": chat_id, "b_count": count}
+    stmt = _NEXT_ORDERS
+    if updated_at is not None:
+        stmt, params["b_updated_at"] = _NEXT_ORDERS_TOUCH, updated_at
+    last = conn.execute(stmt, params).scalar_one()
     return int(last) - count + 1
 
 
@@ -161,6 +200,18 @@ def set_last_seen(conn: Connection, chat_id: str, user_id: str, timestamp: int) 
 
 def insert_thread(conn: Connection, license_id: int, thread: Thread) -> None:
     conn.execute(s.threads.insert().values(values_of(s.threads, thread, license_id=license_id)))
+
+
+_COUNT_THREAD_EVENT = (
+    s.threads.update()
+    .where(s.threads.c.id == sa.bindparam("b_thread_id"))
+    .values(total_events=s.threads.c.total_events + 1)
+)
+
+
+def count_thread_event(conn: Connection, thread_id: str) -> None:
+    """One more event in a thread (`total_events`)."""
+    conn.execute(_COUNT_THREAD_EVENT, {"b_thread_id": thread_id})
 
 
 def update_thread(conn: Connection, thread_id: str, **values: Any) -> None:
@@ -213,8 +264,11 @@ def thread_summaries(
     return [to_thread(r) for r in conn.execute(q)], int(total)
 
 
+_INSERT_EVENT = s.events.insert()
+
+
 def insert_event(conn: Connection, license_id: int, event: Event) -> None:
-    conn.execute(s.events.insert().values(values_of(s.events, event, license_id=license_id)))
+    conn.execute(_INSERT_EVENT, values_of(s.events, event, license_id=license_id))
 
 
 def load_event(conn: Connection, chat_id: str, thread_id: str, event_id: str) -> Event | None:
