@@ -8,6 +8,8 @@ import logging
 from collections.abc import AsyncIterator
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route, WebSocketRoute
@@ -124,7 +126,23 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
             await services.bus.stop()
             services.store.close()
 
-    app = Starlette(routes=routes, lifespan=lifespan)
+    middleware = []
+    origins = [o.strip() for o in settings.cors_origins.split(",") if o.strip()]
+    if origins:
+        # The widget on a customer's site calls /accounts/customer/token with its cookie
+        # and the Customer Chat API: the listed origins may, with credentials.
+        middleware.append(
+            Middleware(
+                CORSMiddleware,
+                allow_origins=[] if origins == ["*"] else origins,
+                allow_origin_regex=".*" if origins == ["*"] else None,
+                allow_credentials=True,
+                allow_methods=["GET", "POST", "DELETE"],
+                allow_headers=["Authorization", "Content-Type"],
+                max_age=600,
+            )
+        )
+    app = Starlette(routes=routes, lifespan=lifespan, middleware=middleware)
     app.state.services = services
     app.state.webhook_worker = webhook_worker
     return app

@@ -65,6 +65,10 @@ class Settings:
     url_details_allow_private: bool = field(
         default_factory=lambda: _env("url_details_allow_private", "") in ("1", "true", "yes")
     )
+    # Web pages of other origins allowed to call this server from a browser (the chat
+    # widget embedded on a customer's site): comma-separated origins, or "*" for any.
+    # Empty: only pages this server serves itself.
+    cors_origins: str = field(default_factory=lambda: _env("cors_origins", ""))
     log_level: str = field(default_factory=lambda: _env("log_level", "info"))
     # Routing: seconds an agent with no connection left stays in its status before it is
     # offline; seconds of inactivity before a thread is idle, and before it is archived;

@@ -271,12 +271,16 @@ def routes(services: Services) -> list[Route]:
             }
         )
         if new_cookie:
+            # A widget on another site (CORS) needs a third-party cookie: SameSite=None,
+            # which browsers accept only with Secure (HTTPS). Same-site pages get Lax.
+            secure = request.url.scheme == "https"
             response.set_cookie(
                 COOKIE,
                 new_cookie,
                 max_age=365 * 86400,
                 httponly=True,
-                samesite="lax",
+                samesite="none" if secure else "lax",
+                secure=secure,
                 path="/accounts/customer",
             )
         return response
