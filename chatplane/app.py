@@ -104,6 +104,8 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
         services.store.start()
         await services.bus.start()
+        if services.board is not None:
+            await services.board.start()
         await webhook_worker.start()
         reaper = asyncio.create_task(rtm.reap_idle(services))
         presence, router = Presence(services), Router(services)
@@ -123,6 +125,8 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
                     s, "agent_disconnected_by_server" if s.api == "agent" else "internal_error"
                 )
             await webhook_worker.stop()
+            if services.board is not None:
+                await services.board.stop()
             await services.bus.stop()
             services.store.close()
 

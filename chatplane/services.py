@@ -17,6 +17,7 @@ from chatplane.domain.models import Principal
 from chatplane.errors import authentication
 from chatplane.files.storage import FileStore, LocalFileStore
 from chatplane.limits import TokenBucket
+from chatplane.realtime.board import PresenceBoard
 from chatplane.realtime.fanout import Fanout
 from chatplane.realtime.hub import Hub, Session
 from chatplane.storage import Tx
@@ -37,6 +38,10 @@ class Services:
         self.store = store
         self.bus = bus or make_bus(settings.redis_url, settings.redis_prefix)
         self.hub = Hub()
+        # Cluster-wide presence (several processes on Redis); None with one process.
+        self.board: PresenceBoard | None = (
+            PresenceBoard(settings.redis_url, settings.redis_prefix) if settings.redis_url else None
+        )
         self.fanout = Fanout(self.hub, self.view_for)
         self.bus.subscribe(self.fanout)
         self._tokens: dict[str, tuple[Principal, float]] = {}
@@ -91,12 +96,20 @@ class Services:
         from chatplane.api.rtm import disconnect
 
         evicted = self.hub.register(session, self.settings.max_connections_per_user)
+        p = session.principal
+        if self.board is not None and p is not None and p.is_agent:
+            await self.board.connected(p.license_id, p.user_id)
         for old in evicted:
             await disconnect(old, "too_many_connections")
 
     async def on_session_closed(self, session: Session) -> None:
         """A connection closed: a customer's last one ends the visit."""
         p = session.principal
+        if p is not None and p.is_agent and self.board is not None:
+            try:
+                await self.board.disconnected(p.license_id, p.user_id)
+            except Exception:
+                log.exception("could not count %s's connection off the presence board", p.user_id)
         if p is None or not p.is_customer:
             return
         if self.hub.sessions_of(p.license_id, p.user_type, p.user_id):

@@ -23,7 +23,7 @@ log = logging.getLogger(__name__)
 
 _ids = itertools.count(1)
 # Session ids are unique across the processes of a cluster (pushes name their origin).
-_PROCESS = uuid.uuid4().hex[:8]
+PROCESS_ID = uuid.uuid4().hex[:8]
 
 SendText = Callable[[str], Awaitable[None]]
 
@@ -34,7 +34,7 @@ class Session:
     send_text: SendText
     close: Callable[[int], Awaitable[None]]
     max_queue: int = 2048
-    id: str = field(default_factory=lambda: f"{_PROCESS}-{next(_ids)}")
+    id: str = field(default_factory=lambda: f"{PROCESS_ID}-{next(_ids)}")
     principal: Principal | None = None
     agent_group_ids: tuple[int, ...] = ()
     address: str | None = None

@@ -2,8 +2,8 @@
 banned customer's connections are closed.
 
 The grace period lets a page reload or a network blip pass without taking the agent's
-chats away. One process holds the connections, so presence is decided here (a scaled-out
-deployment shares it through the bus; docs/decisions.md).
+chats away. Each process watches the connections it holds; with several processes the
+presence board (realtime/board.py, on Redis) says whether the agent is connected elsewhere.
 """
 
 from __future__ import annotations
@@ -63,6 +63,9 @@ class Presence:
             def still_gone() -> bool:
                 return not hub.is_online(license_id, agent_id)
 
+            board = self.services.board
+            if board is not None and await board.online_elsewhere(license_id, agent_id):
+                return  # connected to another process of the cluster
             if still_gone():
                 await self.services.commit(
                     lambda tx: agent_status.went_offline(tx, license_id, agent_id, still_gone),

@@ -31,6 +31,7 @@ class ClusterNode(ServerProcess):
                 "redis_url": redis_url,
                 # One channel per cluster: concurrent test runs share the Redis server.
                 "redis_prefix": f"chatplane-test-{data_dir.parent.name}",
+                "offline_grace": "1",
             },
         )
 
@@ -171,3 +172,24 @@ async def test_a_killed_process_loses_no_acknowledged_event(
     await rtm2.close()
     with httpx.Client() as client:
         assert client.get(nodes[0].base_url + "/healthz").status_code == 200
+
+
+async def test_an_agent_who_moves_to_another_process_stays_online(
+    cluster: tuple[list[ClusterNode], dict[str, Any]],
+) -> None:
+    nodes, created = cluster
+    owner = created["owner"]["access_token"]
+    first = await _login(f"{nodes[0].ws_base}/v3.0/agent/rtm/ws", owner)
+    second = await _login(f"{nodes[1].ws_base}/v3.0/agent/rtm/ws", owner)
+    await first.close()  # the agent's last connection on process 0 goes
+    await asyncio.sleep(3)  # well past the 1 s offline grace
+    profile = await _login(f"{nodes[2].ws_base}/v3.0/agent/rtm/ws", owner)
+    login = profile.responses[-1]["payload"]
+    assert login["my_profile"]["routing_status"] == "accepting_chats"
+    assert not [
+        p
+        for p in second.pushes
+        if p["action"] == "agent_updated" and p["payload"].get("routing_status") == "offline"
+    ]
+    await second.close()
+    await profile.close()

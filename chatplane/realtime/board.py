@@ -1,0 +1,83 @@
+"""Which agents are connected anywhere in a cluster (Redis), so that presence is
+cluster-wide: an agent whose last connection on one process closes is not taken offline
+while it is connected to another process.
+
+Each process counts its agents' connections in a Redis hash per agent (field = process id)
+and keeps a heartbeat key alive; counts of a process whose heartbeat expired (it crashed)
+are ignored. Without Redis there is one process, and its hub is the whole truth.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+
+import redis.asyncio as aioredis
+
+from chatplane.realtime.hub import PROCESS_ID
+
+log = logging.getLogger(__name__)
+
+HEARTBEAT_SECONDS = 5.0
+HEARTBEAT_TTL = 20
+
+
+class PresenceBoard:
+    def __init__(self, url: str, prefix: str) -> None:
+        self.url = url
+        self.prefix = prefix
+        self._redis: aioredis.Redis | None = None
+        self._beat: asyncio.Task[None] | None = None
+
+    def _agent_key(self, license_id: int, agent_id: str) -> str:
+        return f"{self.prefix}:agent-connections:{license_id}:{agent_id}"
+
+    def _process_key(self, process_id: str) -> str:
+        return f"{self.prefix}:process:{process_id}"
+
+    async def start(self) -> None:
+        self._redis = aioredis.Redis.from_url(self.url, decode_responses=True)
+        await self._redis.set(self._process_key(PROCESS_ID), "1", ex=HEARTBEAT_TTL)
+        self._beat = asyncio.create_task(self._heartbeat())
+
+    async def stop(self) -> None:
+        if self._beat is not None:
+            self._beat.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._beat
+        if self._redis is not None:
+            with contextlib.suppress(Exception):
+                await self._redis.delete(self._process_key(PROCESS_ID))
+            await self._redis.aclose()
+
+    async def _heartbeat(self) -> None:
+        assert self._redis is not None
+        while True:
+            await asyncio.sleep(HEARTBEAT_SECONDS)
+            try:
+                await self._redis.set(self._process_key(PROCESS_ID), "1", ex=HEARTBEAT_TTL)
+            except Exception:
+                log.exception("presence heartbeat failed")
+
+    async def connected(self, license_id: int, agent_id: str) -> None:
+        assert self._redis is not None
+        await self._redis.hincrby(self._agent_key(license_id, agent_id), PROCESS_ID, 1)
+
+    async def disconnected(self, license_id: int, agent_id: str) -> None:
+        assert self._redis is not None
+        key = self._agent_key(license_id, agent_id)
+        if await self._redis.hincrby(key, PROCESS_ID, -1) <= 0:
+            await self._redis.hdel(key, PROCESS_ID)
+
+    async def online_elsewhere(self, license_id: int, agent_id: str) -> bool:
+        """Connected to another live process of the cluster."""
+        assert self._redis is not None
+        counts = await self._redis.hgetall(self._agent_key(license_id, agent_id))
+        for field, count in counts.items():
+            process_id = field.decode() if isinstance(field, bytes) else str(field)
+            if process_id == PROCESS_ID or int(count) <= 0:
+                continue
+            if await self._redis.exists(self._process_key(process_id)):
+                return True
+        return False
