@@ -46,20 +46,10 @@ def create_license(tx: Tx, owner_email: str = "owner@chatplane.local") -> Licens
 
 
 def owner_of(tx: Tx, license_id: int) -> Agent:
-    import sqlalchemy as sa
-
-    from chatplane.storage import schema as s
-
-    row = tx.conn.execute(
-        sa.select(s.agents.c.id)
-        .where(s.agents.c.license_id == license_id, s.agents.c.role == "owner")
-        .order_by(s.agents.c.created_at)
-    ).first()
-    if row is None:
+    owner = repo.license_owner(tx.conn, license_id)
+    if owner is None:
         raise validation(f"License {license_id} has no owner")
-    agent = repo.get_agent(tx.conn, license_id, row.id)
-    assert agent is not None
-    return agent
+    return owner
 
 
 def new_agent(

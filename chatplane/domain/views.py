@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from chatplane.domain import chats as chat_rules
 from chatplane.domain.models import Chat, Event, Principal, Thread
-from chatplane.errors import validation
+from chatplane.errors import authorization, validation
 from chatplane.storage import Tx, archives
 from chatplane.storage import accounts as accounts_repo
 from chatplane.storage import chats as repo
@@ -42,8 +42,6 @@ def visibility(tx: Tx, caller: Principal, mode: str = "ro") -> archives.Visibili
         else []
     )
     if not levels:
-        from chatplane.errors import authorization
-
         raise authorization(
             "This action needs one of the scopes chats--all:ro, chats--access:ro, chats--my:ro"
         )

@@ -74,6 +74,17 @@ def get_agent(conn: Connection, license_id: int, agent_id: str) -> Agent | None:
     return to_agent(row) if row is not None else None
 
 
+def license_owner(conn: Connection, license_id: int) -> Agent | None:
+    """The license's first owner agent."""
+    row = conn.execute(
+        sa.select(s.agents)
+        .where(s.agents.c.license_id == license_id, s.agents.c.role == "owner")
+        .order_by(s.agents.c.created_at)
+        .limit(1)
+    ).first()
+    return to_agent(row) if row is not None else None
+
+
 def agents_by_email(conn: Connection, email: str) -> list[tuple[Agent, str | None]]:
     rows = conn.execute(
         sa.select(s.agents).where(s.agents.c.email == email, s.agents.c.is_bot.is_(False))

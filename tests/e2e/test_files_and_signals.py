@@ -75,16 +75,21 @@ async def test_send_file_makes_a_file_event_with_the_image_size(env: Env, rtm: R
     assert served.headers["x-content-type-options"] == "nosniff"
 
 
-def test_an_html_file_is_served_as_a_download_never_as_a_page(env: Env) -> None:
+def send_file(env: Env, name: str, data: bytes, content_type: str) -> httpx.Response:
+    """A new customer's chat gets one file through the Customer Chat API's send_file."""
     customer = env.new_customer()
     chat = env.start_chat(customer)["chat"]
-    resp = upload(
+    return upload(
         env,
         customer.token,
         f"/v3.0/customer/action/send_file?license_id={customer.license_id}",
         {"payload.chat_id": chat["id"]},
-        {"payload.file": ("evil.html", b"<script>alert(1)</script>", "text/html")},
+        {"payload.file": (name, data, content_type)},
     )
+
+
+def test_an_html_file_is_served_as_a_download_never_as_a_page(env: Env) -> None:
+    resp = send_file(env, "evil.html", b"<script>alert(1)</script>", "text/html")
     assert resp.status_code == 200, resp.text
     served = httpx.get(resp.json()["url"])
     assert served.headers["content-type"] == "application/octet-stream"
@@ -93,15 +98,7 @@ def test_an_html_file_is_served_as_a_download_never_as_a_page(env: Env) -> None:
 
 
 def test_a_file_one_byte_over_10_mb_is_refused(env: Env) -> None:
-    customer = env.new_customer()
-    chat = env.start_chat(customer)["chat"]
-    resp = upload(
-        env,
-        customer.token,
-        f"/v3.0/customer/action/send_file?license_id={customer.license_id}",
-        {"payload.chat_id": chat["id"]},
-        {"payload.file": ("big.bin", b"\0" * (MAX_FILE + 1), "application/octet-stream")},
-    )
+    resp = send_file(env, "big.bin", b"\0" * (MAX_FILE + 1), "application/octet-stream")
     assert resp.status_code == 413
     assert resp.json()["error"]["type"] == "entity_too_large"
 
