@@ -45,6 +45,7 @@ class Services:
         self.fanout = Fanout(self.hub, self.view_for)
         self.bus.subscribe(self.fanout)
         self._tokens: dict[str, tuple[Principal, float]] = {}
+        self._token_lookups: dict[str, asyncio.Future[Principal | None]] = {}
         self.request_limit = TokenBucket(settings.requests_per_second)
         self.file_store: FileStore = LocalFileStore(settings.data_dir / "files")
         # license -> (configs, fresh until, read started at): monotonic seconds.
@@ -77,7 +78,14 @@ class Services:
             principal = cached[0]
             if principal.token_expires_at > now:
                 return principal
-        principal_or_none = await self.read(lambda tx: tokens.lookup(tx.conn, raw))
+        # One look-up per token at a time: when a busy token's cache entry runs out, its
+        # concurrent requests share the read instead of each making one.
+        pending = self._token_lookups.get(key)
+        if pending is None:
+            pending = asyncio.ensure_future(self.read(lambda tx: tokens.lookup(tx.conn, raw)))
+            self._token_lookups[key] = pending
+            pending.add_done_callback(lambda _done: self._token_lookups.pop(key, None))
+        principal_or_none = await asyncio.shield(pending)
         if principal_or_none is None:
             self._tokens.pop(key, None)
             raise authentication("Invalid or expired access token")

@@ -15,7 +15,7 @@ import msgspec
 from starlette.requests import Request
 from starlette.responses import Response
 
-from chatplane.api.dispatch import Context, describe, dispatch, lookup, refuse_nul
+from chatplane.api.dispatch import Context, describe, dispatch, lookup, refuse_unstorable
 from chatplane.api.web import error_response, json_response, read_body
 from chatplane.errors import ApiError, authentication, validation
 from chatplane.services import Services
@@ -46,7 +46,7 @@ def make_endpoint(services: Services) -> Any:
                     payload = msgspec.json.decode(body)
                 except msgspec.DecodeError as exc:
                     raise validation(f"Malformed JSON: {describe(exc)}") from None
-                refuse_nul(body, payload)
+                refuse_unstorable(body, payload)
             ctx = Context(
                 services=services, api=CONFIGURATION, transport="web", principal=principal
             )

@@ -6,6 +6,7 @@ transports it is served on; a transport only frames bytes and calls `dispatch`.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -115,11 +116,21 @@ def describe(exc: msgspec.ValidationError | msgspec.DecodeError) -> str:
     return text
 
 
-def refuse_nul(raw: bytes | str, decoded: Any) -> None:
-    """Refuse strings holding U+0000: PostgreSQL cannot store them, and no chat needs them,
-    so both engines answer the same. Only bodies that spell `\\u0000` are walked."""
-    marker = b"\\u0000" if isinstance(raw, bytes) else "\\u0000"
-    if marker not in raw:  # type: ignore[operator]
+# Integers the databases store (64-bit signed); a longer run of digits may be beyond them.
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
+_LONG_NUMBER = re.compile(r"\d{19}")
+_LONG_NUMBER_BYTES = re.compile(rb"\d{19}")
+
+
+def refuse_unstorable(raw: bytes | str, decoded: Any) -> None:
+    """Refuse what no database column can hold, so both engines answer the same: strings
+    holding U+0000 (PostgreSQL cannot store them, and no chat needs them) and integers
+    outside 64 bits. Only bodies that spell `\\u0000` or a 19-digit number are walked."""
+    if isinstance(raw, str):
+        suspect = "\\u0000" in raw or _LONG_NUMBER.search(raw) is not None
+    else:
+        suspect = b"\\u0000" in raw or _LONG_NUMBER_BYTES.search(raw) is not None
+    if not suspect:
         return
     stack = [decoded]
     while stack:
@@ -127,6 +138,9 @@ def refuse_nul(raw: bytes | str, decoded: Any) -> None:
         if isinstance(item, str):
             if "\x00" in item:
                 raise validation("Strings cannot contain the NUL character (\\u0000)")
+        elif isinstance(item, int) and not isinstance(item, bool):
+            if not INT64_MIN <= item <= INT64_MAX:
+                raise validation(f"The number {item} is out of range (64-bit integers only)")
         elif isinstance(item, dict):
             stack.extend(item.keys())
             stack.extend(item.values())

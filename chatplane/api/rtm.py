@@ -14,7 +14,7 @@ from typing import Any
 import msgspec
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
-from chatplane.api.dispatch import Context, describe, dispatch, lookup, refuse_nul
+from chatplane.api.dispatch import Context, describe, dispatch, lookup, refuse_unstorable
 from chatplane.errors import ApiError, validation
 from chatplane.realtime.fanout import push_message
 from chatplane.realtime.hub import Session
@@ -130,7 +130,7 @@ class RtmEndpoint:
                 raise validation("A request must be a JSON object")
             request_id = msg.get("request_id")
             action_name = msg.get("action")
-            refuse_nul(text, msg)
+            refuse_unstorable(text, msg)
             # Decoded first (up to the transport's hard cap) so the refusal names the request.
             limit = self.services.settings.max_frame_bytes
             if len(text) > limit:

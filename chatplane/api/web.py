@@ -9,7 +9,7 @@ import msgspec
 from starlette.requests import Request
 from starlette.responses import Response
 
-from chatplane.api.dispatch import Context, describe, dispatch, lookup, refuse_nul
+from chatplane.api.dispatch import Context, describe, dispatch, lookup, refuse_unstorable
 from chatplane.errors import ApiError, authentication, validation
 from chatplane.services import Services
 
@@ -65,7 +65,7 @@ def parse_envelope(body: bytes, bare: bool = False) -> tuple[Any, str | None]:
         raise validation(f"Malformed JSON: {describe(exc)}") from None
     if not isinstance(data, dict):
         raise validation("The request body must be a JSON object")
-    refuse_nul(body, data)
+    refuse_unstorable(body, data)
     if bare and not ("payload" in data and set(data) <= ENVELOPE_KEYS):
         return data, None
     author_id = data.get("author_id")
@@ -169,7 +169,8 @@ def make_endpoint(services: Services, api: str, seed: bool = False) -> Any:
                 user_agent=request.headers.get("user-agent"),
                 license_id=license_id,
             )
-            ctx.extra["base_url"] = str(request.base_url)
+            if act.multipart:  # uploads answer with the file's URL; building it costs
+                ctx.extra["base_url"] = str(request.base_url)
             if author_id is not None:
                 from chatplane.api.bots import act_as
 

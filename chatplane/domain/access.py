@@ -8,6 +8,7 @@ or presence, a `my` scope chats with presence.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 
 from chatplane.errors import ApiError
@@ -105,10 +106,13 @@ def chat_rights(scopes: frozenset[str], present: bool, has_access: bool) -> tupl
     return meta, conv
 
 
+@functools.lru_cache(maxsize=1024)
 def implied(scopes: frozenset[str]) -> frozenset[str]:
     """The scopes with what each implies (scopes.md): `rw` contains `ro`, `all` contains
     `access` and `my`, `access` contains `my`, and `chats.conversation--X:rw` contains
-    `chats--X:ro`."""
+    `chats--X:ro`.
+
+    Cached: a license has a handful of distinct scope sets, and every request asks."""
     out = set(scopes)
     for scope in scopes:
         name, _, mode = scope.partition(":")

@@ -10,6 +10,7 @@ from sqlalchemy.engine import Connection
 
 from chatplane.domain.models import Agent, Customer
 from chatplane.storage import schema as s
+from chatplane.storage.compiled import Compiled
 from chatplane.storage.rows import to_agent, to_customer, values_of
 
 # -- licenses and applications ---------------------------------------------------------
@@ -148,26 +149,33 @@ def insert_customer(conn: Connection, customer: Customer) -> None:
     conn.execute(s.customers.insert().values(values_of(s.customers, customer)))
 
 
+# A customer's every message looks them up (are they banned?).
+_GET_CUSTOMER = Compiled(
+    sa.select(s.customers).where(
+        s.customers.c.id == sa.bindparam("b_customer_id"),
+        s.customers.c.license_id == sa.bindparam("b_license"),
+    )
+)
+
+
 def get_customer(conn: Connection, license_id: int, customer_id: str) -> Customer | None:
-    row = conn.execute(
-        sa.select(s.customers).where(
-            s.customers.c.id == customer_id, s.customers.c.license_id == license_id
-        )
-    ).first()
+    row = _GET_CUSTOMER.first(conn, {"b_customer_id": customer_id, "b_license": license_id})
     return to_customer(row) if row is not None else None
 
 
 _TOUCH = {
-    column: s.customers.update()
-    .where(s.customers.c.id == sa.bindparam("b_customer_id"))
-    .values({column: sa.bindparam("b_at")})
+    column: Compiled(
+        s.customers.update()
+        .where(s.customers.c.id == sa.bindparam("b_customer_id"))
+        .values({column: sa.bindparam("b_at")})
+    )
     for column in ("customer_last_event_created_at", "agent_last_event_created_at")
 }
 
 
 def touch_customer(conn: Connection, customer_id: str, column: str, at: float) -> None:
     """When the customer, or an agent, last wrote in one of the customer's chats."""
-    conn.execute(_TOUCH[column], {"b_customer_id": customer_id, "b_at": at})
+    _TOUCH[column].execute(conn, {"b_customer_id": customer_id, "b_at": at})
 
 
 def update_customer(conn: Connection, customer_id: str, **values: Any) -> None:

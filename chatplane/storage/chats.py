@@ -10,14 +10,17 @@ from sqlalchemy.engine import Connection
 
 from chatplane.domain.models import AGENT, CUSTOMER, Chat, ChatUser, Event, Thread
 from chatplane.storage import schema as s
+from chatplane.storage.compiled import Compiled
 from chatplane.storage.rows import to_chat, to_customer, to_event, to_thread, values_of
 
-# The hottest statements (every send_event runs them) are built once, with bound
-# parameters: building a statement costs more than SQLite executing it.
+# The hottest statements (every send_event runs them) are compiled once and run on the
+# driver's cursor (storage/compiled.py): building a statement costs more than SQLite
+# executing it.
 _SELECT_CHAT = sa.select(s.chats).where(
     s.chats.c.id == sa.bindparam("b_chat_id"), s.chats.c.license_id == sa.bindparam("b_license")
 )
-_SELECT_CHAT_FOR_UPDATE = _SELECT_CHAT.with_for_update()
+_LOAD_CHAT = Compiled(_SELECT_CHAT)
+_LOAD_CHAT_FOR_UPDATE = Compiled(_SELECT_CHAT.with_for_update())
 
 
 def load_chat(
@@ -25,12 +28,13 @@ def load_chat(
 ) -> Chat | None:
     """A chat with its users. `for_update` locks the row (PostgreSQL) so that concurrent
     writers to one chat (two events starting a thread) are serialised."""
-    q = _SELECT_CHAT_FOR_UPDATE if for_update else _SELECT_CHAT
-    row = conn.execute(q, {"b_chat_id": chat_id, "b_license": license_id}).first()
+    q = _LOAD_CHAT_FOR_UPDATE if for_update else _LOAD_CHAT
+    row = q.first(conn, {"b_chat_id": chat_id, "b_license": license_id})
     if row is None:
         return None
     chat = to_chat(row)
-    chat.users = load_users(conn, license_id, [chat.id]).get(chat.id, [])
+    params = {"b_license": license_id, "b_chat_id": chat_id}
+    chat.users = [_chat_user(r) for r in _LOAD_CHAT_USERS.all(conn, params)]
     return chat
 
 
@@ -55,8 +59,9 @@ def load_chats(conn: Connection, license_id: int, chat_ids: Sequence[str]) -> li
 _CUSTOMER_COLUMNS = [c.label(f"customer_{c.name}") for c in s.customers.columns]
 
 
-def _users_query() -> Any:
-    """Chat users with their agent or customer profile, in one query."""
+def _users_query(chats: Any) -> Any:
+    """Users of the `chats` (a condition on chat_users.chat_id) with their agent or
+    customer profile, in one query."""
     cu, a, c = s.chat_users, s.agents, s.customers
     return (
         sa.select(
@@ -77,12 +82,13 @@ def _users_query() -> Any:
                 ),
             ).outerjoin(c, sa.and_(cu.c.user_type == CUSTOMER, c.c.id == cu.c.user_id))
         )
-        .where(cu.c.chat_id.in_(sa.bindparam("b_chat_ids", expanding=True)))
+        .where(chats)
         .order_by(cu.c.joined_at)
     )
 
 
-_SELECT_USERS = _users_query()
+_SELECT_USERS = _users_query(s.chat_users.c.chat_id.in_(sa.bindparam("b_chat_ids", expanding=True)))
+_LOAD_CHAT_USERS = Compiled(_users_query(s.chat_users.c.chat_id == sa.bindparam("b_chat_id")))
 
 
 def load_users(conn: Connection, license_id: int, chat_ids: list[str]) -> dict[str, list[ChatUser]]:
@@ -91,25 +97,30 @@ def load_users(conn: Connection, license_id: int, chat_ids: list[str]) -> dict[s
     out: dict[str, list[ChatUser]] = {}
     params = {"b_license": license_id, "b_chat_ids": list(chat_ids)}
     for r in conn.execute(_SELECT_USERS, params):
-        user = ChatUser(
-            id=r.user_id,
-            type=r.user_type,
-            present=bool(r.present),
-            last_seen_timestamp=r.last_seen_timestamp,
-            joined_at=r.joined_at,
-        )
-        if r.user_type == AGENT and r.agent_name is not None:
-            user.name, user.email, user.avatar = r.agent_name, r.agent_email, r.agent_avatar
-            user.routing_status = r.agent_routing_status
-        elif r.user_type == CUSTOMER and r.customer_id is not None:
-            m = r._mapping
-            customer = to_customer(
-                _Row({col.name: m[f"customer_{col.name}"] for col in s.customers.columns})
-            )
-            user.name, user.email, user.avatar = customer.name, customer.email, customer.avatar
-            user.customer = customer
-        out.setdefault(r.chat_id, []).append(user)
+        out.setdefault(r.chat_id, []).append(_chat_user(r))
     return out
+
+
+_CUSTOMER_FIELDS = [(col.name, f"customer_{col.name}") for col in s.customers.columns]
+
+
+def _chat_user(r: Any) -> ChatUser:
+    """A row of the users query (a Core row or a compiled statement's named tuple)."""
+    user = ChatUser(
+        id=r.user_id,
+        type=r.user_type,
+        present=bool(r.present),
+        last_seen_timestamp=r.last_seen_timestamp,
+        joined_at=r.joined_at,
+    )
+    if r.user_type == AGENT and r.agent_name is not None:
+        user.name, user.email, user.avatar = r.agent_name, r.agent_email, r.agent_avatar
+        user.routing_status = r.agent_routing_status
+    elif r.user_type == CUSTOMER and r.customer_id is not None:
+        customer = to_customer(_Row({name: getattr(r, label) for name, label in _CUSTOMER_FIELDS}))
+        user.name, user.email, user.avatar = customer.name, customer.email, customer.avatar
+        user.customer = customer
+    return user
 
 
 class _Row:
@@ -140,13 +151,13 @@ def set_chat_access(conn: Connection, license_id: int, chat_id: str, group_ids: 
         conn.execute(s.chat_access.insert(), rows)
 
 
-_NEXT_ORDERS = (
+_NEXT_ORDERS = Compiled(
     s.chats.update()
     .where(s.chats.c.id == sa.bindparam("b_chat_id"))
     .values(last_order=s.chats.c.last_order + sa.bindparam("b_count"))
     .returning(s.chats.c.last_order)
 )
-_NEXT_ORDERS_TOUCH = (
+_NEXT_ORDERS_TOUCH = Compiled(
     s.chats.update()
     .where(s.chats.c.id == sa.bindparam("b_chat_id"))
     .values(
@@ -165,7 +176,9 @@ def next_orders(conn: Connection, chat_id: str, count: int, updated_at: float | 
     stmt = _NEXT_ORDERS
     if updated_at is not None:
         stmt, params["b_updated_at"] = _NEXT_ORDERS_TOUCH, updated_at
-    last = conn.execute(stmt, params).scalar_one()
+    last = stmt.scalar(conn, params)
+    if last is None:
+        raise LookupError(f"chat {chat_id!r} does not exist")
     return int(last) - count + 1
 
 
@@ -202,7 +215,7 @@ def insert_thread(conn: Connection, license_id: int, thread: Thread) -> None:
     conn.execute(s.threads.insert().values(values_of(s.threads, thread, license_id=license_id)))
 
 
-_COUNT_THREAD_EVENT = (
+_COUNT_THREAD_EVENT = Compiled(
     s.threads.update()
     .where(s.threads.c.id == sa.bindparam("b_thread_id"))
     .values(total_events=s.threads.c.total_events + 1)
@@ -211,7 +224,7 @@ _COUNT_THREAD_EVENT = (
 
 def count_thread_event(conn: Connection, thread_id: str) -> None:
     """One more event in a thread (`total_events`)."""
-    conn.execute(_COUNT_THREAD_EVENT, {"b_thread_id": thread_id})
+    _COUNT_THREAD_EVENT.execute(conn, {"b_thread_id": thread_id})
 
 
 def update_thread(conn: Connection, thread_id: str, **values: Any) -> None:
@@ -264,11 +277,12 @@ def thread_summaries(
     return [to_thread(r) for r in conn.execute(q)], int(total)
 
 
-_INSERT_EVENT = s.events.insert()
+_EVENT_COLUMNS = [c.name for c in s.events.columns if c.name != "seq"]
+_INSERT_EVENT = Compiled(s.events.insert(), column_keys=_EVENT_COLUMNS)
 
 
 def insert_event(conn: Connection, license_id: int, event: Event) -> None:
-    conn.execute(_INSERT_EVENT, values_of(s.events, event, license_id=license_id))
+    _INSERT_EVENT.execute(conn, values_of(s.events, event, license_id=license_id))
 
 
 def load_event(conn: Connection, chat_id: str, thread_id: str, event_id: str) -> Event | None:

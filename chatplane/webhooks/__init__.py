@@ -13,7 +13,7 @@ if TYPE_CHECKING:
 
 def install(services: Services) -> DeliveryWorker:
     """Write the outbox in every transaction that changes something, and make the worker
-    (started by the app's lifespan) look for work after each commit."""
+    (started by the app's lifespan) look for work after each commit that wrote some."""
     from chatplane.api.v3_0.serialize import View
     from chatplane.webhooks.delivery import DeliveryWorker
     from chatplane.webhooks.outbox import Outbox
@@ -25,7 +25,8 @@ def install(services: Services) -> DeliveryWorker:
         # decides `routing_status` in pushes) must not make webhook bodies differ.
         return View(user_type=user_type, configs=services.configs(license_id))
 
-    services.store.add_tx_hook(Outbox(view_for, lambda: settings.webhook_retry_for))
-    worker = DeliveryWorker(services.store, settings)
+    outbox = Outbox(view_for, lambda: settings.webhook_retry_for)
+    services.store.add_tx_hook(outbox)
+    worker = DeliveryWorker(services.store, settings, written=lambda: outbox.written)
     services.bus.subscribe(worker.on_changes)
     return worker

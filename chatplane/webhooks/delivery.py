@@ -20,7 +20,7 @@ import logging
 import random
 import secrets
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -63,10 +63,18 @@ def classify(status_code: int) -> str:
 
 
 class DeliveryWorker:
-    def __init__(self, store: Store, settings: Settings) -> None:
+    def __init__(
+        self, store: Store, settings: Settings, written: Callable[[], int] | None = None
+    ) -> None:
         self.store = store
         self.settings = settings
         self.wake = asyncio.Event()
+        # How many deliveries this process's outbox has written; a commit that wrote none
+        # does not wake the worker (a claim is a write: looking after every commit would
+        # take a writer slot per message for nothing). Rows written by other processes
+        # are found by their own worker and by the poll.
+        self._written = written
+        self._seen_written = -1
         self._task: asyncio.Task[None] | None = None
         self._inflight: set[asyncio.Task[None]] = set()
         self._client: httpx.AsyncClient | None = None
@@ -104,8 +112,9 @@ class DeliveryWorker:
             await self._client.aclose()
 
     async def on_changes(self, _changes: Sequence[Change], _origin: Any) -> None:
-        """Bus subscriber: a commit may have written outbox rows, look now."""
-        self.wake.set()
+        """Bus subscriber: if a commit wrote outbox rows, look now."""
+        if self._written is None or self._written() != self._seen_written:
+            self.wake.set()
 
     # -- the loop ----------------------------------------------------------------------
 
@@ -113,6 +122,8 @@ class DeliveryWorker:
         while True:
             # Cleared before looking, so a commit that lands meanwhile still wakes us.
             self.wake.clear()
+            if self._written is not None:
+                self._seen_written = self._written()
             try:
                 claimed = await self._claim()
             except Exception:

@@ -196,6 +196,9 @@ class Outbox:
     ) -> None:
         self.view_for = view_for
         self.retry_for = retry_for
+        # Deliveries written so far by this process (counted in the writer; read by the
+        # delivery worker, which looks for work only when this moved).
+        self.written = 0
 
     def __call__(self, tx: Tx) -> None:
         now = time.time()
@@ -218,7 +221,9 @@ class Outbox:
             for target in targets:
                 if matches(target, occ):
                     rows.append(self._row(lic, target, occ, view, now))
-        repo.insert_deliveries(tx.conn, rows)
+        if rows:
+            repo.insert_deliveries(tx.conn, rows)
+            self.written += len(rows)
 
     def _row(
         self, license_id: int, target: Target, occ: Occurrence, view: ser.View, now: float

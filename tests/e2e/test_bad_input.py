@@ -326,6 +326,36 @@ def test_web_no_stack_trace_for_garbage_in_any_field(env, chat):
                 _check(resp, (400, 403, 404), ("validation", "authorization"))
 
 
+@pytest.mark.parametrize("number", [2**63, -(2**63) - 1, 10**30])
+def test_web_number_beyond_64_bits_is_validation_not_internal(env, chat, number):
+    """No column holds it; both engines must refuse it the same way, naming the number."""
+    for path, body in (
+        ("/v3.0/configuration/groups/delete_group", {"id": number}),
+        ("/v3.0/configuration/groups/update_group", {"id": number, "name": "x"}),
+    ):
+        resp = env.http.post_raw(path, token=env.a.owner.token, json_body=body)
+        _check(resp, 400, "validation")
+        assert str(number) in resp.json()["error"]["message"]
+    resp = _post(
+        env,
+        "agent",
+        "update_last_seen_timestamp",
+        env.a.owner.token,
+        json_body={"payload": {"chat_id": chat["id"], "timestamp": number}},
+    )
+    _check(resp, 400, "validation")
+
+
+def test_web_number_within_64_bits_is_not_refused_as_out_of_range(env):
+    resp = env.http.post_raw(
+        "/v3.0/configuration/groups/delete_group",
+        token=env.a.owner.token,
+        json_body={"id": 2**63 - 1},
+    )
+    _check(resp, 404, "validation")
+    assert "not found" in resp.json()["error"]["message"]
+
+
 # ---------------------------------------------------------------------------------------
 # RTM
 # ---------------------------------------------------------------------------------------
@@ -360,6 +390,17 @@ async def test_rtm_malformed_json_gets_error_response_and_socket_stays_open(logg
     resp = await logged_in.next_orphan_response()
     assert resp["type"] == "response" and resp["success"] is False, resp
     assert_error_body(resp["payload"], "validation")
+    assert await logged_in.alive()
+
+
+async def test_rtm_number_beyond_64_bits_is_validation_with_same_request_id(logged_in, chat):
+    resp = await logged_in.request(
+        "update_last_seen_timestamp",
+        {"chat_id": chat["id"], "timestamp": 2**64},
+        request_id="big-1",
+    )
+    err = _assert_rtm_error(resp, "big-1", "update_last_seen_timestamp", "validation")
+    assert str(2**64) in err["message"]
     assert await logged_in.alive()
 
 

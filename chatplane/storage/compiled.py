@@ -1,0 +1,126 @@
+"""Hot statements compiled once per dialect and run on the driver's own cursor.
+
+SQLAlchemy Core builds, caches and processes every `Connection.execute`: about 30-50 µs of
+Python per statement, more than SQLite takes to run a primary-key update. The few statements
+every message runs (load the chat, take the next order, insert the event) are written in
+Core like the rest and compiled here once per dialect; each call then binds its parameters
+(with the column types' own bind processors, so JSON and booleans are stored as Core would)
+and runs the SQL text on the DBAPI cursor of the same connection, inside the same
+transaction. Rows come back as named tuples with the result processors applied.
+
+Only plain statements qualify: no expanding `IN` parameters, every bound parameter named
+and passed by the caller (or given a value in the statement).
+"""
+
+from __future__ import annotations
+
+from collections import namedtuple
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Dialect
+
+Processor = Callable[[Any], Any] | None
+
+
+class _Plan:
+    """A statement compiled for one dialect."""
+
+    def __init__(self, stmt: Any, dialect: Dialect, column_keys: list[str] | None) -> None:
+        compiled = stmt.compile(dialect=dialect, column_keys=column_keys)
+        self.sql = compiled.string
+        binds = compiled.binds
+        self.positional = compiled.positiontup is not None
+        self.names: list[str] = list(compiled.positiontup or binds.keys())
+        self.fixed: dict[str, Any] = {}
+        self.processors: dict[str, Processor] = {}
+        for name in self.names:
+            bind = binds[name]
+            if bind.callable is not None or bind.expanding:
+                raise ValueError(f"{name!r}: only plain bound parameters can be compiled")
+            if bind.value is not None:
+                self.fixed[name] = bind.value
+            self.processors[name] = bind.type.dialect_impl(dialect).bind_processor(dialect)
+        # The escaped names SQLAlchemy put in the SQL text (pyformat), by bind name.
+        escaped = getattr(compiled, "escaped_bind_names", None) or {}
+        self.escaped = {name: escaped.get(name, name) for name in self.names}
+        if isinstance(stmt, sa.Select):
+            columns = list(stmt.selected_columns)
+        else:  # INSERT / UPDATE / DELETE: the RETURNING columns, if any
+            columns = list(stmt.exported_columns) if stmt._returning else []
+        self.row: Any = None
+        self.results: list[Processor] = []
+        if columns:
+            self.row = namedtuple("Row", [c.key for c in columns], rename=True)  # type: ignore[misc]
+            self.results = [
+                c.type.dialect_impl(dialect).result_processor(dialect, None) for c in columns
+            ]
+
+    def bind(self, params: Mapping[str, Any]) -> Any:
+        values = []
+        for name in self.names:
+            value = params[name] if name in params else self.fixed[name]
+            proc = self.processors[name]
+            values.append(proc(value) if proc is not None and value is not None else value)
+        if self.positional:
+            return values
+        return {self.escaped[name]: v for name, v in zip(self.names, values, strict=True)}
+
+    def rows(self, cursor: Any) -> list[Any]:
+        out = []
+        procs = self.results
+        make = self.row._make
+        for raw in cursor.fetchall():
+            out.append(
+                make([p(v) if p is not None else v for p, v in zip(procs, raw, strict=True)])
+            )
+        return out
+
+
+class Compiled:
+    """A Core statement run without Core's per-call work (see the module's note).
+
+    `column_keys` pins the columns of an INSERT (all its values come from the caller)."""
+
+    def __init__(self, stmt: sa.Executable, column_keys: list[str] | None = None) -> None:
+        self.stmt = stmt
+        self.column_keys = column_keys
+        self._plans: dict[str, _Plan] = {}
+
+    def _plan(self, conn: Connection) -> _Plan:
+        dialect = conn.dialect
+        plan = self._plans.get(dialect.name)
+        if plan is None:
+            plan = self._plans[dialect.name] = _Plan(self.stmt, dialect, self.column_keys)
+        return plan
+
+    def _run(self, conn: Connection, params: Mapping[str, Any]) -> tuple[_Plan, Any]:
+        plan = self._plan(conn)
+        cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+        cursor.execute(plan.sql, plan.bind(params))
+        return plan, cursor
+
+    def all(self, conn: Connection, params: Mapping[str, Any]) -> list[Any]:
+        """The rows of a SELECT (or of a RETURNING clause)."""
+        plan, cursor = self._run(conn, params)
+        try:
+            return plan.rows(cursor)
+        finally:
+            cursor.close()
+
+    def first(self, conn: Connection, params: Mapping[str, Any]) -> Any | None:
+        rows = self.all(conn, params)
+        return rows[0] if rows else None
+
+    def scalar(self, conn: Connection, params: Mapping[str, Any]) -> Any:
+        row = self.first(conn, params)
+        return row[0] if row is not None else None
+
+    def execute(self, conn: Connection, params: Mapping[str, Any]) -> int:
+        """Run a statement without rows; the number of rows it changed."""
+        _plan, cursor = self._run(conn, params)
+        try:
+            return int(cursor.rowcount)
+        finally:
+            cursor.close()
