@@ -35,7 +35,7 @@ BUMP = Compiled(
 SELECT = Compiled(sa.select(things).where(things.c.id == sa.bindparam("b_id")))
 DELETE = Compiled(things.delete().where(things.c.id == sa.bindparam("b_id")))
 
-DOC = {"text": "zażółć 😁 \"quoted\" 100%", "list": [1, 2.5, None, True], "nested": {"a": {}}}
+DOC = {"text": 'zażółć 😁 "quoted" 100%', "list": [1, 2.5, None, True], "nested": {"a": {}}}
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
@@ -64,13 +64,12 @@ def test_a_compiled_insert_reads_back_through_core_unchanged(engine: Engine) -> 
 
 def test_compiled_select_gives_named_rows_with_json_and_booleans_decoded(engine: Engine) -> None:
     with engine.begin() as conn:
-        conn.execute(
-            things.insert().values(id="b", n=1, flag=False, doc=DOC, order=None, note="x")
-        )
+        conn.execute(things.insert().values(id="b", n=1, flag=False, doc=DOC, order=None, note="x"))
         row = SELECT.first(conn, {"b_id": "b"})
         missing = SELECT.first(conn, {"b_id": "nobody"})
     assert row is not None
-    assert (row.id, row.n, row.flag, row.doc, row.order, row.note) == ("b", 1, False, DOC, None, "x")
+    fields = (row.id, row.n, row.flag, row.doc, row.order, row.note)
+    assert fields == ("b", 1, False, DOC, None, "x")
     assert missing is None
 
 
