@@ -51,6 +51,8 @@ class Services:
         # license -> (configs, fresh until, read started at): monotonic seconds.
         self._configs: dict[int, tuple[properties.Configs, float, float]] = {}
         self._config_reloads: dict[int, asyncio.Task[properties.Configs]] = {}
+        # The event loop that serves requests, once seen; threads ask it to reload configs.
+        self._loop: asyncio.AbstractEventLoop | None = None
         # Keeps the filter index of chat and thread properties in each write's transaction.
         store.add_tx_hook(property_writes.index_changes)
 
@@ -77,7 +79,7 @@ class Services:
         if cached is not None and cached[1] > now:
             principal = cached[0]
             if principal.token_expires_at > now:
-                return principal
+                return await self._with_configs(principal)
         # One look-up per token at a time: when a busy token's cache entry runs out, its
         # concurrent requests share the read instead of each making one.
         pending = self._token_lookups.get(key)
@@ -92,7 +94,15 @@ class Services:
         if len(self._tokens) > 50_000:
             self._tokens.clear()
         self._tokens[key] = (principal_or_none, now + TOKEN_CACHE_SECONDS)
-        return principal_or_none
+        return await self._with_configs(principal_or_none)
+
+    async def _with_configs(self, principal: Principal) -> Principal:
+        """Every request and RTM login authenticates first: loading the caller's license
+        configurations here (once per license and process, off the event loop) is what
+        lets `configs()` answer handlers and pushes from the cache (docs/decisions.md)."""
+        if principal.license_id not in self._configs:
+            await self.load_configs(principal.license_id)
+        return principal
 
     def forget_token(self, token: str) -> None:
         self._tokens.pop(tokens.token_hash(tokens.strip_bearer(token)), None)
@@ -134,20 +144,37 @@ class Services:
     def configs(self, license_id: int) -> properties.Configs:
         """A license's property configurations, for shaping objects and pushes.
 
-        Stale entries are served while a reload runs in the background, so the event
-        loop blocks on the database only for a license's first use in this process.
-        Writes never use this cache: they check against the transaction's own read.
+        Answered from the cache, which `authenticate` fills (through `load_configs`) for
+        the caller's license before any handler or push of that license needs it; stale
+        entries are served while a reload runs on the event loop. Writes never use this
+        cache: they check against the transaction's own read.
+
+        Only a license nobody authenticated for in this process is read here, directly:
+        from a writer thread (webhook bodies) that is where it must be read, and on the
+        event loop it means a caller skipped `load_configs`, which is logged.
         """
         cached = self._configs.get(license_id)
-        now = time.monotonic()
         if cached is not None:
-            if cached[1] <= now:
+            if cached[1] <= time.monotonic():
                 self._reload_soon(license_id)
             return cached[0]
+        if self._on_event_loop():
+            log.warning(
+                "license %s's property configurations were read on the event loop: "
+                "await Services.load_configs() first",
+                license_id,
+            )
         started = time.monotonic()
         configs = self.store.read_sync(lambda tx: properties.load_configs(tx, license_id))
-        self._keep_configs(license_id, configs, started)
-        return configs
+        return self._keep_configs(license_id, configs, started)
+
+    async def load_configs(self, license_id: int) -> properties.Configs:
+        """The license's configurations from the cache, or read through the store's reader
+        pool when it has none (concurrent first uses share one read)."""
+        cached = self._configs.get(license_id)
+        if cached is not None:
+            return cached[0]
+        return await asyncio.shield(self._start_reload(license_id))
 
     async def reload_configs(self, license_id: int) -> properties.Configs:
         """Read a license's configurations now (after create_properties, say)."""
@@ -166,19 +193,41 @@ class Services:
         self._configs[license_id] = (configs, started + CONFIG_CACHE_SECONDS, started)
         return configs
 
-    def _reload_soon(self, license_id: int) -> None:
-        if license_id in self._config_reloads:
-            return
+    def _on_event_loop(self) -> bool:
+        """Whether this thread runs the event loop (which is then remembered)."""
         try:
-            loop = asyncio.get_running_loop()
-        except RuntimeError:  # no event loop (command line, tests): read now
-            started = time.monotonic()
-            configs = self.store.read_sync(lambda tx: properties.load_configs(tx, license_id))
-            self._keep_configs(license_id, configs, started)
+            self._loop = asyncio.get_running_loop()
+        except RuntimeError:
+            return False
+        return True
+
+    def _start_reload(self, license_id: int) -> asyncio.Task[properties.Configs]:
+        """The license's reload task on this event loop, started unless one is running."""
+        loop = self._loop = asyncio.get_running_loop()
+        task = self._config_reloads.get(license_id)
+        if task is None or task.get_loop() is not loop:
+            task = loop.create_task(self.reload_configs(license_id))
+            self._config_reloads[license_id] = task
+            task.add_done_callback(lambda done: self._reload_done(license_id, done))
+        return task
+
+    def _reload_done(self, license_id: int, task: asyncio.Task[properties.Configs]) -> None:
+        if self._config_reloads.get(license_id) is task:
+            del self._config_reloads[license_id]
+
+    def _reload_soon(self, license_id: int) -> None:
+        if self._on_event_loop():
+            self._start_reload(license_id)
             return
-        task = loop.create_task(self.reload_configs(license_id))
-        self._config_reloads[license_id] = task
-        task.add_done_callback(lambda _t: self._config_reloads.pop(license_id, None))
+        loop = self._loop
+        if loop is not None and loop.is_running():
+            # A writer thread (webhook bodies) keeps the stale entry; the loop reloads it.
+            loop.call_soon_threadsafe(self._reload_soon, license_id)
+            return
+        # No event loop at all (command line, tests): read now.
+        started = time.monotonic()
+        configs = self.store.read_sync(lambda tx: properties.load_configs(tx, license_id))
+        self._keep_configs(license_id, configs, started)
 
     def forget_configs(self, license_id: int) -> None:
         self._configs.pop(license_id, None)

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import time
 
-import sqlalchemy as sa
-
 from chatplane.domain import changes, chats, routing
 from chatplane.domain.access import require_scope
 from chatplane.domain.models import Principal
@@ -18,8 +16,8 @@ from chatplane.errors import not_found
 from chatplane.storage import Tx
 from chatplane.storage import accounts as accounts_repo
 from chatplane.storage import chats as repo
+from chatplane.storage import customers as customers_repo
 from chatplane.storage import routing as rrepo
-from chatplane.storage import schema as s
 
 DAY = 86400
 
@@ -36,15 +34,9 @@ def ban_customer(tx: Tx, caller: Principal, customer_id: str, days: float) -> No
     agent = accounts_repo.get_agent(tx.conn, lic, caller.user_id)
     name = agent.name if agent is not None else caller.user_id
     shown = int(days) if float(days).is_integer() else days
-    active = tx.conn.execute(
-        sa.select(s.chats.c.id).where(
-            s.chats.c.license_id == lic,
-            s.chats.c.customer_id == customer.id,
-            s.chats.c.active_thread_id.is_not(None),
-        )
-    ).all()
-    for row in active:
-        chat = repo.load_chat(tx.conn, lic, row.id)
+    active = customers_repo.active_chat_ids(tx.conn, lic, customer.id)
+    for chat_id in active:
+        chat = repo.load_chat(tx.conn, lic, chat_id)
         assert chat is not None and chat.active_thread_id is not None
         chats.system_message(
             tx,

@@ -12,8 +12,6 @@ import time
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-import sqlalchemy as sa
-
 from chatplane.domain import changes, chats
 from chatplane.domain.access import require_scope
 from chatplane.domain.ids import new_bot_id
@@ -22,7 +20,8 @@ from chatplane.domain.users import new_agent
 from chatplane.errors import authorization, not_found
 from chatplane.storage import Tx
 from chatplane.storage import accounts as accounts_repo
-from chatplane.storage import schema as s
+from chatplane.storage import groups as groups_repo
+from chatplane.storage import routing as routing_repo
 
 MY_RO, MY_RW = "agents-bot--my:ro", "agents-bot--my:rw"
 ALL_RO, ALL_RW = "agents-bot--all:ro", "agents-bot--all:rw"
@@ -103,22 +102,11 @@ def remove_bot(tx: Tx, caller: Principal, bot_id: str) -> None:
         require_scope(caller.scopes, ALL_RW)
     # The bot leaves its chats the way any agent does (agent_left, chat_user_removed).
     as_bot = replace(caller, user_id=bot.id, is_bot=True)
-    chat_ids = tx.conn.execute(
-        sa.select(s.chat_users.c.chat_id).where(
-            s.chat_users.c.user_id == bot.id,
-            s.chat_users.c.user_type == AGENT,
-            s.chat_users.c.present.is_(True),
-        )
-    ).scalars()
-    for chat_id in list(chat_ids):
+    for chat_id in routing_repo.present_chat_ids(tx.conn, bot.id):
         chats.remove_user_from_chat(tx, as_bot, chat_id, bot.id, AGENT)
     lic = caller.license_id
-    tx.conn.execute(
-        s.group_agents.delete().where(
-            s.group_agents.c.license_id == lic, s.group_agents.c.agent_id == bot.id
-        )
-    )
-    tx.conn.execute(s.agents.delete().where(s.agents.c.license_id == lic, s.agents.c.id == bot.id))
+    groups_repo.remove_agent_from_groups(tx.conn, lic, bot.id)
+    accounts_repo.delete_agent(tx.conn, lic, bot.id)
     tx.emit(changes.AgentDeleted(lic, bot.id))
 
 
@@ -127,17 +115,7 @@ def list_bots(tx: Tx, caller: Principal, all_bots: bool) -> list[Agent]:
         require_scope(caller.scopes, ALL_RO)
     else:
         require_scope(caller.scopes, MY_RO, ALL_RO)
-    q = sa.select(s.agents.c.id).where(
-        s.agents.c.license_id == caller.license_id, s.agents.c.is_bot.is_(True)
-    )
-    if not all_bots:
-        q = q.where(s.agents.c.client_id == caller.client_id)
-    out = []
-    for bot_id in tx.conn.execute(q.order_by(s.agents.c.created_at, s.agents.c.id)).scalars():
-        agent = accounts_repo.get_agent(tx.conn, caller.license_id, bot_id)
-        if agent is not None:
-            out.append(agent)
-    return out
+    return accounts_repo.bots(tx.conn, caller.license_id, None if all_bots else caller.client_id)
 
 
 def bot_details(tx: Tx, caller: Principal, bot_id: str) -> BotDetails:
@@ -145,15 +123,7 @@ def bot_details(tx: Tx, caller: Principal, bot_id: str) -> BotDetails:
     bot = _load(tx, caller, bot_id)
     if bot.client_id != caller.client_id:
         require_scope(caller.scopes, ALL_RO)
-    rows = tx.conn.execute(
-        sa.select(s.group_agents.c.group_id, s.group_agents.c.priority)
-        .where(
-            s.group_agents.c.license_id == caller.license_id,
-            s.group_agents.c.agent_id == bot.id,
-        )
-        .order_by(s.group_agents.c.group_id)
-    ).all()
-    return BotDetails(bot, [(r.group_id, r.priority) for r in rows])
+    return BotDetails(bot, groups_repo.memberships(tx.conn, caller.license_id, bot.id))
 
 
 def _load(tx: Tx, caller: Principal, bot_id: str) -> Agent:
@@ -165,11 +135,7 @@ def _load(tx: Tx, caller: Principal, bot_id: str) -> Agent:
 
 def _set_groups(tx: Tx, bot: Agent, groups: list[tuple[int, str]]) -> None:
     lic = bot.license_id
-    tx.conn.execute(
-        s.group_agents.delete().where(
-            s.group_agents.c.license_id == lic, s.group_agents.c.agent_id == bot.id
-        )
-    )
+    groups_repo.remove_agent_from_groups(tx.conn, lic, bot.id)
     now = time.time()
     for group_id, priority in groups:
         # Groups have no API of their own in v3.0; naming one creates it (docs/decisions.md).

@@ -9,14 +9,12 @@ from __future__ import annotations
 import time
 from typing import Any
 
-import sqlalchemy as sa
-
 from chatplane.domain import changes, users
 from chatplane.domain.models import Customer, Principal
 from chatplane.errors import not_found, validation
-from chatplane.storage import Tx
+from chatplane.storage import Tx, visits
 from chatplane.storage import accounts as repo
-from chatplane.storage import schema as s
+from chatplane.storage import customers as customers_repo
 
 MAX_PAGES = 20
 MAX_FIELDS = 100
@@ -24,19 +22,7 @@ MAX_FIELDS = 100
 
 def serving_agents(tx: Tx, customer_id: str) -> list[str]:
     """Agents present in the customer's active chats."""
-    c, u = s.chats, s.chat_users
-    rows = tx.conn.execute(
-        sa.select(u.c.user_id)
-        .select_from(u.join(c, c.c.id == u.c.chat_id))
-        .where(
-            c.c.customer_id == customer_id,
-            c.c.active_thread_id.is_not(None),
-            u.c.user_type == "agent",
-            u.c.present.is_(True),
-        )
-        .distinct()
-    ).all()
-    return [r.user_id for r in rows]
+    return customers_repo.serving_agents(tx.conn, customer_id)
 
 
 def _fields(fields: dict[str, str] | None) -> dict[str, str] | None:
@@ -109,18 +95,16 @@ def start_visit(
         raise not_found("Customer", caller.user_id)
     visit_id = customer.visits_count + 1
     pages = [{"opened_at": now, **page}] if page and page.get("url") else []
-    tx.conn.execute(
-        s.visits.insert().values(
-            customer_id=customer.id,
-            visit_id=visit_id,
-            license_id=caller.license_id,
-            started_at=now,
-            ended_at=None,
-            ip=ip,
-            user_agent=user_agent,
-            referrer=referrer,
-            pages=pages,
-        )
+    visits.insert_visit(
+        tx.conn,
+        caller.license_id,
+        customer.id,
+        visit_id,
+        now,
+        ip=ip,
+        user_agent=user_agent,
+        referrer=referrer,
+        pages=pages,
     )
     last_visit = {
         "started_at": now,
@@ -147,29 +131,16 @@ def start_visit(
     return visit_id
 
 
-def _current_visit(tx: Tx, customer_id: str) -> Any | None:
-    return tx.conn.execute(
-        sa.select(s.visits)
-        .where(s.visits.c.customer_id == customer_id)
-        .order_by(s.visits.c.visit_id.desc())
-        .limit(1)
-    ).first()
-
-
 def update_page(
     tx: Tx, caller: Principal, url: str, title: str | None, referrer: str | None
 ) -> None:
     now = time.time()
-    visit = _current_visit(tx, caller.user_id)
+    visit = visits.last_visit(tx.conn, caller.user_id)
     if visit is None or visit.ended_at is not None:
         raise validation("No visit is going on: log in over RTM first")
     page = {"opened_at": now, "url": url, "title": title}
     pages = [*visit.pages, page][-MAX_PAGES:]
-    tx.conn.execute(
-        s.visits.update()
-        .where(s.visits.c.customer_id == caller.user_id, s.visits.c.visit_id == visit.visit_id)
-        .values(pages=pages)
-    )
+    visits.set_pages(tx.conn, caller.user_id, visit.visit_id, pages)
     customer = repo.get_customer(tx.conn, caller.license_id, caller.user_id)
     assert customer is not None
     last_visit = dict(customer.last_visit or {})
@@ -189,15 +160,11 @@ def update_page(
 
 
 def end_visit(tx: Tx, license_id: int, customer_id: str) -> None:
-    visit = _current_visit(tx, customer_id)
+    visit = visits.last_visit(tx.conn, customer_id)
     if visit is None or visit.ended_at is not None:
         return
     now = time.time()
-    tx.conn.execute(
-        s.visits.update()
-        .where(s.visits.c.customer_id == customer_id, s.visits.c.visit_id == visit.visit_id)
-        .values(ended_at=now)
-    )
+    visits.end_visit(tx.conn, customer_id, visit.visit_id, now)
     customer = repo.get_customer(tx.conn, license_id, customer_id)
     if customer is None:
         return

@@ -10,12 +10,10 @@ import time
 from typing import Any
 from urllib.parse import urlsplit
 
-import sqlalchemy as sa
-
 from chatplane.errors import validation
 from chatplane.storage import Tx
 from chatplane.storage import accounts as repo
-from chatplane.storage import schema as s
+from chatplane.storage import goals as goals_repo
 
 FORM_TYPES = ("prechat", "postchat")
 FIELD_TYPES = {
@@ -95,9 +93,7 @@ def set_form(tx: Tx, license_id: int, group_id: int, form_type: str, form: Any) 
     forms = dict(settings.get("forms", {}))
     forms.setdefault(str(group_id), {})[form_type] = check_form(form)
     settings["forms"] = forms
-    tx.conn.execute(
-        s.licenses.update().where(s.licenses.c.id == license_id).values(settings=settings)
-    )
+    repo.set_license_settings(tx.conn, license_id, settings)
 
 
 def goals(tx: Tx, license_id: int) -> list[dict[str, Any]]:
@@ -111,9 +107,7 @@ def add_goal(tx: Tx, license_id: int, name: str, url_contains: str) -> dict[str,
     existing = list(settings.get("goals", []))
     goal = {"id": _id(license_id, name, url_contains), "name": name, "url_contains": url_contains}
     settings["goals"] = [*[g for g in existing if g["id"] != goal["id"]], goal]
-    tx.conn.execute(
-        s.licenses.update().where(s.licenses.c.id == license_id).values(settings=settings)
-    )
+    repo.set_license_settings(tx.conn, license_id, settings)
     return goal
 
 
@@ -127,24 +121,11 @@ def check_goals(
     hit = [g["id"] for g in goals(tx, license_id) if g["url_contains"] in page_url]
     now = time.time()
     for goal_id in hit:
-        tx.conn.execute(
-            s.goal_hits.insert().values(
-                license_id=license_id,
-                goal_id=goal_id,
-                customer_id=customer_id,
-                group_id=group_id,
-                page_url=page_url,
-                created_at=now,
-            )
+        goals_repo.insert_goal_hit(
+            tx.conn, license_id, goal_id, customer_id, group_id, page_url, now
         )
     return hit
 
 
 def goal_hits(tx: Tx, license_id: int, goal_id: str) -> int:
-    return int(
-        tx.conn.execute(
-            sa.select(sa.func.count())
-            .select_from(s.goal_hits)
-            .where(s.goal_hits.c.license_id == license_id, s.goal_hits.c.goal_id == goal_id)
-        ).scalar_one()
-    )
+    return goals_repo.count_goal_hits(tx.conn, license_id, goal_id)

@@ -272,7 +272,7 @@ def set_flag(tx: Tx, chat: Chat, thread_id: str | None, name: str, value: bool) 
 
     The chat row is locked and its properties read afresh: `chat` may have been loaded
     before another transaction changed them (PostgreSQL runs writers side by side)."""
-    chat.properties = _fresh_chat_properties(tx, chat.id)
+    chat.properties = rrepo.lock_chat_properties(tx.conn, chat.id)
     current = bool((chat.properties.get("routing") or {}).get(name, False))
     if current != value:
         routing_props = {**(chat.properties.get("routing") or {}), name: value}
@@ -300,17 +300,6 @@ def set_flag(tx: Tx, chat: Chat, thread_id: str | None, name: str, value: bool) 
     )
 
 
-def _fresh_chat_properties(tx: Tx, chat_id: str) -> dict[str, Any]:
-    import sqlalchemy as sa
-
-    from chatplane.storage import schema as s
-
-    row = tx.conn.execute(
-        sa.select(s.chats.c.properties).where(s.chats.c.id == chat_id).with_for_update()
-    ).scalar()
-    return dict(row or {})
-
-
 def _load(tx: Tx, license_id: int, chat_id: str) -> Chat:
     chat = repo.load_chat(tx.conn, license_id, chat_id)
     assert chat is not None
@@ -318,26 +307,16 @@ def _load(tx: Tx, license_id: int, chat_id: str) -> Chat:
 
 
 def _any_chat(tx: Tx, chat_id: str) -> Chat | None:
-    import sqlalchemy as sa
-
-    from chatplane.storage import schema as s
-
-    lic = tx.conn.execute(sa.select(s.chats.c.license_id).where(s.chats.c.id == chat_id)).scalar()
-    return repo.load_chat(tx.conn, int(lic), chat_id) if lic is not None else None
+    lic = rrepo.chat_license_id(tx.conn, chat_id)
+    return repo.load_chat(tx.conn, lic, chat_id) if lic is not None else None
 
 
 def set_mode(tx: Tx, license_id: int, new_mode: str) -> None:
     """Switch the license between automatic and manual routing."""
-    import sqlalchemy as sa
-
-    from chatplane.storage import schema as s
-
     lic = accounts_repo.get_license(tx.conn, license_id)
     assert lic is not None
     settings = dict(lic.settings or {})
     settings["routing"] = {**(settings.get("routing") or {}), "mode": new_mode}
-    tx.conn.execute(
-        sa.update(s.licenses).where(s.licenses.c.id == license_id).values(settings=settings)
-    )
+    accounts_repo.set_license_settings(tx.conn, license_id, settings)
     tx.emit(changes.RoutingChanged(license_id, "mode"))
     drain(tx, license_id)  # chats left waiting in manual mode are served now

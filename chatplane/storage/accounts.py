@@ -33,6 +33,11 @@ def get_license(conn: Connection, license_id: int) -> Any | None:
     return conn.execute(sa.select(s.licenses).where(s.licenses.c.id == license_id)).first()
 
 
+def set_license_settings(conn: Connection, license_id: int, settings: dict[str, Any]) -> None:
+    """Replace the license's settings (forms, goals, routing mode) with `settings`."""
+    conn.execute(s.licenses.update().where(s.licenses.c.id == license_id).values(settings=settings))
+
+
 def create_application(
     conn: Connection, license_id: int, client_id: str, name: str, is_default: bool, now: float
 ) -> None:
@@ -84,6 +89,21 @@ def license_owner(conn: Connection, license_id: int) -> Agent | None:
         .limit(1)
     ).first()
     return to_agent(row) if row is not None else None
+
+
+def bots(conn: Connection, license_id: int, client_id: str | None) -> list[Agent]:
+    """The license's bot agents, oldest first; only `client_id`'s unless it is None."""
+    q = sa.select(s.agents).where(s.agents.c.license_id == license_id, s.agents.c.is_bot.is_(True))
+    if client_id is not None:
+        q = q.where(s.agents.c.client_id == client_id)
+    rows = conn.execute(q.order_by(s.agents.c.created_at, s.agents.c.id)).all()
+    return [to_agent(r) for r in rows]
+
+
+def delete_agent(conn: Connection, license_id: int, agent_id: str) -> None:
+    conn.execute(
+        s.agents.delete().where(s.agents.c.license_id == license_id, s.agents.c.id == agent_id)
+    )
 
 
 def agents_by_email(conn: Connection, email: str) -> list[tuple[Agent, str | None]]:

@@ -1,4 +1,5 @@
-"""Finding customers: the filters and pagination of get_customers, in SQL."""
+"""Finding customers (the filters and pagination of get_customers) and the chats and
+agents a customer has now, in SQL."""
 
 from __future__ import annotations
 
@@ -65,3 +66,32 @@ def search(conn: Connection, q: CustomerQuery) -> tuple[list[Customer], int]:
         .limit(q.limit)
     ).all()
     return [to_customer(r) for r in rows], int(total)
+
+
+def serving_agents(conn: Connection, customer_id: str) -> list[str]:
+    """Agents present in the customer's active chats."""
+    c, u = s.chats, s.chat_users
+    rows = conn.execute(
+        sa.select(u.c.user_id)
+        .select_from(u.join(c, c.c.id == u.c.chat_id))
+        .where(
+            c.c.customer_id == customer_id,
+            c.c.active_thread_id.is_not(None),
+            u.c.user_type == "agent",
+            u.c.present.is_(True),
+        )
+        .distinct()
+    ).all()
+    return [r.user_id for r in rows]
+
+
+def active_chat_ids(conn: Connection, license_id: int, customer_id: str) -> list[str]:
+    """The customer's chats that have an active thread."""
+    rows = conn.execute(
+        sa.select(s.chats.c.id).where(
+            s.chats.c.license_id == license_id,
+            s.chats.c.customer_id == customer_id,
+            s.chats.c.active_thread_id.is_not(None),
+        )
+    ).all()
+    return [r.id for r in rows]

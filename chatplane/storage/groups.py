@@ -91,3 +91,19 @@ def existing_agent_ids(conn: Connection, license_id: int, agent_ids: list[str]) 
         )
     )
     return {r.id for r in rows}
+
+
+def memberships(conn: Connection, license_id: int, agent_id: str) -> list[tuple[int, str]]:
+    """(group id, priority) of each group the agent was put in, by group id."""
+    ga = s.group_agents
+    rows = conn.execute(
+        sa.select(ga.c.group_id, ga.c.priority)
+        .where(ga.c.license_id == license_id, ga.c.agent_id == agent_id)
+        .order_by(ga.c.group_id)
+    ).all()
+    return [(r.group_id, r.priority) for r in rows]
+
+
+def remove_agent_from_groups(conn: Connection, license_id: int, agent_id: str) -> None:
+    ga = s.group_agents
+    conn.execute(ga.delete().where(ga.c.license_id == license_id, ga.c.agent_id == agent_id))

@@ -158,6 +158,38 @@ def active_chats_of(conn: Connection, license_id: int, agent_id: str) -> list[st
     return [r.id for r in rows]
 
 
+def present_chat_ids(conn: Connection, agent_id: str) -> list[str]:
+    """Every chat the agent is present in, whether or not it has an active thread."""
+    cu = s.chat_users
+    rows = conn.execute(
+        sa.select(cu.c.chat_id).where(
+            cu.c.user_id == agent_id,
+            cu.c.user_type == "agent",
+            cu.c.present.is_(True),
+        )
+    )
+    return [r.chat_id for r in rows]
+
+
+# -- chats seen by the router ------------------------------------------------------------
+# (chats.py is the natural home for these two; they sit here while it is being reworked.)
+
+
+def chat_license_id(conn: Connection, chat_id: str) -> int | None:
+    """The license a chat belongs to, for units of work that know only the chat (timers)."""
+    lic = conn.execute(sa.select(s.chats.c.license_id).where(s.chats.c.id == chat_id)).scalar()
+    return int(lic) if lic is not None else None
+
+
+def lock_chat_properties(conn: Connection, chat_id: str) -> dict[str, Any]:
+    """The chat's properties read afresh, its row locked until the transaction ends
+    (PostgreSQL; SQLite's single writer needs no lock)."""
+    row = conn.execute(
+        sa.select(s.chats.c.properties).where(s.chats.c.id == chat_id).with_for_update()
+    ).scalar()
+    return dict(row or {})
+
+
 # -- queue -----------------------------------------------------------------------------
 
 
