@@ -229,9 +229,6 @@ class Services:
         configs = self.store.read_sync(lambda tx: properties.load_configs(tx, license_id))
         self._keep_configs(license_id, configs, started)
 
-    def forget_configs(self, license_id: int) -> None:
-        self._configs.pop(license_id, None)
-
     def view_for(self, license_id: int, user_type: str) -> View:
         return View(
             user_type=user_type,

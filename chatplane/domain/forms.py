@@ -56,8 +56,8 @@ def default_form(form_type: str) -> dict[str, Any]:
     return {"enabled": True, "fields": fields}
 
 
-def _settings(tx: Tx, license_id: int) -> dict[str, Any]:
-    lic = repo.get_license(tx.conn, license_id)
+def _settings(tx: Tx, license_id: int, *, for_update: bool = False) -> dict[str, Any]:
+    lic = repo.get_license(tx.conn, license_id, for_update=for_update)
     return dict(lic.settings or {}) if lic is not None else {}
 
 
@@ -89,7 +89,7 @@ def check_form(form: Any) -> dict[str, Any]:
 def set_form(tx: Tx, license_id: int, group_id: int, form_type: str, form: Any) -> None:
     if form_type not in FORM_TYPES:
         raise validation(f"type must be one of {FORM_TYPES}")
-    settings = _settings(tx, license_id)
+    settings = _settings(tx, license_id, for_update=True)
     forms = dict(settings.get("forms", {}))
     forms.setdefault(str(group_id), {})[form_type] = check_form(form)
     settings["forms"] = forms
@@ -103,7 +103,7 @@ def goals(tx: Tx, license_id: int) -> list[dict[str, Any]]:
 def add_goal(tx: Tx, license_id: int, name: str, url_contains: str) -> dict[str, Any]:
     if not url_contains:
         raise validation("A goal needs the text its page URL contains")
-    settings = _settings(tx, license_id)
+    settings = _settings(tx, license_id, for_update=True)
     existing = list(settings.get("goals", []))
     goal = {"id": _id(license_id, name, url_contains), "name": name, "url_contains": url_contains}
     settings["goals"] = [*[g for g in existing if g["id"] != goal["id"]], goal]

@@ -313,7 +313,7 @@ def _any_chat(tx: Tx, chat_id: str) -> Chat | None:
 
 def set_mode(tx: Tx, license_id: int, new_mode: str) -> None:
     """Switch the license between automatic and manual routing."""
-    lic = accounts_repo.get_license(tx.conn, license_id)
+    lic = accounts_repo.get_license(tx.conn, license_id, for_update=True)
     assert lic is not None
     settings = dict(lic.settings or {})
     settings["routing"] = {**(settings.get("routing") or {}), "mode": new_mode}

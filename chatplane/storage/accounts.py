@@ -29,8 +29,13 @@ def first_license_id(conn: Connection) -> int | None:
     return conn.execute(sa.select(sa.func.min(s.licenses.c.id))).scalar()
 
 
-def get_license(conn: Connection, license_id: int) -> Any | None:
-    return conn.execute(sa.select(s.licenses).where(s.licenses.c.id == license_id)).first()
+def get_license(conn: Connection, license_id: int, *, for_update: bool = False) -> Any | None:
+    """The license row; `for_update` locks it (PostgreSQL) for a read-modify-write of its
+    settings, so that two changes at once (a form and a goal) do not lose one."""
+    q = sa.select(s.licenses).where(s.licenses.c.id == license_id)
+    if for_update:
+        q = q.with_for_update()
+    return conn.execute(q).first()
 
 
 def set_license_settings(conn: Connection, license_id: int, settings: dict[str, Any]) -> None:

@@ -51,13 +51,15 @@ class _Plan:
             columns = list(stmt.selected_columns)
         else:  # INSERT / UPDATE / DELETE: the RETURNING columns, if any
             columns = list(stmt.exported_columns) if stmt._returning else []
+        self.dialect = dialect
+        self.types = [c.type for c in columns]
         self.row: Any = None
-        self.results: list[Processor] = []
-        self.plain = True  # every column comes back as the driver gives it
         if columns:
             self.row = namedtuple("Row", [c.key for c in columns], rename=True)  # type: ignore[misc]
-            self.results = [_result_processor(c.type, dialect) for c in columns]
-            self.plain = all(p is None for p in self.results)
+        # Result processors depend on the driver's column type codes (PostgreSQL numerics),
+        # so they are chosen from the first result's cursor description.
+        self.results: list[Processor] | None = None
+        self.plain = True  # every column comes back as the driver gives it
 
     def bind(self, params: Mapping[str, Any]) -> Any:
         if self.fixed:
@@ -72,6 +74,13 @@ class _Plan:
 
     def rows(self, cursor: Any) -> list[Any]:
         make = self.row._make
+        if self.results is None:
+            codes = [d[1] for d in cursor.description]
+            self.results = [
+                _result_processor(t, self.dialect, code)
+                for t, code in zip(self.types, codes, strict=True)
+            ]
+            self.plain = all(p is None for p in self.results)
         if self.plain:
             return [make(raw) for raw in cursor.fetchall()]
         procs = self.results
@@ -81,12 +90,12 @@ class _Plan:
         ]
 
 
-def _result_processor(type_: Any, dialect: Dialect) -> Processor:
+def _result_processor(type_: Any, dialect: Dialect, type_code: Any) -> Processor:
     """The column type's own result processor; JSON text is decoded with msgspec, which
     reads what the standard library wrote several times faster."""
     if isinstance(type_, sa.JSON) and dialect.name == "sqlite":
         return msgspec.json.decode
-    return type_.dialect_impl(dialect).result_processor(dialect, None)
+    return type_.dialect_impl(dialect).result_processor(dialect, type_code)
 
 
 class Compiled:

@@ -5,8 +5,6 @@ from __future__ import annotations
 import time
 from typing import Any
 
-import sqlalchemy as sa
-
 from chatplane.api.dispatch import Context, action
 from chatplane.api.v3_0 import common
 from chatplane.api.v3_0 import serialize as ser
@@ -15,7 +13,7 @@ from chatplane.domain import changes, customers, views
 from chatplane.errors import ApiError, authentication
 from chatplane.storage import Tx
 from chatplane.storage import accounts as accounts_repo
-from chatplane.storage import schema as s
+from chatplane.storage import customers as customers_repo
 
 CUSTOMER = "customer"
 
@@ -73,16 +71,8 @@ async def login(ctx: Context, p: st.CustomerLogin) -> dict[str, Any]:
             referrer=p.referrer,
             page=page,
         )
-        active = tx.conn.execute(
-            sa.select(s.chats.c.id)
-            .where(
-                s.chats.c.license_id == principal.license_id,
-                s.chats.c.customer_id == principal.user_id,
-                s.chats.c.active_thread_id.is_not(None),
-            )
-            .limit(1)
-        ).first()
-        return active is not None, visit_id
+        active = customers_repo.active_chat_ids(tx.conn, principal.license_id, principal.user_id)
+        return bool(active), visit_id
 
     session.principal = ctx.principal = principal
     session.referrer = p.referrer

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-import sqlalchemy as sa
 from msgspec import Meta, Struct
 
 from chatplane.api.dispatch import Context, action
@@ -17,8 +16,8 @@ from chatplane.domain import routing
 from chatplane.errors import ApiError, validation
 from chatplane.storage import Tx
 from chatplane.storage import accounts as accounts_repo
+from chatplane.storage import groups as groups_repo
 from chatplane.storage import routing as routing_repo
-from chatplane.storage import schema as s
 
 
 class GetGroupsStatus(Struct, kw_only=True):
@@ -45,12 +44,7 @@ async def get_groups_status(ctx: Context, p: GetGroupsStatus) -> dict[str, Any]:
         raise validation("Give `groups` (group ids) or `all: true`")
 
     def run(tx: Tx) -> dict[str, str]:
-        known = [
-            int(r.id)
-            for r in tx.conn.execute(
-                sa.select(s.groups.c.id).where(s.groups.c.license_id == caller.license_id)
-            )
-        ]
+        known = [int(g.id) for g in groups_repo.list_groups(tx.conn, caller.license_id)]
         wanted = known if p.all else list(dict.fromkeys(p.groups or []))
         missing = [g for g in wanted if g not in known]
         if missing:

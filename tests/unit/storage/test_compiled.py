@@ -23,9 +23,10 @@ things = sa.Table(
     sa.Column("doc", JSON, nullable=False),
     sa.Column("order", sa.BigInteger, nullable=True),  # a reserved word as a column name
     sa.Column("note", sa.Text, nullable=True),
+    sa.Column("at", sa.Float, nullable=True),  # PostgreSQL's numeric result processors
 )
 
-INSERT = Compiled(things.insert(), column_keys=["id", "n", "flag", "doc", "order", "note"])
+INSERT = Compiled(things.insert(), column_keys=["id", "n", "flag", "doc", "order", "note", "at"])
 BUMP = Compiled(
     things.update()
     .where(things.c.id == sa.bindparam("b_id"))
@@ -56,20 +57,22 @@ def test_a_compiled_insert_reads_back_through_core_unchanged(engine: Engine) -> 
     with engine.begin() as conn:
         INSERT.execute(
             conn,
-            {"id": "a", "n": 2**62, "flag": True, "doc": DOC, "order": 7, "note": None},
+            {"id": "a", "n": 2**62, "flag": True, "doc": DOC, "order": 7, "note": None, "at": 1.5},
         )
         row = conn.execute(sa.select(things)).one()
-    assert tuple(row) == ("a", 2**62, True, DOC, 7, None)
+    assert tuple(row) == ("a", 2**62, True, DOC, 7, None, 1.5)
 
 
 def test_compiled_select_gives_named_rows_with_json_and_booleans_decoded(engine: Engine) -> None:
     with engine.begin() as conn:
-        conn.execute(things.insert().values(id="b", n=1, flag=False, doc=DOC, order=None, note="x"))
+        conn.execute(
+            things.insert().values(id="b", n=1, flag=False, doc=DOC, order=None, note="x", at=2.25)
+        )
         row = SELECT.first(conn, {"b_id": "b"})
         missing = SELECT.first(conn, {"b_id": "nobody"})
     assert row is not None
-    fields = (row.id, row.n, row.flag, row.doc, row.order, row.note)
-    assert fields == ("b", 1, False, DOC, None, "x")
+    fields = (row.id, row.n, row.flag, row.doc, row.order, row.note, row.at)
+    assert fields == ("b", 1, False, DOC, None, "x", 2.25)
     assert missing is None
 
 
@@ -87,7 +90,8 @@ def test_compiled_statements_join_the_connections_transaction(engine: Engine) ->
     with engine.connect() as conn:
         with conn.begin() as tx:
             INSERT.execute(
-                conn, {"id": "d", "n": 1, "flag": True, "doc": {}, "order": 1, "note": None}
+                conn,
+                {"id": "d", "n": 1, "flag": True, "doc": {}, "order": 1, "note": None, "at": 0.0},
             )
             tx.rollback()
         assert conn.execute(sa.select(sa.func.count()).select_from(things)).scalar() == 0
