@@ -29,6 +29,8 @@ import sqlalchemy as sa
 from sqlalchemy import event as sa_event
 from sqlalchemy.engine import Connection, Engine
 
+from chatplane.errors import validation
+
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
@@ -141,6 +143,8 @@ class Store:
         with self.engine.connect() as conn:
             try:
                 return fn(Tx(conn, self.dialect))
+            except sa.exc.DataError as exc:
+                raise _refusal(exc) from None
             finally:
                 conn.rollback()
 
@@ -173,6 +177,8 @@ class Store:
                     if attempt < 4 and _is_retryable(exc):
                         continue
                     raise
+                except sa.exc.DataError as exc:
+                    raise _refusal(exc) from None
                 finally:
                     if self.is_sqlite:
                         conn.info.pop("writer", None)
@@ -272,6 +278,14 @@ def _settle(future: asyncio.Future[Any], result: Any, error: BaseException | Non
         future.set_exception(error)
     else:
         future.set_result(result)
+
+
+def _refusal(exc: sa.exc.DataError) -> Exception:
+    """A value the database refused as out of range for its column (a 32-bit column on
+    PostgreSQL given a bigger number) is the caller's to fix: a validation error."""
+    if getattr(exc.orig, "sqlstate", None) == "22003":
+        return validation("A number in the request is out of range for what it identifies")
+    return exc
 
 
 def _is_retryable(exc: sa.exc.OperationalError) -> bool:
