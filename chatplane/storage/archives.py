@@ -7,13 +7,17 @@ PostgreSQL); every other filter is an indexed column or join.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+import msgspec
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from chatplane.domain.models import Event
 from chatplane.storage import schema as s
 
 _WORD = re.compile(r"\w+", re.UNICODE)
@@ -186,3 +190,72 @@ def agent_active_chats(conn: Connection, license_id: int, agent_id: str, limit: 
         .limit(limit)
     ).all()
     return [r.id for r in rows]
+
+
+# -- the page's events ------------------------------------------------------------------
+
+_e = s.events
+# The columns an archived event is shown with, JSON columns read as their stored text
+# (decoded below, faster than the JSON type's per-row json.loads); `chat_id` comes from
+# the thread. Ordered by (thread_id, order): the order of ix_events_thread_order, no sort.
+_PAGE_EVENTS = (
+    sa.select(
+        _e.c.id,
+        _e.c.thread_id,
+        _e.c.order,
+        _e.c.type,
+        _e.c.author_id,
+        _e.c.recipients,
+        _e.c.custom_id,
+        _e.c.text,
+        sa.type_coerce(_e.c.body, sa.Text),
+        sa.type_coerce(_e.c.properties, sa.Text),
+        _e.c.created_at,
+    )
+    .where(_e.c.thread_id.in_(sa.bindparam("b_thread_ids", expanding=True)))
+    .order_by(_e.c.thread_id, _e.c.order)
+)
+
+_decode_json = msgspec.json.Decoder().decode
+
+
+def _json_object(value: Any) -> dict[str, Any]:
+    """A stored JSON object column as a dict: `{}` without decoding; text (SQLite) with
+    msgspec (json.loads for what msgspec refuses, as the JSON type would read it); a dict
+    (PostgreSQL's driver decodes JSONB itself) as it is."""
+    if isinstance(value, str):
+        if value == "{}":
+            return {}
+        try:
+            out = _decode_json(value)
+        except msgspec.DecodeError:
+            out = json.loads(value)
+        return dict(out or {})
+    return dict(value or {})
+
+
+def thread_events(conn: Connection, chat_of: Mapping[str, str]) -> dict[str, list[Event]]:
+    """Every event of the threads `chat_of` names (thread id -> its chat id), each thread's
+    in `order`: the agent's view (all recipients), as get_archives shows them."""
+    out: dict[str, list[Event]] = {tid: [] for tid in chat_of}
+    if not out:
+        return out
+    rows = conn.execute(_PAGE_EVENTS, {"b_thread_ids": list(out)}).tuples().all()
+    for eid, tid, order, etype, author, recipients, custom_id, text, body, props, ts in rows:
+        out[tid].append(
+            Event(
+                eid,
+                chat_of[tid],
+                tid,
+                order,
+                etype,
+                author,
+                recipients,
+                custom_id,
+                text,
+                _json_object(body),
+                _json_object(props),
+                ts,
+            )
+        )
+    return out
