@@ -315,7 +315,7 @@ def thread_events(conn: Connection, chat_of: Mapping[str, str]) -> dict[str, lis
     out: dict[str, list[Event]] = {tid: [] for tid in chat_of}
     if not out:
         return out
-    rows = conn.execute(_PAGE_EVENTS, {"b_thread_ids": list(out)}).tuples().all()
+    rows = conn.execute(_PAGE_EVENTS, {"b_thread_ids": list(out)}).all()
     for eid, tid, order, etype, author, recipients, custom_id, text, body, props, ts in rows:
         out[tid].append(
             Event(
