@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import gc
 import logging
 from collections.abc import AsyncIterator
 
@@ -113,19 +112,11 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         presence.start()
         router.start()
         await presence.recover()
-        # What is alive now (modules, tables, compiled statements) lives as long as the
-        # process: freeze it out of the collector's reach. A full collection then walks only
-        # what came after: a get_archives page makes ~15,000 short-lived objects and so a
-        # full collection every few requests, which took 44 ms over the unfrozen heap and
-        # takes 1 ms without it (docs/performance.md). Unfrozen again at shutdown.
-        gc.collect()
-        gc.freeze()
         ready["ok"] = True
         try:
             yield
         finally:
             ready["ok"] = False
-            gc.unfreeze()
             reaper.cancel()
             await router.stop()
             await presence.stop()
