@@ -37,10 +37,14 @@ class Context:
         return c.get(key) if isinstance(c, dict) else None
 
     @contextlib.asynccontextmanager
-    async def chatplane(self, agents: int = 0, label: str = "") -> AsyncIterator[Chatplane]:
+    async def chatplane(
+        self, agents: int = 0, label: str = "", env: dict[str, str] | None = None
+    ) -> AsyncIterator[Chatplane]:
         """A fresh ``chatplane serve`` (temp data dir, free port) for one scenario; ``agents``
-        extra agents are created before it starts. Killed and removed afterwards."""
+        extra agents are created before it starts; ``env`` adds to the server's environment.
+        Killed and removed afterwards."""
         cp = Chatplane.create(prefix=f"chatplane-bench-{label}-")
+        cp.env.update(env or {})
         try:
             t0 = time.perf_counter()
             cp.init()

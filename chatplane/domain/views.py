@@ -132,7 +132,7 @@ def archive(
         c.id: c for c in repo.load_chats(tx.conn, caller.license_id, list({c for c, _ in found}))
     }
     threads = repo.load_threads(tx.conn, [t for _, t in found])
-    events = repo.load_events(tx.conn, list(threads), agents_view=True)
+    events = archives.thread_events(tx.conn, {t.id: t.chat_id for t in threads.values()})
     out = []
     for chat_id, thread_id in found:
         thread = threads[thread_id]

@@ -7,13 +7,18 @@ PostgreSQL); every other filter is an indexed column or join.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+import msgspec
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
+from sqlalchemy.sql.util import find_tables
 
+from chatplane.domain.models import Event
 from chatplane.storage import schema as s
 
 _WORD = re.compile(r"\w+", re.UNICODE)
@@ -60,16 +65,19 @@ def text_match(conn: Connection, query: str) -> Any | None:
     ).bindparams(q=tsq)
 
 
-def visible_chats_clause(vis: Visibility, license_id: int) -> Any | None:
+def visible_chats_clause(
+    vis: Visibility, license_id: int, chat_id: Any = s.chats.c.id
+) -> Any | None:
+    """Which chats the agent may list, as a clause on `chat_id` (a chat's or a thread's)."""
     if vis.all_chats:
         return None
     present = sa.select(s.chat_users.c.chat_id).where(
         s.chat_users.c.user_id == vis.agent_id, s.chat_users.c.present.is_(True)
     )
-    clauses = [s.chats.c.id.in_(present)]
+    clauses = [chat_id.in_(present)]
     if vis.group_ids:
         clauses.append(
-            s.chats.c.id.in_(
+            chat_id.in_(
                 sa.select(s.chat_access.c.chat_id).where(
                     s.chat_access.c.license_id == license_id,
                     s.chat_access.c.group_id.in_([0, *vis.group_ids]),
@@ -77,6 +85,14 @@ def visible_chats_clause(vis: Visibility, license_id: int) -> Any | None:
             )
         )
     return sa.or_(*clauses)
+
+
+# A page filtered by agents only is first looked for among the newest WINDOW_PER_ROW
+# threads per row the page needs: walking the newest threads and testing each (`EXISTS`)
+# stops early when the agents took part in many threads, where collecting every match
+# and sorting them costs as much as the count. A window holding too few matches falls back
+# to the plan that starts from thread_agents.
+WINDOW_PER_ROW = 10
 
 
 def search_threads(
@@ -87,25 +103,20 @@ def search_threads(
     page: int,
     limit: int,
 ) -> tuple[list[tuple[str, str]], int]:
-    """(chat_id, thread_id) of matching threads, newest first, and the total count."""
-    t, c = s.threads, s.chats
+    """(chat_id, thread_id) of matching threads, newest first, and the total count.
+
+    Every condition is on `threads` itself (a thread's chat is `threads.chat_id`; no join
+    to `chats`, whose row every thread has), so the count and the newest-first walk are
+    served by the covering index ix_threads_license_created_id."""
+    t, ta = s.threads, s.thread_agents
     where: list[Any] = [t.c.license_id == license_id]
-    vis_clause = visible_chats_clause(vis, license_id)
+    vis_clause = visible_chats_clause(vis, license_id, t.c.chat_id)
     if vis_clause is not None:
         where.append(vis_clause)
     if filters.date_from:
         where.append(t.c.created_at >= _day_start(filters.date_from))
     if filters.date_to:
         where.append(t.c.created_at < _day_start(filters.date_to) + 86400)
-    if filters.agent_ids:
-        where.append(
-            t.c.id.in_(
-                sa.select(s.thread_agents.c.thread_id).where(
-                    s.thread_agents.c.license_id == license_id,
-                    s.thread_agents.c.agent_id.in_(filters.agent_ids),
-                )
-            )
-        )
     if filters.group_ids:
         where.append(
             t.c.chat_id.in_(
@@ -128,14 +139,82 @@ def search_threads(
         else:
             where.append(sa.false())
     where.extend(filters.extra)
-    base = (
-        sa.select(t.c.chat_id, t.c.id).select_from(t.join(c, c.c.id == t.c.chat_id)).where(*where)
-    )
-    total = conn.execute(sa.select(sa.func.count()).select_from(base.subquery())).scalar_one()
+    # A thread's own chat row is always there; a clause that names `chats` gets the join.
+    from_: Any = t
+    if any(s.chats in find_tables(clause) for clause in where):
+        from_ = t.join(s.chats, s.chats.c.id == t.c.chat_id)
+
+    order = (t.c.created_at.desc(), t.c.id)
+    offset = (page - 1) * limit
+
+    def page_of(*cond: Any) -> list[tuple[str, str]]:
+        q = sa.select(t.c.chat_id, t.c.id).select_from(from_).where(*cond)
+        rows = conn.execute(q.order_by(*order).offset(offset).limit(limit)).all()
+        return [(r.chat_id, r.id) for r in rows]
+
+    agent_ids = list(dict.fromkeys(filters.agent_ids or []))
+    only_license = len(where) == 1 and from_ is t
+    if only_license and not agent_ids:
+        # No filter: the count and the page both read the covering index.
+        total = conn.execute(sa.select(sa.func.count()).where(*where)).scalar_one()
+        return page_of(*where), int(total)
+    if only_license:
+        # Only agents: their threads are counted in thread_agents' covering index, and
+        # the page is looked for among the newest threads first (WINDOW_PER_ROW).
+        total = int(
+            conn.execute(
+                sa.select(sa.func.count(sa.distinct(ta.c.thread_id))).where(
+                    ta.c.license_id == license_id, ta.c.agent_id.in_(agent_ids)
+                )
+            ).scalar_one()
+        )
+        if offset >= total:
+            return [], total
+        took_part = (
+            sa.select(ta.c.thread_id)
+            .where(ta.c.thread_id == t.c.id, ta.c.agent_id.in_(agent_ids))
+            .exists()
+        )
+        if offset + limit <= total:
+            window_end = (
+                sa.select(t.c.created_at)
+                .where(t.c.license_id == license_id)
+                .order_by(*order)
+                .offset((offset + limit) * WINDOW_PER_ROW - 1)
+                .limit(1)
+                .scalar_subquery()
+            )
+            # Every thread at least as new as the window's last is a prefix of the page
+            # order, so the matches among them are the first matches overall.
+            in_window = t.c.created_at >= sa.func.coalesce(window_end, float("-inf"))
+            found = page_of(*where, in_window, took_part)
+            if len(found) == limit:
+                return found, total
+        return page_of(*where, _agents_in(license_id, agent_ids)), total
+
+    # Any other filter: the plan starts from the filter's own index, finds every match
+    # and sorts them, so the same pass counts them (a window count) for the total.
+    cond = [*where, _agents_in(license_id, agent_ids)] if agent_ids else where
     rows = conn.execute(
-        base.order_by(t.c.created_at.desc(), t.c.id).offset((page - 1) * limit).limit(limit)
+        sa.select(t.c.chat_id, t.c.id, sa.func.count().over().label("total"))
+        .select_from(from_)
+        .where(*cond)
+        .order_by(*order)
+        .offset(offset)
+        .limit(limit)
     ).all()
-    return [(r.chat_id, r.id) for r in rows], int(total)
+    if rows:
+        return [(r.chat_id, r.id) for r in rows], int(rows[0].total)
+    # A page past the end: count on its own.
+    total = conn.execute(sa.select(sa.func.count()).select_from(from_).where(*cond)).scalar_one()
+    return [], int(total)
+
+
+def _agents_in(license_id: int, agent_ids: list[str]) -> Any:
+    ta = s.thread_agents
+    return s.threads.c.id.in_(
+        sa.select(ta.c.thread_id).where(ta.c.license_id == license_id, ta.c.agent_id.in_(agent_ids))
+    )
 
 
 def filter_chats(
@@ -186,3 +265,72 @@ def agent_active_chats(conn: Connection, license_id: int, agent_id: str, limit: 
         .limit(limit)
     ).all()
     return [r.id for r in rows]
+
+
+# -- the page's events ------------------------------------------------------------------
+
+_e = s.events
+# The columns an archived event is shown with, JSON columns read as their stored text
+# (decoded below, faster than the JSON type's per-row json.loads); `chat_id` comes from
+# the thread. Ordered by (thread_id, order): the order of ix_events_thread_order, no sort.
+_PAGE_EVENTS = (
+    sa.select(
+        _e.c.id,
+        _e.c.thread_id,
+        _e.c.order,
+        _e.c.type,
+        _e.c.author_id,
+        _e.c.recipients,
+        _e.c.custom_id,
+        _e.c.text,
+        sa.type_coerce(_e.c.body, sa.Text),
+        sa.type_coerce(_e.c.properties, sa.Text),
+        _e.c.created_at,
+    )
+    .where(_e.c.thread_id.in_(sa.bindparam("b_thread_ids", expanding=True)))
+    .order_by(_e.c.thread_id, _e.c.order)
+)
+
+_decode_json = msgspec.json.Decoder().decode
+
+
+def _json_object(value: Any) -> dict[str, Any]:
+    """A stored JSON object column as a dict: `{}` without decoding; text (SQLite) with
+    msgspec (json.loads for what msgspec refuses, as the JSON type would read it); a dict
+    (PostgreSQL's driver decodes JSONB itself) as it is."""
+    if isinstance(value, str):
+        if value == "{}":
+            return {}
+        try:
+            out = _decode_json(value)
+        except msgspec.DecodeError:
+            out = json.loads(value)
+        return dict(out or {})
+    return dict(value or {})
+
+
+def thread_events(conn: Connection, chat_of: Mapping[str, str]) -> dict[str, list[Event]]:
+    """Every event of the threads `chat_of` names (thread id -> its chat id), each thread's
+    in `order`: the agent's view (all recipients), as get_archives shows them."""
+    out: dict[str, list[Event]] = {tid: [] for tid in chat_of}
+    if not out:
+        return out
+    rows = conn.execute(_PAGE_EVENTS, {"b_thread_ids": list(out)}).all()
+    for eid, tid, order, etype, author, recipients, custom_id, text, body, props, ts in rows:
+        out[tid].append(
+            Event(
+                eid,
+                chat_of[tid],
+                tid,
+                order,
+                etype,
+                author,
+                recipients,
+                custom_id,
+                text,
+                _json_object(body),
+                _json_object(props),
+                ts,
+            )
+        )
+    return out

@@ -179,7 +179,8 @@ threads = sa.Table(
     sa.Column("created_at", sa.Float, nullable=False),
     sa.Column("closed_at", sa.Float, nullable=True),
     sa.Index("ix_threads_chat_order", "chat_id", "order"),
-    sa.Index("ix_threads_license_created", "license_id", "created_at"),
+    # The archives' newest-first walk and count, from the index alone (0006).
+    sa.Index("ix_threads_license_created_id", "license_id", "created_at", "id", "chat_id"),
 )
 
 # Agents who took part in a thread, for the archives' `agent_ids` filter.
@@ -189,7 +190,7 @@ thread_agents = sa.Table(
     sa.Column("thread_id", sa.String(32), primary_key=True),
     sa.Column("agent_id", sa.String(255), primary_key=True),
     sa.Column("license_id", sa.Integer, nullable=False),
-    sa.Index("ix_thread_agents_agent", "license_id", "agent_id"),
+    sa.Index("ix_thread_agents_agent_thread", "license_id", "agent_id", "thread_id"),
 )
 
 events = sa.Table(
