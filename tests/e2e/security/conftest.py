@@ -79,11 +79,24 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
     data_dir = tmp_path_factory.mktemp("security") / "data"
     a = run_cli(data_dir, "init")
     b = run_cli(data_dir, "license", "create")
-    server = ServerProcess(data_dir, {"requests_per_second": "0"})
+    # Nothing may change a watched chat behind the fuzzer's back: no agent taken off its
+    # chats when an RTM target disconnects (offline grace), no thread going idle or archived.
+    quiet = {"offline_grace": "86400", "idle_timeout": "86400", "archive_timeout": "86400"}
+    server = ServerProcess(data_dir, {"requests_per_second": "0", **quiet})
     server.start()
     http = Http(server.base_url)
     try:
         owner_a, owner_b = a["owner"]["access_token"], b["owner"]["access_token"]
+        # Manual routing: the fuzzer's successful status changes must not let the router
+        # assign a watched chat between a refused request and the check that it changed
+        # nothing (a flaky failure seen with automatic routing).
+        for owner in (owner_a, owner_b):
+            resp = http.post_raw(
+                "/v3.0/configuration/routing/update_routing_settings",
+                token=owner,
+                json_body={"mode": "manual"},
+            )
+            assert resp.status_code == 200, resp.text
         c1_id, c1 = _customer(http, owner_a)
         _c2_id, c2 = _customer(http, owner_a)
         _cb_id, cb = _customer(http, owner_b)
