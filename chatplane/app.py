@@ -7,6 +7,7 @@ import contextlib
 import gc
 import logging
 from collections.abc import AsyncIterator
+from typing import Any
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
@@ -16,8 +17,9 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route, WebSocketRoute
 
 from chatplane.accounts import http as accounts_http
-from chatplane.api import configuration, rtm, static, web
-from chatplane.api.v3_0 import (  # noqa: F401  (registers actions)
+from chatplane.api import configuration, rtm, static, web, webhooks_admin
+from chatplane.api.registry import Actions, Registry
+from chatplane.api.v3_0 import (
     agent,
     configuration_agents,
     configuration_groups,
@@ -36,28 +38,85 @@ from chatplane.api.v3_0 import (  # noqa: F401  (registers actions)
     session,
     url_details,
 )
+from chatplane.api.v3_0 import pushes as pushes_v3_0
+from chatplane.api.v3_0 import webhooks as webhooks_v3_0
+from chatplane.api.v3_0.version import VERSION as V3_0
+from chatplane.api.versions import WireVersion
 from chatplane.config import Settings
+from chatplane.domain import changes, property_writes, timers
+from chatplane.domain import routing as routing_rules
+from chatplane.realtime.fanout import Fanout, PushRenderer
+from chatplane.realtime.hub import disconnect
 from chatplane.realtime.presence import Presence
 from chatplane.router import Router
 from chatplane.services import Services
 from chatplane.storage.migrate import upgrade
 from chatplane.storage.store import Store
-from chatplane.webhooks import admin as webhooks_admin
-from chatplane.webhooks import install as install_webhooks
+from chatplane.webhooks.delivery import DeliveryWorker
+from chatplane.webhooks.outbox import Outbox, WebhookFormat
 
 log = logging.getLogger(__name__)
 
-# The spec's paths for the Web API: the v3.0 one and the seed's v0.5 examples.
-WEB_PREFIXES = {
-    "agent": ("/v3.0/agent/action", "/agent/v0.5/action"),
-    "customer": ("/v3.0/customer/action", "/customer/v0.5/action"),
-}
+# -- what each API version serves --------------------------------------------------------
+
+# v3.0: the Agent and Customer Chat APIs, and the Configuration API (its own paths).
+V3_0_ACTIONS: list[Actions] = [
+    agent.actions,
+    customer.actions,
+    session.actions,
+    customers.actions,
+    files.actions,
+    forms.actions,
+    groups_status.actions,
+    indicators.actions,
+    multicast.actions,
+    postbacks.actions,
+    properties.actions,
+    routing.actions,
+    url_details.actions,
+    configuration_agents.actions,
+    configuration_groups.actions,
+    configuration_properties.actions,
+    configuration_webhooks.actions,
+]
+
+# The versions served, each with its transport rules, push shapes and webhook format.
+WIRE_VERSIONS: list[WireVersion] = [V3_0]
+PUSHES: dict[str, PushRenderer] = {V3_0.name: pushes_v3_0.render}
+WEBHOOK_FORMATS: dict[str, WebhookFormat] = {V3_0.name: webhooks_v3_0.WEBHOOKS}
+
+# The spec's paths for the v3.0 Web API: the v3.0 one and the seed's v0.5 examples.
+SEED_PREFIXES = {"agent": "/agent/v0.5/action", "customer": "/customer/v0.5/action"}
+
+
+def build_registry() -> Registry:
+    """Every action of every version, keyed by (API, version, action)."""
+    registry = Registry()
+    registry.add(V3_0.name, *V3_0_ACTIONS)
+    return registry
+
+
+def openapi_document(registry: Registry | None = None) -> dict[str, Any]:
+    """`/openapi.json`: every Web API action of every version."""
+    from chatplane.api.openapi import document
+
+    return document(registry or build_registry(), {v.name: v for v in WIRE_VERSIONS})
+
+
+def wire_domain(store: Store) -> None:
+    """The domain's rules that react to its own changes, inside the unit of work, in order:
+    a new thread gets its inactivity deadlines, then routing assigns it; at the end of each
+    unit the property filter index is kept."""
+    store.react(changes.ThreadStarted, timers.on_thread_started)
+    store.react(changes.ThreadStarted, routing_rules.on_thread_started)
+    store.add_tx_hook(property_writes.index_changes)
 
 
 def build_services(settings: Settings) -> Services:
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     store = Store(settings.effective_database_url)
     upgrade(store.engine)
+    wire_domain(store)
     return Services(settings, store)
 
 
@@ -78,9 +137,30 @@ def tune_garbage_collector() -> None:
 
 
 def create_app(settings: Settings | None = None, services: Services | None = None) -> Starlette:
+    """The ASGI app. `services` (made by `build_services`) has its domain wired already."""
     settings = settings or Settings()
     services = services or build_services(settings)
+    registry = build_registry()
     ready = {"ok": False}
+
+    # What reacts to committed changes. The webhook outbox is the last transaction hook
+    # (it sees what the domain's hooks wrote); on the bus, pushes go out first.
+    outbox = Outbox(WEBHOOK_FORMATS, lambda: settings.webhook_retry_for)
+    services.store.add_tx_hook(outbox)
+    fanout = Fanout(services.hub, services.view_for, PUSHES)
+    presence = Presence(
+        services.hub,
+        services.commit,
+        services.read,
+        services.board,
+        settings.offline_grace,
+    )
+    router = Router(services)
+    webhook_worker = DeliveryWorker(services.store, settings, written=lambda: outbox.written)
+    services.bus.subscribe(fanout)
+    services.bus.subscribe(presence.on_changes)
+    services.bus.subscribe(router.on_changes)
+    services.bus.subscribe(webhook_worker.on_changes)
 
     async def healthz(_request: Request) -> Response:
         if not ready["ok"]:
@@ -88,33 +168,37 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         return JSONResponse({"status": "ok"})
 
     async def openapi(_request: Request) -> Response:
-        from chatplane.api.openapi import document
-
-        return JSONResponse(document())
+        return JSONResponse(openapi_document(registry))
 
     routes: list[BaseRoute] = [
         Route("/healthz", healthz, methods=["GET"]),
         Route("/openapi.json", openapi, methods=["GET"]),
     ]
-    for api, (v3_prefix, seed_prefix) in WEB_PREFIXES.items():
-        routes.append(
-            Route(v3_prefix + "/{action}", web.make_endpoint(services, api), methods=["POST"])
-        )
+    for version in WIRE_VERSIONS:
+        for api in ("agent", "customer"):
+            routes.append(
+                Route(
+                    f"{version.prefix}/{api}/action/{{action}}",
+                    web.make_endpoint(services, registry, api, version),
+                    methods=["POST"],
+                )
+            )
+            endpoint = rtm.RtmEndpoint(services, registry, api, version)
+            routes.append(WebSocketRoute(f"{version.prefix}/{api}/rtm/ws", endpoint.serve))
+    for api, prefix in SEED_PREFIXES.items():
         routes.append(
             Route(
-                seed_prefix + "/{action}",
-                web.make_endpoint(services, api, seed=True),
+                prefix + "/{action}",
+                web.make_endpoint(services, registry, api, V3_0, seed=True),
                 methods=["POST"],
             )
         )
-        routes.append(WebSocketRoute(f"/v3.0/{api}/rtm/ws", rtm.RtmEndpoint(services, api).serve))
-    config_endpoint = configuration.make_endpoint(services)
+    config_endpoint = configuration.make_endpoint(services, registry)
     for prefix in configuration.PREFIXES:
         routes.append(Route(prefix + "/{group}/{method}", config_endpoint, methods=["POST"]))
     routes.extend(accounts_http.routes(services))
     routes.extend(files.routes(services))
     routes.extend(webhooks_admin.routes(services))
-    webhook_worker = install_webhooks(services)
     routes.extend(static.routes(services))  # the Agent App and the Chat Widget
 
     @contextlib.asynccontextmanager
@@ -125,7 +209,6 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
             await services.board.start()
         await webhook_worker.start()
         reaper = asyncio.create_task(rtm.reap_idle(services))
-        presence, router = Presence(services), Router(services)
         presence.start()
         router.start()
         await presence.recover()
@@ -139,7 +222,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
             await router.stop()
             await presence.stop()
             for s in services.hub.all():
-                await rtm.disconnect(
+                await disconnect(
                     s, "agent_disconnected_by_server" if s.api == "agent" else "internal_error"
                 )
             await webhook_worker.stop()
@@ -166,5 +249,6 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         )
     app = Starlette(routes=routes, lifespan=lifespan, middleware=middleware)
     app.state.services = services
+    app.state.registry = registry
     app.state.webhook_worker = webhook_worker
     return app

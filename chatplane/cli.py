@@ -49,6 +49,7 @@ def _print(args: argparse.Namespace, obj: dict[str, Any], text: str) -> None:
 def _license_json(created: Any) -> dict[str, Any]:
     return {
         "license_id": created.license_id,
+        "organization_id": created.organization_id,
         "client_id": created.client_id,
         "owner": {"id": created.owner_id, "access_token": created.access_token},
     }
@@ -68,13 +69,16 @@ def cmd_init(args: argparse.Namespace) -> int:
         # A license made before the widget rated chats gets its rating properties now.
         properties.ensure_rating_properties(tx, first, client_id)
         token = users.issue_agent_token(tx, owner, client_id, users.CLI_TOKEN_TTL)
-        return users.LicenseCreated(first, client_id, owner.id, token)
+        return users.LicenseCreated(
+            first, client_id, owner.id, token, users.organization_of(tx, first)
+        )
 
     created = _run(_settings(args), run)
     _print(
         args,
         _license_json(created),
-        f"license {created.license_id}, client_id {created.client_id}\n"
+        f"license {created.license_id} (organization {created.organization_id}), "
+        f"client_id {created.client_id}\n"
         f"owner {created.owner_id}, access token {created.access_token}",
     )
     return 0

@@ -44,7 +44,6 @@ class Router:
     def start(self) -> None:
         settings = self.services.settings
         timers.configure(settings.idle_timeout, settings.archive_timeout)
-        self.services.bus.subscribe(self.on_changes)
         self._tasks = [
             asyncio.create_task(self._settle_loop()),
             asyncio.create_task(self._timer_loop()),

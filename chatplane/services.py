@@ -9,18 +9,18 @@ from collections.abc import Callable
 from typing import TypeVar
 
 from chatplane.accounts import tokens
-from chatplane.api.v3_0.serialize import View
 from chatplane.bus import Bus, Origin, make_bus
 from chatplane.config import Settings
-from chatplane.domain import properties, property_writes
+from chatplane.domain import properties
 from chatplane.domain.models import Principal
-from chatplane.errors import authentication
+from chatplane.domain.viewer import View
+from chatplane.errors import ApiError, authentication
 from chatplane.files.storage import FileStore, LocalFileStore
 from chatplane.limits import TokenBucket
 from chatplane.realtime.board import PresenceBoard
-from chatplane.realtime.fanout import Fanout
-from chatplane.realtime.hub import Hub, Session
+from chatplane.realtime.hub import Hub, Session, disconnect
 from chatplane.storage import Tx
+from chatplane.storage import accounts as accounts_repo
 from chatplane.storage.store import Store
 
 T = TypeVar("T")
@@ -33,6 +33,9 @@ CONFIG_CACHE_SECONDS = 5.0
 
 
 class Services:
+    """The parts every transport and handler shares. The app wires what reacts to changes
+    (fan-out, webhooks, routing) onto the store and the bus (chatplane/app.py)."""
+
     def __init__(self, settings: Settings, store: Store, bus: Bus | None = None) -> None:
         self.settings = settings
         self.store = store
@@ -42,8 +45,6 @@ class Services:
         self.board: PresenceBoard | None = (
             PresenceBoard(settings.redis_url, settings.redis_prefix) if settings.redis_url else None
         )
-        self.fanout = Fanout(self.hub, self.view_for)
-        self.bus.subscribe(self.fanout)
         self._tokens: dict[str, tuple[Principal, float]] = {}
         self._token_lookups: dict[str, asyncio.Future[Principal | None]] = {}
         self.request_limit = TokenBucket(settings.requests_per_second)
@@ -53,8 +54,8 @@ class Services:
         self._config_reloads: dict[int, asyncio.Task[properties.Configs]] = {}
         # The event loop that serves requests, once seen; threads ask it to reload configs.
         self._loop: asyncio.AbstractEventLoop | None = None
-        # Keeps the filter index of chat and thread properties in each write's transaction.
-        store.add_tx_hook(property_writes.index_changes)
+        # organization id (v3.x) -> license id; an organization never changes its license.
+        self._organizations: dict[str, int] = {}
 
     # -- units of work -----------------------------------------------------------------
 
@@ -104,6 +105,22 @@ class Services:
             await self.load_configs(principal.license_id)
         return principal
 
+    async def license_of_organization(self, organization_id: str) -> int:
+        """The license an organization id names (`license_not_found` when none does)."""
+        license_id = self._organizations.get(organization_id)
+        if license_id is None:
+            found = await self.read(
+                lambda tx: accounts_repo.license_of_organization(tx.conn, organization_id)
+            )
+            if found is None:
+                raise ApiError(
+                    "license_not_found", f"No license has the organization id {organization_id!r}"
+                )
+            if len(self._organizations) > 10_000:
+                self._organizations.clear()
+            license_id = self._organizations[organization_id] = found
+        return license_id
+
     def forget_token(self, token: str) -> None:
         self._tokens.pop(tokens.token_hash(tokens.strip_bearer(token)), None)
 
@@ -111,8 +128,6 @@ class Services:
 
     async def register_session(self, session: Session) -> None:
         """A session just logged in; the user's oldest sessions over the limit are let go."""
-        from chatplane.api.rtm import disconnect
-
         evicted = self.hub.register(session, self.settings.max_connections_per_user)
         p = session.principal
         if self.board is not None and p is not None and p.is_agent:

@@ -3,7 +3,8 @@
 Also served unversioned (`/configuration/<group>/<method>`), as the seed's example uses.
 The body is the request object itself (no `payload` envelope), the response the
 response object; errors are the same `{"error": {"type", "message"}}` payloads.
-Methods register with `dispatch.action("configuration", "<group>/<method>", Struct)`.
+Methods are collected with `Actions()("configuration", "<group>/<method>", Struct)` and
+wired by the app into the registry under version 3.0.
 """
 
 from __future__ import annotations
@@ -15,22 +16,22 @@ import msgspec
 from starlette.requests import Request
 from starlette.responses import Response
 
-from chatplane.api.dispatch import Context, describe, dispatch, lookup, refuse_unstorable
+from chatplane.api.dispatch import Context, describe, dispatch, refuse_unstorable
+from chatplane.api.registry import CONFIGURATION, Registry
 from chatplane.api.web import error_response, json_response, read_body
 from chatplane.errors import ApiError, authentication, validation
 from chatplane.services import Services
 
 log = logging.getLogger(__name__)
 
-CONFIGURATION = "configuration"
 PREFIXES = ("/v3.0/configuration", "/configuration")
 
 
-def make_endpoint(services: Services) -> Any:
+def make_endpoint(services: Services, registry: Registry) -> Any:
     async def endpoint(request: Request) -> Response:
         name = f"{request.path_params['group']}/{request.path_params['method']}"
         try:
-            act = lookup(CONFIGURATION, name, "web")
+            act = registry.lookup(CONFIGURATION, "3.0", name, "web")
             body = await read_body(request, services.settings.max_body_bytes)
             header = request.headers.get("authorization")
             if not header:

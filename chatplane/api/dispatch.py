@@ -1,22 +1,22 @@
-"""One registry of actions, shared by the Web API and RTM transports.
+"""Running one action for either transport: the caller's limits and scopes, the payload
+decoded into the action's struct, the handler, and the changes it committed.
 
-An action is registered once with the struct its payload decodes into and the
-transports it is served on; a transport only frames bytes and calls `dispatch`.
+Actions are looked up in the app's `Registry` (api/registry.py); a transport only frames
+bytes, finds the action and calls `dispatch`.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
-import msgspec
-
+from chatplane.api.registry import Action, describe
 from chatplane.bus import Origin
 from chatplane.domain.access import require_scope
 from chatplane.domain.models import Principal
-from chatplane.errors import ApiError, authentication, validation
+from chatplane.errors import authentication, validation
 
 if TYPE_CHECKING:
     from chatplane.realtime.hub import Session
@@ -25,14 +25,15 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 
-Handler = Callable[["Context", Any], Awaitable[dict[str, Any] | None]]
+__all__ = ["Action", "Context", "describe", "dispatch", "refuse_unstorable"]
 
 
 @dataclass
 class Context:
     services: Services
-    api: str  # agent | customer
+    api: str  # agent | customer | configuration
     transport: str  # web | rtm
+    version: str = "3.0"  # the API version the request came in (its shapes)
     principal: Principal | None = None
     session: Session | None = None
     request_id: str | None = None
@@ -79,43 +80,6 @@ class Context:
         self.deferred.clear()
 
 
-@dataclass
-class Action:
-    api: str
-    name: str
-    handler: Handler
-    payload_type: type | None
-    web: bool = True
-    rtm: bool = True
-    # False for actions a logged-out RTM connection may call (login, ping).
-    needs_login: bool = True
-    # The Web API body is multipart/form-data (send_file, upload_image).
-    multipart: bool = False
-    # An agent needs one of these scopes (agent-chat-api/scopes.md); empty: none needed.
-    # Access to a particular chat is checked by the domain on top of this.
-    scopes: tuple[str, ...] = ()
-
-    def decode(self, payload: Any) -> Any:
-        if self.payload_type is None:
-            return payload
-        if payload is None:
-            payload = {}
-        if not isinstance(payload, dict):
-            raise validation("payload must be a JSON object")
-        try:
-            return msgspec.convert(payload, self.payload_type, strict=True)
-        except msgspec.ValidationError as exc:
-            raise validation(describe(exc)) from None
-
-
-def describe(exc: msgspec.ValidationError | msgspec.DecodeError) -> str:
-    """msgspec's message with paths from the payload (`$.chat.id` -> `chat.id`)."""
-    text = str(exc)
-    text = text.replace("`$.", "`").replace("at `$`", "in the payload")
-    text = text.replace("$[", "[")
-    return text
-
-
 # Integers the databases store (64-bit signed); a longer run of digits may be beyond them.
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 _LONG_NUMBER = re.compile(r"\d{19}")
@@ -146,46 +110,6 @@ def refuse_unstorable(raw: bytes | str, decoded: Any) -> None:
             stack.extend(item.values())
         elif isinstance(item, list):
             stack.extend(item)
-
-
-REGISTRY: dict[tuple[str, str], Action] = {}
-
-
-def action(
-    api: str | tuple[str, ...],
-    name: str,
-    payload: type | None = None,
-    *,
-    web: bool = True,
-    rtm: bool = True,
-    needs_login: bool = True,
-    multipart: bool = False,
-    scopes: tuple[str, ...] = (),
-) -> Callable[[Handler], Handler]:
-    apis = (api,) if isinstance(api, str) else api
-    if apis == ("configuration",):
-        rtm = False  # the Configuration API is served over HTTP only
-
-    def register(fn: Handler) -> Handler:
-        for a in apis:
-            key = (a, name)
-            if key in REGISTRY:
-                raise RuntimeError(f"action {a}/{name} registered twice")
-            REGISTRY[key] = Action(a, name, fn, payload, web, rtm, needs_login, multipart, scopes)
-        return fn
-
-    return register
-
-
-def lookup(api: str, name: str, transport: str) -> Action:
-    act = REGISTRY.get((api, name))
-    if act is None:
-        raise ApiError("validation", f"Unknown action {name!r} in the {api} API", status=404)
-    if transport == "web" and not act.web:
-        raise validation(f"Action {name!r} is available over RTM only")
-    if transport == "rtm" and not act.rtm:
-        raise validation(f"Action {name!r} is available over the Web API only")
-    return act
 
 
 async def dispatch(ctx: Context, act: Action, payload: Any) -> dict[str, Any]:

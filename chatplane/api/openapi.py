@@ -11,7 +11,8 @@ from typing import Any
 import msgspec
 
 from chatplane import __version__
-from chatplane.api.dispatch import REGISTRY, Action
+from chatplane.api.registry import Action, Registry
+from chatplane.api.versions import WireVersion
 
 ERROR_SCHEMA = {
     "type": "object",
@@ -32,11 +33,11 @@ ERROR_SCHEMA = {
 # Act as a bot (author_id); null is the same as leaving it out.
 AUTHOR_ID = {"type": ["string", "null"]}
 
-PATHS = {
-    "agent": "/v3.0/agent/action/{name}",
-    "customer": "/v3.0/customer/action/{name}",
-    "configuration": "/v3.0/configuration/{name}",
-}
+
+def path_of(act: Action) -> str:
+    if act.api == "configuration":
+        return f"/v{act.version}/configuration/{act.name}"
+    return f"/v{act.version}/{act.api}/action/{act.name}"
 
 
 def _error_responses() -> dict[str, Any]:
@@ -57,9 +58,9 @@ def _error_responses() -> dict[str, Any]:
 
 def _operation(act: Action, content: dict[str, Any]) -> dict[str, Any]:
     operation: dict[str, Any] = {
-        "operationId": f"{act.api}_{act.name}".replace("/", "_"),
-        "tags": [act.api],
-        "summary": f"{act.api} API: {act.name}",
+        "operationId": f"{act.api}_v{act.version}_{act.name}".replace("/", "_").replace(".", "_"),
+        "tags": [f"{act.api} v{act.version}"],
+        "summary": f"{act.api} API v{act.version}: {act.name}",
         "security": [{"bearer": []}],
         # An empty body is an empty payload (`{}`), as the server takes it.
         "requestBody": {"required": act.multipart, "content": content},
@@ -83,10 +84,8 @@ def _operation(act: Action, content: dict[str, Any]) -> dict[str, Any]:
     return operation
 
 
-def document() -> dict[str, Any]:
-    actions: list[Action] = sorted(
-        (a for a in REGISTRY.values() if a.web), key=lambda a: (a.api, a.name)
-    )
+def document(registry: Registry, versions: dict[str, WireVersion]) -> dict[str, Any]:
+    actions = [a for a in registry.actions() if a.web]
     types = [a.payload_type for a in actions if a.payload_type is not None]
     schemas, components = msgspec.json.schema_components(
         types, ref_template="#/components/schemas/{name}"
@@ -96,8 +95,8 @@ def document() -> dict[str, Any]:
     for act, schema in zip(
         [a for a in actions if a.payload_type is not None], schemas, strict=True
     ):
-        path = PATHS[act.api].format(name=act.name)
-        if act.api == "configuration":
+        path = path_of(act)
+        if act.api == "configuration" or not versions[act.version].enveloped:
             body_schema = schema
         else:
             body_schema = {
@@ -113,12 +112,14 @@ def document() -> dict[str, Any]:
             "additionalProperties": {"type": "string"},
             "properties": {"author_id": {"type": "string"}},
         }
-        path = PATHS[act.api].format(name=act.name)
+        path = path_of(act)
         paths[path] = {"post": _operation(act, {"multipart/form-data": {"schema": multipart}})}
     return {
         "openapi": "3.1.0",
         "info": {
-            "title": "Chatplane Web API (LiveChat Platform v3.0)",
+            "title": "Chatplane Web API (LiveChat Platform "
+            + ", ".join(f"v{v}" for v in versions)
+            + ")",
             "version": __version__,
         },
         "paths": paths,

@@ -1,7 +1,11 @@
-"""The RTM transport: one websocket carrying requests, responses and pushes.
+"""The RTM transport: one connection carrying requests, responses and pushes.
 
 A connection handles its requests one at a time, in the order sent (so that a client's
 events keep their order); responses and pushes share the session's outgoing queue.
+
+The framing is not this module's: a plain websocket (here), SockJS or socket.io each wrap
+their connection in an `RtmConnection` and hand it to `RtmEndpoint.run`, so that every
+transport has the same sessions, limits and pushes.
 """
 
 from __future__ import annotations
@@ -9,15 +13,18 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, Protocol
 
 import msgspec
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
-from chatplane.api.dispatch import Context, describe, dispatch, lookup, refuse_unstorable
+from chatplane.api.bots import act_as
+from chatplane.api.dispatch import Context, describe, dispatch, refuse_unstorable
+from chatplane.api.registry import Registry
+from chatplane.api.versions import WireVersion
 from chatplane.errors import ApiError, validation
-from chatplane.realtime.fanout import push_message
-from chatplane.realtime.hub import Session
+from chatplane.realtime.hub import Session, disconnect
 from chatplane.services import Services
 
 log = logging.getLogger(__name__)
@@ -27,6 +34,61 @@ _decode = msgspec.json.Decoder().decode
 
 # uvicorn protocol (chatplane.realtime.wsproto) records client control-frame pings here.
 PING_KEY = "chatplane.last_ping"
+
+
+class RtmConnection(Protocol):
+    """One client connection, whatever its framing."""
+
+    @property
+    def address(self) -> str | None: ...
+    @property
+    def query(self) -> Mapping[str, str]: ...
+    @property
+    def headers(self) -> Mapping[str, str]: ...
+    # [monotonic time of the client's last control-frame ping], if the framing sees them.
+    @property
+    def ping_box(self) -> list[float] | None: ...
+
+    async def accept(self) -> None: ...
+    async def receive(self) -> str | None:
+        """The next message's text; None once the client is gone."""
+        ...
+
+    async def send_text(self, text: str) -> None: ...
+    async def close(self, code: int) -> None: ...
+
+
+class WebSocketConnection:
+    """A plain websocket (`/v3.x/<api>/rtm/ws`)."""
+
+    def __init__(self, websocket: WebSocket) -> None:
+        self.websocket = websocket
+        self.address = websocket.client.host if websocket.client else None
+        self.query: Mapping[str, str] = websocket.query_params
+        self.headers: Mapping[str, str] = websocket.headers
+        self.ping_box: list[float] | None = websocket.scope.get(PING_KEY)
+
+    async def accept(self) -> None:
+        await self.websocket.accept()
+
+    async def receive(self) -> str | None:
+        try:
+            message = await self.websocket.receive()
+        except WebSocketDisconnect:
+            return None
+        if message["type"] == "websocket.disconnect":
+            return None
+        text = message.get("text")
+        if text is None:
+            data = message.get("bytes") or b""
+            text = data.decode("utf-8", errors="replace")
+        return str(text)
+
+    async def send_text(self, text: str) -> None:
+        await self.websocket.send_text(text)
+
+    async def close(self, code: int) -> None:
+        await self.websocket.close(code)
 
 
 def response(request_id: Any, action: str | None, payload: dict[str, Any], success: bool) -> str:
@@ -40,68 +102,53 @@ def response(request_id: Any, action: str | None, payload: dict[str, Any], succe
     return _encode(msg).decode()
 
 
-def disconnect_action(api: str) -> str:
-    return "agent_disconnected" if api == "agent" else "customer_disconnected"
-
-
-async def disconnect(session: Session, reason: str) -> None:
-    """Tell a session why it is being disconnected, then close it."""
-    session.send(push_message(disconnect_action(session.api), {"reason": reason}))
-    await session.finish(1000)
-
-
 class RtmEndpoint:
-    def __init__(self, services: Services, api: str) -> None:
+    """The RTM API of one API (agent or customer) in one version."""
+
+    def __init__(
+        self, services: Services, registry: Registry, api: str, version: WireVersion
+    ) -> None:
         self.services = services
+        self.registry = registry
         self.api = api
+        self.version = version
 
     async def serve(self, websocket: WebSocket) -> None:
+        """The ASGI websocket route."""
+        await self.run(WebSocketConnection(websocket))
+
+    async def run(self, conn: RtmConnection) -> None:
         services = self.services
-        license_id: int | None = None
-        raw_license = websocket.query_params.get("license_id")
-        if raw_license is not None:
-            try:
-                license_id = int(raw_license)
-            except ValueError:
-                license_id = None
-        client_ip = websocket.client.host if websocket.client else None
+        client_ip = conn.address
         limit = services.settings.max_connections_per_address
         if limit and services.hub.count_address(client_ip) >= limit:
             # Refuse before the handshake completes: HTTP 403 to the upgrade request.
-            await websocket.close(code=1013)
+            await conn.close(1013)
             return
-        await websocket.accept()
+        await conn.accept()
         session = Session(
             api=self.api,
-            send_text=websocket.send_text,
-            close=lambda code: websocket.close(code),
+            version=self.version.name,
+            send_text=conn.send_text,
+            close=conn.close,
             address=client_ip,
         )
         session.start()
         services.hub.connect(session)
-        ping_box = websocket.scope.get(PING_KEY)
-        session.ping_box = ping_box
+        session.ping_box = conn.ping_box
         try:
             while not session.closed:
-                message = await websocket.receive()
-                if message["type"] == "websocket.disconnect":
-                    break
-                text = message.get("text")
+                text = await conn.receive()
                 if text is None:
-                    data = message.get("bytes") or b""
-                    text = data.decode("utf-8", errors="replace")
+                    break
                 session.last_activity = time.monotonic()
-                reply, close_after, ctx = await self.handle(
-                    session, text, license_id, client_ip, websocket
-                )
+                reply, close_after, ctx = await self.handle(session, text, conn)
                 session.send(reply)
                 if ctx is not None and ctx.deferred:
                     await ctx.publish_deferred()
                 if close_after:
                     await self.logout(session)
                     break
-        except WebSocketDisconnect:
-            pass
         except Exception:
             log.exception("RTM connection failed")
         finally:
@@ -110,13 +157,22 @@ class RtmEndpoint:
             if not session.closed:
                 await session.finish(1000)
 
+    async def license_id(self, conn: RtmConnection) -> int | None:
+        """The customer's license named in the connection's query string, if any."""
+        for name in self.version.license_params:
+            raw = conn.query.get(name)
+            if raw is None:
+                continue
+            if name == "organization_id":
+                return await self.services.license_of_organization(raw)
+            try:
+                return int(raw)
+            except ValueError:
+                raise validation(f"{name} {raw!r} is not an integer") from None
+        return None
+
     async def handle(
-        self,
-        session: Session,
-        text: str,
-        license_id: int | None,
-        client_ip: str | None,
-        websocket: WebSocket,
+        self, session: Session, text: str, conn: RtmConnection
     ) -> tuple[str, bool, Context | None]:
         request_id: Any = None
         action_name: str | None = None
@@ -137,28 +193,33 @@ class RtmEndpoint:
                 raise ApiError("entity_too_large", f"Message over {limit} bytes")
             if not isinstance(action_name, str) or not action_name:
                 raise validation("A request needs an `action` string")
-            act = lookup(self.api, action_name, "rtm")
+            act = self.registry.lookup(self.api, self.version.name, action_name, "rtm")
             author_id = msg.get("author_id")
             if author_id is not None and not isinstance(author_id, str):
                 raise validation("author_id must be a string")
+            license_id = None
+            if action_name == "login":
+                license_id = await self.license_id(conn)
+                if self.api == "customer" and license_id is None:
+                    raise validation(
+                        f"The {self.version.license_params[0]} query parameter is required "
+                        "to log in"
+                    )
             ctx = Context(
                 services=self.services,
                 api=self.api,
                 transport="rtm",
+                version=self.version.name,
                 principal=session.principal,
                 session=session,
                 extra={"referrer": session.referrer},
                 request_id=request_id if isinstance(request_id, str) else None,
                 author_id=author_id,
-                client_ip=client_ip,
-                user_agent=websocket.headers.get("user-agent"),
+                client_ip=conn.address,
+                user_agent=conn.headers.get("user-agent"),
                 license_id=license_id,
             )
-            if self.api == "customer" and action_name == "login" and license_id is None:
-                raise validation("The license_id query parameter is required to log in")
             if author_id is not None and session.principal is not None:
-                from chatplane.api.bots import act_as
-
                 ctx.principal = await act_as(self.services, session.principal, author_id)
             payload = await dispatch(ctx, act, msg.get("payload"))
             ok = response(request_id, action_name, payload, True)

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from msgspec import inspect as mi
 
-from chatplane.api.dispatch import REGISTRY, Action
+from chatplane.api.registry import Action
 
 START = "<!-- security-table:start -->"
 END = "<!-- security-table:end -->"
@@ -77,20 +77,24 @@ def row(act: Action) -> str:
         if chat:
             needs += "; + chat access"
             tests += "ML"
-    return f"| {act.api} | `{act.name}` | {' '.join(_transports(act))} | {needs} | {tests} |"
+    return (
+        f"| {act.api} | {act.version} | `{act.name}` | {' '.join(_transports(act))} "
+        f"| {needs} | {tests} |"
+    )
 
 
 def table() -> str:
-    import chatplane.app  # noqa: F401  (registers every action)
+    from chatplane.app import build_registry
 
     lines = [f"- **{k}**: `{TESTS}::{v}`" for k, v in LEGEND.items()]
     lines += [
         "",
-        "| API | method | transports | who may call it (scopes: any one) | refused by |",
-        "| --- | --- | --- | --- | --- |",
+        "| API | version | method | transports | who may call it (scopes: any one) | refused by |",
+        "| --- | --- | --- | --- | --- | --- |",
     ]
     order = {"agent": 0, "customer": 1, "configuration": 2}
-    for act in sorted(REGISTRY.values(), key=lambda a: (order.get(a.api, 9), a.api, a.name)):
+    actions = build_registry().actions()
+    for act in sorted(actions, key=lambda a: (order.get(a.api, 9), a.api, a.version, a.name)):
         lines.append(row(act))
     return "\n".join(lines)
 

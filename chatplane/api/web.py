@@ -9,7 +9,10 @@ import msgspec
 from starlette.requests import Request
 from starlette.responses import Response
 
-from chatplane.api.dispatch import Context, describe, dispatch, lookup, refuse_unstorable
+from chatplane.api.bots import act_as
+from chatplane.api.dispatch import Context, describe, dispatch, refuse_unstorable
+from chatplane.api.registry import Registry
+from chatplane.api.versions import WireVersion
 from chatplane.errors import ApiError, authentication, validation
 from chatplane.services import Services
 
@@ -52,13 +55,10 @@ async def read_body(request: Request, limit: int) -> bytes:
 ENVELOPE_KEYS = {"payload", "author_id"}
 
 
-def parse_envelope(body: bytes, bare: bool = False) -> tuple[Any, str | None]:
-    """(payload, author_id) of a Web API request body `{"payload": ..., "author_id": ...}`.
-
-    `bare` (the seed's v0.5 paths, whose examples post the payload itself): a body that is
-    not such an envelope is the payload."""
+def decode_body(body: bytes) -> dict[str, Any]:
+    """A JSON object body (an empty body is `{}`)."""
     if not body.strip():
-        return {}, None
+        return {}
     try:
         data = _decode(body)
     except msgspec.DecodeError as exc:
@@ -66,6 +66,17 @@ def parse_envelope(body: bytes, bare: bool = False) -> tuple[Any, str | None]:
     if not isinstance(data, dict):
         raise validation("The request body must be a JSON object")
     refuse_unstorable(body, data)
+    return data
+
+
+def parse_envelope(body: bytes, bare: bool = False) -> tuple[Any, str | None]:
+    """(payload, author_id) of a Web API request body `{"payload": ..., "author_id": ...}`.
+
+    `bare` (the seed's v0.5 paths, whose examples post the payload itself): a body that is
+    not such an envelope is the payload."""
+    if not body.strip():
+        return {}, None
+    data = decode_body(body)
     if bare and not ("payload" in data and set(data) <= ENVELOPE_KEYS):
         return data, None
     author_id = data.get("author_id")
@@ -124,26 +135,36 @@ async def parse_upload(request: Request, max_file: int) -> tuple[dict[str, Any],
     return payload, author_id
 
 
-def license_param(request: Request) -> int:
-    raw = request.query_params.get("license_id")
-    if raw is None:
-        raise validation("The license_id query parameter is required")
-    try:
-        return int(raw)
-    except ValueError:
-        raise validation(f"license_id {raw!r} is not an integer") from None
+async def license_param(services: Services, request: Request, version: WireVersion) -> int:
+    """The customer's license, named in the query string (`license_id` in v3.0,
+    `organization_id` in v3.x)."""
+    for name in version.license_params:
+        raw = request.query_params.get(name)
+        if raw is None:
+            continue
+        if name == "organization_id":
+            return await services.license_of_organization(raw)
+        try:
+            return int(raw)
+        except ValueError:
+            raise validation(f"{name} {raw!r} is not an integer") from None
+    raise validation(f"The {version.license_params[0]} query parameter is required")
 
 
-def make_endpoint(services: Services, api: str, seed: bool = False) -> Any:
-    """The Web API endpoint of one API. `seed`: the v0.5 paths of the spec's examples,
-    which take the payload itself as the body and the license from the token."""
+def make_endpoint(
+    services: Services, registry: Registry, api: str, version: WireVersion, seed: bool = False
+) -> Any:
+    """The Web API endpoint of one API in one version. `seed`: the v0.5 paths of the
+    spec's examples, which take the payload itself as the body and the license from the
+    token."""
 
     async def endpoint(request: Request) -> Response:
         try:
-            act = lookup(api, request.path_params["action"], "web")
+            act = registry.lookup(api, version.name, request.path_params["action"], "web")
             license_id = None
-            if api == "customer" and not (seed and "license_id" not in request.query_params):
-                license_id = license_param(request)
+            named = any(p in request.query_params for p in version.license_params)
+            if api == "customer" and not (seed and not named):
+                license_id = await license_param(services, request, version)
             body = (
                 b"" if act.multipart else await read_body(request, services.settings.max_body_bytes)
             )
@@ -157,12 +178,17 @@ def make_endpoint(services: Services, api: str, seed: bool = False) -> Any:
                 raise authentication(f"This token is not valid for license {license_id}")
             if act.multipart:
                 payload, author_id = await parse_upload(request, services.settings.max_file_bytes)
-            else:
+            elif version.enveloped:
                 payload, author_id = parse_envelope(body, bare=seed)
+            else:
+                payload, author_id = decode_body(body), None
+            if version.author_header is not None:
+                author_id = request.headers.get(version.author_header) or author_id
             ctx = Context(
                 services=services,
                 api=api,
                 transport="web",
+                version=version.name,
                 principal=principal,
                 author_id=author_id,
                 client_ip=request.client.host if request.client else None,
@@ -172,8 +198,6 @@ def make_endpoint(services: Services, api: str, seed: bool = False) -> Any:
             if act.multipart:  # uploads answer with the file's URL; building it costs
                 ctx.extra["base_url"] = str(request.base_url)
             if author_id is not None:
-                from chatplane.api.bots import act_as
-
                 ctx.principal = await act_as(services, principal, author_id)
             try:
                 result = await dispatch(ctx, act, payload)

@@ -30,6 +30,7 @@ class ThreadStarted(ChatChange):
     thread: Thread
     # Who started it (a customer, an agent, or None for the server).
     author_id: str | None = None
+    author_type: str | None = None  # agent | customer (routing keeps an agent's thread)
 
 
 @dataclass

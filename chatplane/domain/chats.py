@@ -526,12 +526,9 @@ def _open_thread(
         accounts_repo.bump_customer_counters(tx.conn, chat.customer_id, threads_count=1)
     if events_in:
         _touch_customer(tx, chat, caller, now)
-    tx.emit(changes.ThreadStarted(chat.license_id, chat, thread, caller.user_id))
-    # Routing assigns the thread in this same unit of work, so the assignment commits
-    # with the chat (imported here: routing builds on these rules).
-    from chatplane.domain import routing
-
-    routing.thread_started(tx, caller, chat, thread)
+    # Routing reacts to this in the same unit of work (timers.on_thread_started,
+    # routing.on_thread_started), so the assignment commits with the chat.
+    tx.emit(changes.ThreadStarted(chat.license_id, chat, thread, caller.user_id, caller.user_type))
     return thread
 
 

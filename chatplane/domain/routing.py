@@ -21,7 +21,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from chatplane.domain import changes, chats
-from chatplane.domain.models import AGENT, Chat, Principal, Thread
+from chatplane.domain.models import AGENT, Chat
 from chatplane.storage import Tx
 from chatplane.storage import accounts as accounts_repo
 from chatplane.storage import chats as repo
@@ -54,24 +54,22 @@ def mode(tx: Tx, license_id: int) -> str:
 # -- reacting to the chat rules --------------------------------------------------------
 
 
-def thread_started(tx: Tx, caller: Principal, chat: Chat, thread: Thread) -> None:
+def on_thread_started(tx: Tx, started: changes.ThreadStarted) -> None:
     """A thread was just opened (chats._open_thread): route it in the same unit of work.
 
     A thread an agent opens is that agent's; a thread a customer opens goes to the
     agent still in the chat when that agent can take it, else through the queue.
     """
-    from chatplane.domain import timers
-
-    timers.schedule(tx, chat, thread)
-    if caller.is_agent:
+    if started.author_type == AGENT:
         return
+    chat = started.chat
     lic = chat.license_id
     rrepo.lock_license(tx.conn, lic)
     how = mode(tx, lic)
     present = chat.present_agent_ids()
     if present and _keep_present_agent(tx, chat, present, how):
         return
-    rrepo.enqueue(tx.conn, lic, chat.id, thread.created_at)
+    rrepo.enqueue(tx.conn, lic, chat.id, started.thread.created_at)
     drain(tx, lic)
     if rrepo.is_queued(tx.conn, chat.id):
         mark_unassigned(tx, chat.id)

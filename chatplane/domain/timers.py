@@ -11,7 +11,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-from chatplane.domain import chats, routing
+from chatplane.domain import changes, chats, routing
 from chatplane.domain.models import AGENT, Chat, Principal, Thread
 from chatplane.storage import Tx
 from chatplane.storage import chats as repo
@@ -40,6 +40,11 @@ def configure(idle: float, archive: float) -> None:
 def minutes(seconds: float) -> int:
     """Whole minutes for the messages' <minutes_number> (at least 1)."""
     return max(1, round(seconds / 60))
+
+
+def on_thread_started(tx: Tx, started: changes.ThreadStarted) -> None:
+    """A new thread's inactivity deadlines are set as it opens."""
+    schedule(tx, started.chat, started.thread)
 
 
 def schedule(tx: Tx, chat: Chat, thread: Thread) -> None:

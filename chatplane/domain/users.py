@@ -26,6 +26,7 @@ class LicenseCreated:
     client_id: str
     owner_id: str
     access_token: str
+    organization_id: str = ""
 
 
 def create_license(tx: Tx, owner_email: str = "owner@chatplane.local") -> LicenseCreated:
@@ -42,7 +43,15 @@ def create_license(tx: Tx, owner_email: str = "owner@chatplane.local") -> Licens
     repo.insert_agent(tx.conn, owner, None)
     repo.add_agent_to_group(tx.conn, license_id, 0, owner.id)
     token = issue_agent_token(tx, owner, client_id, CLI_TOKEN_TTL)
-    return LicenseCreated(license_id, client_id, owner.id, token)
+    return LicenseCreated(license_id, client_id, owner.id, token, organization_of(tx, license_id))
+
+
+def organization_of(tx: Tx, license_id: int) -> str:
+    """The license's organization id (its name in the v3.x APIs)."""
+    lic = repo.get_license(tx.conn, license_id)
+    if lic is None:
+        raise validation(f"License {license_id} does not exist")
+    return str(lic.organization_id)
 
 
 def owner_of(tx: Tx, license_id: int) -> Agent:

@@ -5,42 +5,38 @@
 - A new thread in a chat with no agent present also reaches every connected agent with
   access to the chat (the queue), so somebody can pick it up.
 - A removed user still hears of the removal.
-The push is rendered once per user type, then the same text is queued to each session;
-the session that made the request gets its `request_id` in the push.
+The push is rendered once per (user type, API version), by the version's renderer that
+the app hands in, then the same text is queued to each session of that kind; the session
+that made the request gets its `request_id` in the push.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-import msgspec
-
-from chatplane.api.v3_0 import pushes
-from chatplane.api.v3_0.serialize import View
 from chatplane.bus import Origin
 from chatplane.domain import changes as ch
 from chatplane.domain.access import agent_has_group_access
 from chatplane.domain.models import AGENT, CUSTOMER
-from chatplane.realtime.hub import Hub, Session
+from chatplane.domain.viewer import View
+from chatplane.realtime.hub import Hub, Session, push_message
 
-_encode = msgspec.json.Encoder().encode
-
-
-def push_message(action: str, payload: dict[str, Any], request_id: str | None = None) -> str:
-    msg: dict[str, Any] = {}
-    if request_id is not None:
-        msg["request_id"] = request_id
-    msg["action"] = action
-    msg["type"] = "push"
-    msg["payload"] = payload
-    return _encode(msg).decode()
+Push = tuple[str, dict[str, Any]]
+# One API version's pushes: the push a change is for a viewer, or None (nothing to say).
+PushRenderer = Callable[[ch.Change, View], Push | None]
 
 
 class Fanout:
-    def __init__(self, hub: Hub, view_for: Callable[[int, str], View]) -> None:
+    def __init__(
+        self,
+        hub: Hub,
+        view_for: Callable[[int, str], View],
+        renderers: Mapping[str, PushRenderer],
+    ) -> None:
         self.hub = hub
         self.view_for = view_for
+        self.renderers = renderers
 
     async def __call__(self, changes: Sequence[ch.Change], origin: Origin) -> None:
         for change in changes:
@@ -55,24 +51,26 @@ class Fanout:
             recipients |= self.hub.sessions_of(*origin.user)
         if not recipients:
             return
-        rendered: dict[str, tuple[str, dict[str, Any]] | None] = {}
-        texts: dict[str, str] = {}
+        views: dict[str, View] = {}
+        rendered: dict[tuple[str, str], Push | None] = {}
+        texts: dict[tuple[str, str], str] = {}
         for session in recipients:
             assert session.principal is not None
             user_type = session.principal.user_type
-            if user_type not in rendered:
-                rendered[user_type] = pushes.render(
-                    change, self.view_for(change.license_id, user_type)
-                )
-            push = rendered[user_type]
+            kind = (user_type, session.version)
+            if kind not in rendered:
+                if user_type not in views:
+                    views[user_type] = self.view_for(change.license_id, user_type)
+                rendered[kind] = self.renderers[session.version](change, views[user_type])
+            push = rendered[kind]
             if push is None:
                 continue
             if session.id == origin.session_id and origin.request_id is not None:
                 session.send(push_message(push[0], push[1], origin.request_id))
                 continue
-            if user_type not in texts:
-                texts[user_type] = push_message(*push)
-            session.send(texts[user_type])
+            if kind not in texts:
+                texts[kind] = push_message(*push)
+            session.send(texts[kind])
 
     def recipients(self, change: ch.Change) -> set[Session]:
         lic = change.license_id

@@ -16,6 +16,9 @@ import uuid
 from collections import defaultdict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from typing import Any
+
+import msgspec
 
 from chatplane.domain.models import AGENT, Principal
 
@@ -27,12 +30,27 @@ PROCESS_ID = uuid.uuid4().hex[:8]
 
 SendText = Callable[[str], Awaitable[None]]
 
+_encode = msgspec.json.Encoder().encode
+
+
+def push_message(action: str, payload: dict[str, Any], request_id: str | None = None) -> str:
+    """A push frame; the same in every API version."""
+    msg: dict[str, Any] = {}
+    if request_id is not None:
+        msg["request_id"] = request_id
+    msg["action"] = action
+    msg["type"] = "push"
+    msg["payload"] = payload
+    return _encode(msg).decode()
+
 
 @dataclass(eq=False)
 class Session:
     api: str  # agent | customer
     send_text: SendText
     close: Callable[[int], Awaitable[None]]
+    # The API version the client speaks: its pushes are rendered in that version's shapes.
+    version: str = "3.0"
     max_queue: int = 2048
     id: str = field(default_factory=lambda: f"{PROCESS_ID}-{next(_ids)}")
     principal: Principal | None = None
@@ -86,6 +104,14 @@ class Session:
         if self.closed:
             with contextlib.suppress(Exception):
                 await self.close(1008)
+
+
+async def disconnect(session: Session, reason: str) -> None:
+    """Tell a session why it is being disconnected (`agent_disconnected` or
+    `customer_disconnected`, the same in every version), then close it."""
+    action = "agent_disconnected" if session.api == AGENT else "customer_disconnected"
+    session.send(push_message(action, {"reason": reason}))
+    await session.finish(1000)
 
 
 class Hub:

@@ -11,13 +11,16 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
 
 from chatplane.bus import Origin
 from chatplane.domain import agent_status
 from chatplane.domain import changes as ch
 from chatplane.domain.models import CUSTOMER, Principal
-from chatplane.services import Services
+from chatplane.realtime.board import PresenceBoard
+from chatplane.realtime.hub import Hub, disconnect
+from chatplane.storage import Tx
 from chatplane.storage import routing as rrepo
 
 log = logging.getLogger(__name__)
@@ -26,22 +29,34 @@ log = logging.getLogger(__name__)
 PRESENCE = Origin("presence", None)
 
 
+Commit = Callable[[Callable[[Tx], Any], Origin], Awaitable[Any]]
+Read = Callable[[Callable[[Tx], Any]], Awaitable[Any]]
+
+
 class Presence:
-    def __init__(self, services: Services) -> None:
-        self.services = services
+    def __init__(
+        self,
+        hub: Hub,
+        commit: Commit,
+        read: Read,
+        board: PresenceBoard | None,
+        offline_grace: float,
+    ) -> None:
+        self.hub = hub
+        self.commit = commit
+        self.read = read
+        self.board = board
+        self.offline_grace = offline_grace
         self._pending: dict[tuple[int, str], asyncio.Task[None]] = {}
         self._closing: set[asyncio.Task[None]] = set()
 
     def start(self) -> None:
-        self.services.hub.on_agent_gone = self.agent_gone
-        self.services.bus.subscribe(self.on_changes)
+        self.hub.on_agent_gone = self.agent_gone
 
     async def recover(self) -> None:
         """After a restart nobody is connected yet: agents that were online go offline
         unless they come back within the grace period."""
-        for license_id, agent_id in await self.services.read(
-            lambda tx: rrepo.not_offline_agents(tx.conn)
-        ):
+        for license_id, agent_id in await self.read(lambda tx: rrepo.not_offline_agents(tx.conn)):
             self._schedule(license_id, agent_id)
 
     def agent_gone(self, principal: Principal) -> None:
@@ -57,17 +72,17 @@ class Presence:
 
     async def _offline_after_grace(self, license_id: int, agent_id: str) -> None:
         try:
-            await asyncio.sleep(self.services.settings.offline_grace)
-            hub = self.services.hub
+            await asyncio.sleep(self.offline_grace)
+            hub = self.hub
 
             def still_gone() -> bool:
                 return not hub.is_online(license_id, agent_id)
 
-            board = self.services.board
+            board = self.board
             if board is not None and await board.online_elsewhere(license_id, agent_id):
                 return  # connected to another process of the cluster
             if still_gone():
-                await self.services.commit(
+                await self.commit(
                     lambda tx: agent_status.went_offline(tx, license_id, agent_id, still_gone),
                     PRESENCE,
                 )
@@ -79,12 +94,10 @@ class Presence:
             self._pending.pop((license_id, agent_id), None)
 
     async def on_changes(self, changes: Sequence[ch.Change], _origin: Origin) -> None:
-        from chatplane.api.rtm import disconnect
-
         for change in changes:
             if not isinstance(change, ch.CustomerBanned):
                 continue
-            hub = self.services.hub
+            hub = self.hub
             for session in list(hub.sessions_of(change.license_id, CUSTOMER, change.customer_id)):
                 hub.unregister(session)
                 task = asyncio.create_task(disconnect(session, "customer_banned"))

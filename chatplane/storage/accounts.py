@@ -25,6 +25,13 @@ def create_license(conn: Connection, now: float) -> int:
     return int(key[0])
 
 
+def license_of_organization(conn: Connection, organization_id: str) -> int | None:
+    """The license an organization id (v3.x) names, or None."""
+    return conn.execute(
+        sa.select(s.licenses.c.id).where(s.licenses.c.organization_id == organization_id)
+    ).scalar()
+
+
 def first_license_id(conn: Connection) -> int | None:
     return conn.execute(sa.select(sa.func.min(s.licenses.c.id))).scalar()
 

@@ -6,6 +6,8 @@ JSON columns hold the spec's open-ended maps (properties, fields, access).
 
 from __future__ import annotations
 
+import uuid
+
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 
@@ -20,6 +22,9 @@ licenses = sa.Table(
     sa.Column("plan", sa.String(32), nullable=False, default="enterprise"),
     sa.Column("settings", JSON, nullable=False, default=dict),
     sa.Column("created_at", sa.Float, nullable=False),
+    # The v3.x APIs' name for the license (a UUID).
+    sa.Column("organization_id", sa.String(36), nullable=False, default=lambda: str(uuid.uuid4())),
+    sa.Index("uq_licenses_organization_id", "organization_id", unique=True),
 )
 
 applications = sa.Table(
@@ -382,7 +387,26 @@ webhooks = sa.Table(
     sa.Column("filters", JSON, nullable=True),
     sa.Column("additional_data", JSON, nullable=True),
     sa.Column("created_at", sa.Float, nullable=False),
+    # The API version it was registered through: its deliveries take that version's shape.
+    sa.Column("version", sa.String(8), nullable=False, server_default="3.0"),
     sa.Index("ix_webhooks_license_action", "license_id", "action"),
+)
+
+# Personal access tokens (authorization/personal-access-tokens): an agent's long-lived
+# token with the scopes chosen, sent as `Basic base64(<agent id>:<token>)`.
+personal_access_tokens = sa.Table(
+    "personal_access_tokens",
+    metadata,
+    sa.Column("id", sa.String(36), primary_key=True),
+    sa.Column("token_hash", sa.String(64), nullable=False),
+    sa.Column("license_id", sa.Integer, nullable=False),
+    sa.Column("agent_id", sa.String(255), nullable=False),
+    sa.Column("name", sa.String(255), nullable=False),
+    sa.Column("scopes", sa.Text, nullable=False),
+    sa.Column("created_at", sa.Float, nullable=False),
+    sa.Column("last_used_at", sa.Float, nullable=True),
+    sa.UniqueConstraint("token_hash", name="uq_personal_access_tokens_hash"),
+    sa.Index("ix_personal_access_tokens_agent", "license_id", "agent_id"),
 )
 
 # The outbox: one row per webhook to send, written in the transaction of the change that

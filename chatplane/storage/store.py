@@ -7,10 +7,12 @@ so one fsync covers many requests while each request still succeeds or fails alo
 On PostgreSQL a small pool of writer threads runs one transaction per unit; rows that
 must be updated in order (a chat's `last_order`) are updated with row locks.
 
-A unit of work may `tx.emit()` domain events. Hooks registered with `add_tx_hook` see
-those events inside the same transaction (the webhook outbox is written there, so a
-webhook is durable exactly when the change is). The events are returned to the caller,
-who publishes them on the bus after the commit.
+A unit of work may `tx.emit()` domain events. Reactions registered with `react` run at
+once, inside the unit, when an event of their type is emitted (routing assigns a thread
+the moment it opens); hooks registered with `add_tx_hook` see all of a unit's events at
+its end, inside the same transaction (the webhook outbox is written there, so a webhook is
+durable exactly when the change is). The events are returned to the caller, who publishes
+them on the bus after the commit. The app registers both, in order (chatplane/app.py).
 """
 
 from __future__ import annotations
@@ -48,6 +50,9 @@ CHECKPOINT_EVERY_SECONDS = 0.5
 WRITER_CHECKPOINT_PAGES = 16_000
 
 
+Reaction = Callable[["Tx", Any], None]
+
+
 @dataclass
 class Tx:
     """A unit of work's view of its transaction."""
@@ -55,9 +60,13 @@ class Tx:
     conn: Connection
     dialect: str
     events: list[Any] = field(default_factory=list)
+    # Domain event type -> what runs, in order, as soon as one is emitted (Store.react).
+    reactions: dict[type, list[Reaction]] = field(default_factory=dict)
 
     def emit(self, domain_event: Any) -> None:
         self.events.append(domain_event)
+        for react in self.reactions.get(type(domain_event), ()):
+            react(self, domain_event)
 
 
 @dataclass
@@ -105,6 +114,7 @@ class Store:
         self.dialect = self.engine.dialect.name
         self.is_sqlite = self.dialect == "sqlite"
         self._tx_hooks: list[TxHook] = []
+        self._reactions: dict[type, list[Reaction]] = {}
         self._readers = ThreadPoolExecutor(max_workers=4, thread_name_prefix="chatplane-read")
         self._queue: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
         self._writer: threading.Thread | None = None
@@ -147,6 +157,10 @@ class Store:
     def add_tx_hook(self, hook: TxHook) -> None:
         self._tx_hooks.append(hook)
 
+    def react(self, event_type: type, reaction: Reaction) -> None:
+        """Run `reaction(tx, event)` inside the unit whenever an `event_type` is emitted."""
+        self._reactions.setdefault(event_type, []).append(reaction)
+
     # -- running units of work -------------------------------------------------------
 
     async def read(self, fn: Callable[[Tx], T]) -> T:
@@ -156,7 +170,7 @@ class Store:
     def read_sync(self, fn: Callable[[Tx], T]) -> T:
         with self.engine.connect() as conn:
             try:
-                return fn(Tx(conn, self.dialect))
+                return fn(Tx(conn, self.dialect, reactions=self._reactions))
             except sa.exc.DataError as exc:
                 raise _refusal(exc) from None
             finally:
@@ -182,7 +196,7 @@ class Store:
                     conn.info["writer"] = True
                 try:
                     with conn.begin():
-                        tx = Tx(conn, self.dialect)
+                        tx = Tx(conn, self.dialect, reactions=self._reactions)
                         result = fn(tx)
                         self._run_hooks(tx)
                     return Committed(result, tx.events)
@@ -280,7 +294,7 @@ class Store:
                 raw = conn.connection.driver_connection
                 assert raw is not None
                 for job in batch:
-                    tx = Tx(conn, self.dialect)
+                    tx = Tx(conn, self.dialect, reactions=self._reactions)
                     raw.execute("SAVEPOINT unit")
                     try:
                         result = job.fn(tx)

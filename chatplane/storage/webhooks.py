@@ -55,12 +55,10 @@ def delete_webhook(conn: Connection, license_id: int, webhook_id: str) -> None:
     conn.execute(w.delete().where(w.c.license_id == license_id, w.c.id == webhook_id))
 
 
-def webhooks_for_actions(conn: Connection, license_id: int, actions: Sequence[str]) -> list[Any]:
+def webhooks_of_license(conn: Connection, license_id: int) -> list[Any]:
     return list(
         conn.execute(
-            sa.select(w)
-            .where(w.c.license_id == license_id, w.c.action.in_(list(actions)))
-            .order_by(w.c.created_at, w.c.id)
+            sa.select(w).where(w.c.license_id == license_id).order_by(w.c.created_at, w.c.id)
         ).all()
     )
 

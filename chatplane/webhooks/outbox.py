@@ -6,8 +6,13 @@ Who gets a webhook:
 - a bot agent's own webhooks, for chats the bot is in (or was just removed from), and
   only while the bot is not `offline` (configuration-api/readme.md, Bot Agent);
 then each webhook's filters (`author_type`, `chat_member_ids`, a bot's `chat_properties`)
-decide, and its `additional_data` is attached. The body is the readme's webhook format
-with the Agent Chat API push payload as `data`.
+decide, and its `additional_data` is attached.
+
+A webhook is delivered in the API version it was registered through. What a change is as
+a webhook of a version (its action, its data, its body) is that version's `WebhookFormat`,
+which the app hands in (api/v3_0/webhooks.py, ...); this module never imports `api/`.
+What the formats need inside the transaction (the license's property configurations) is
+read in the transaction.
 """
 
 from __future__ import annotations
@@ -15,20 +20,19 @@ from __future__ import annotations
 import hashlib
 import time
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 import msgspec
 
-from chatplane.api.v3_0 import pushes
-from chatplane.api.v3_0 import serialize as ser
 from chatplane.domain import changes as ch
+from chatplane.domain import properties
 from chatplane.domain.models import AGENT, CUSTOMER, Chat
+from chatplane.domain.viewer import View
 from chatplane.storage import Tx
+from chatplane.storage import accounts as accounts_repo
 from chatplane.storage import webhooks as repo
-from chatplane.webhooks.actions import AGENT_ACTIONS, CHAT_ACTIONS
-from chatplane.webhooks.status import to_configuration
 
 _encode = msgspec.json.Encoder().encode
 
@@ -44,6 +48,7 @@ class Target:
     action: str
     filters: dict[str, Any] = field(default_factory=dict)
     additional_data: list[str] = field(default_factory=list)
+    version: str = "3.0"  # the API version it was registered through
 
 
 @dataclass
@@ -60,47 +65,48 @@ class Occurrence:
     ordering: str = ""
 
 
-def occurrence(change: ch.Change, view: ser.View) -> Occurrence | None:
-    """The webhook action a change is, with its push-shaped data; None if it is none."""
-    if isinstance(change, ch.AgentStatusChanged):
-        data = {"agent_id": change.agent_id, "status": to_configuration(change.routing_status)}
-        return Occurrence(
-            "agent_status_changed",
-            data,
-            member_ids={change.agent_id},
-            ordering=f"agent:{change.agent_id}",
-        )
-    if isinstance(change, ch.AgentDeleted):
-        return Occurrence(
-            "agent_deleted",
-            {"agent_id": change.agent_id},
-            member_ids={change.agent_id},
-            ordering=f"agent:{change.agent_id}",
-        )
-    if not isinstance(change, ch.ChatChange):
-        return None
-    push = pushes.render(change, view)
-    if push is None or push[0] not in CHAT_ACTIONS:
-        return None
-    chat = change.chat
-    members = {u.id for u in chat.users if u.type == AGENT and u.present}
+@dataclass
+class LicenseInfo:
+    """What a webhook body may name of its license."""
+
+    license_id: int
+    organization_id: str
+
+
+class WebhookFormat(Protocol):
+    """One API version's webhooks."""
+
+    def occurrence(self, change: ch.Change, view: View) -> Occurrence | None:
+        """The webhook action a change is in this version, with its data; None if none."""
+        ...
+
+    def body(
+        self, target: Target, occ: Occurrence, view: View, license: LicenseInfo
+    ) -> dict[str, Any]:
+        """The JSON body delivered to `target`."""
+        ...
+
+
+def chat_members(change: ch.ChatChange) -> set[str]:
+    """Agents "in the chat" when the change happened (for `chat_member_ids`)."""
+    members = {u.id for u in change.chat.users if u.type == AGENT and u.present}
     if isinstance(change, ch.UserRemoved) and change.user_type == AGENT:
         members.add(change.user_id)  # it was in the chat when this happened
-    author_type = None
+    return members
+
+
+def author_type(change: ch.ChatChange) -> str | None:
+    """`customer` or `agent` for an appended event with an author (the `author_type` filter)."""
     if isinstance(change, ch.EventAppended) and change.event.author_id is not None:
-        author_type = _author_type(chat, change.event.author_id)
-    thread_id = getattr(change, "thread_id", None)
+        return _author_type(change.chat, change.event.author_id)
+    return None
+
+
+def thread_of(change: ch.ChatChange) -> str | None:
     if isinstance(change, ch.ThreadStarted):
-        thread_id = change.thread.id
-    return Occurrence(
-        push[0],
-        push[1],
-        chat=chat,
-        thread_id=thread_id,
-        member_ids=members,
-        author_type=author_type,
-        ordering=f"chat:{chat.id}",
-    )
+        return change.thread.id
+    thread_id = getattr(change, "thread_id", None)
+    return thread_id if isinstance(thread_id, str) else None
 
 
 def _author_type(chat: Chat, author_id: str) -> str:
@@ -147,18 +153,6 @@ def _among(value: Any, options: Iterable[Any]) -> bool:
     return any(type(value) is type(o) and value == o for o in options)
 
 
-def additional_data(target: Target, occ: Occurrence, view: ser.View) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for name in target.additional_data:
-        if name == "chat_properties" and occ.chat is not None:
-            out["chat_properties"] = ser.properties(view, "chat", occ.chat.properties)
-        elif name == "access" and occ.chat is not None:
-            out["access"] = dict(occ.chat.access)
-        elif name == "thread_id":
-            out["thread_id"] = occ.thread_id
-    return out
-
-
 def ordering_key(url: str, ordering: str) -> str:
     return hashlib.sha256(f"{url}\n{ordering}".encode()).hexdigest()[:48]
 
@@ -187,14 +181,12 @@ def _license_has_webhooks(tx: Tx, license_id: int) -> bool:
 
 
 class Outbox:
-    """The tx hook. `view_for(license_id, "agent")` gives the agent-side shape of data."""
+    """The tx hook: `formats` maps each API version to its webhook format."""
 
     def __init__(
-        self,
-        view_for: Callable[[int, str], ser.View],
-        retry_for: Callable[[], float],
+        self, formats: Mapping[str, WebhookFormat], retry_for: Callable[[], float]
     ) -> None:
-        self.view_for = view_for
+        self.formats = formats
         self.retry_for = retry_for
         # Deliveries written so far by this process (counted in the writer; read by the
         # delivery worker, which looks for work only when this moved).
@@ -203,38 +195,40 @@ class Outbox:
     def __call__(self, tx: Tx) -> None:
         now = time.time()
         rows: list[dict[str, Any]] = []
-        global_targets: dict[int, list[Target]] = {}
+        per_license: dict[int, tuple[list[Target], View, LicenseInfo]] = {}
         for change in tx.events:
             if not isinstance(change, ch.Change):
                 continue
-            if not _license_has_webhooks(tx, change.license_id):
-                continue
-            view = self.view_for(change.license_id, AGENT)
-            occ = occurrence(change, view)
-            if occ is None:
-                continue
             lic = change.license_id
-            if lic not in global_targets:
-                global_targets[lic] = _registered(tx, lic)
-            targets = [t for t in global_targets[lic] if t.action == occ.action]
-            targets.extend(_bot_targets(tx, lic, occ))
+            if not _license_has_webhooks(tx, lic):
+                continue
+            if lic not in per_license:
+                per_license[lic] = _license_context(tx, lic)
+            registered, view, info = per_license[lic]
+            occurrences: dict[str, Occurrence | None] = {}
+            for version, fmt in self.formats.items():
+                occurrences[version] = fmt.occurrence(change, view)
+            v30 = occurrences.get("3.0")
+            targets = [
+                t
+                for t in registered
+                if (occ := occurrences.get(t.version)) is not None and t.action == occ.action
+            ]
+            if v30 is not None:
+                targets.extend(_bot_targets(tx, lic, v30))
             for target in targets:
+                occ = occurrences[target.version]
+                assert occ is not None
                 if matches(target, occ):
-                    rows.append(self._row(lic, target, occ, view, now))
+                    body = self.formats[target.version].body(target, occ, view, info)
+                    rows.append(self._row(lic, target, occ, body, now))
         if rows:
             repo.insert_deliveries(tx.conn, rows)
             self.written += len(rows)
 
     def _row(
-        self, license_id: int, target: Target, occ: Occurrence, view: ser.View, now: float
+        self, license_id: int, target: Target, occ: Occurrence, body: dict[str, Any], now: float
     ) -> dict[str, Any]:
-        body = {
-            "webhook_id": target.webhook_id,
-            "secret_key": target.secret_key,
-            "action": occ.action,
-            "data": occ.data,
-            "additional_data": additional_data(target, occ, view),
-        }
         return {
             "delivery_id": str(uuid.uuid4()),
             "license_id": license_id,
@@ -254,8 +248,21 @@ class Outbox:
         }
 
 
+def _license_context(tx: Tx, license_id: int) -> tuple[list[Target], View, LicenseInfo]:
+    """A license's registered webhooks, the agents' view of it (property configurations
+    read in this transaction) and its names, once per unit of work."""
+    configs = properties.load_configs(tx, license_id)
+    lic = accounts_repo.get_license(tx.conn, license_id)
+    organization_id = lic.organization_id if lic is not None else ""
+    return (
+        _registered(tx, license_id),
+        View(user_type=AGENT, configs=configs),
+        LicenseInfo(license_id, organization_id),
+    )
+
+
 def _registered(tx: Tx, license_id: int) -> list[Target]:
-    rows = repo.webhooks_for_actions(tx.conn, license_id, CHAT_ACTIONS + AGENT_ACTIONS)
+    rows = repo.webhooks_of_license(tx.conn, license_id)
     return [
         Target(
             webhook_id=r.id,
@@ -265,6 +272,7 @@ def _registered(tx: Tx, license_id: int) -> list[Target]:
             action=r.action,
             filters=dict(r.filters or {}),
             additional_data=list(r.additional_data or []),
+            version=r.version,
         )
         for r in rows
     ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from chatplane.app import wire_domain
 from chatplane.domain import users
 from chatplane.domain.access import CUSTOMER_SCOPES, role_scopes
 from chatplane.domain.models import Principal
@@ -37,6 +38,7 @@ class World:
 def make_world(url: str) -> World:
     store = Store(url)
     upgrade(store.engine)
+    wire_domain(store)
     created = store.write_sync(users.create_license).result
     owner = Principal(
         created.license_id,

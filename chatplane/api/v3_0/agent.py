@@ -7,7 +7,8 @@ from typing import Annotated, Any, Literal
 
 from msgspec import Meta, Struct
 
-from chatplane.api.dispatch import Context, action
+from chatplane.api.dispatch import Context
+from chatplane.api.registry import Actions
 from chatplane.api.v3_0 import common
 from chatplane.api.v3_0 import serialize as ser
 from chatplane.api.v3_0 import structs as st
@@ -17,23 +18,26 @@ from chatplane.errors import authentication, authorization, validation
 from chatplane.storage import accounts as accounts_repo
 from chatplane.storage.archives import ArchiveFilters
 
+actions = Actions()
+
 AGENT = "agent"
 
-action(AGENT, "start_chat", st.StartChat, scopes=CONVERSATION_WRITE)(common.start_chat)
-action(AGENT, "activate_chat", st.ActivateChat, scopes=CONVERSATION_WRITE + CHATS_WRITE)(
+
+actions(AGENT, "start_chat", st.StartChat, scopes=CONVERSATION_WRITE)(common.start_chat)
+actions(AGENT, "activate_chat", st.ActivateChat, scopes=CONVERSATION_WRITE + CHATS_WRITE)(
     common.activate_chat
 )
-action(AGENT, "send_event", st.SendEvent, scopes=CONVERSATION_WRITE)(common.send_event)
-action(AGENT, "close_thread", st.ChatOnly, scopes=CHATS_WRITE)(common.close_thread)
-action(AGENT, "update_last_seen_timestamp", st.LastSeen, scopes=CHATS_READ_WIDE)(
+actions(AGENT, "send_event", st.SendEvent, scopes=CONVERSATION_WRITE)(common.send_event)
+actions(AGENT, "close_thread", st.ChatOnly, scopes=CHATS_WRITE)(common.close_thread)
+actions(AGENT, "update_last_seen_timestamp", st.LastSeen, scopes=CHATS_READ_WIDE)(
     common.update_last_seen_timestamp
 )
-action(AGENT, "get_chat_threads", st.GetChatThreads, scopes=CHATS_READ_WIDE)(
+actions(AGENT, "get_chat_threads", st.GetChatThreads, scopes=CHATS_READ_WIDE)(
     common.get_chat_threads
 )
 
 
-@action(AGENT, "login", st.AgentLogin, web=False, needs_login=False)
+@actions(AGENT, "login", st.AgentLogin, web=False, needs_login=False)
 async def login(ctx: Context, p: st.AgentLogin) -> dict[str, Any]:
     services = ctx.services
     principal = await services.authenticate(p.token)
@@ -97,7 +101,7 @@ async def login(ctx: Context, p: st.AgentLogin) -> dict[str, Any]:
     }
 
 
-@action(AGENT, "logout", st.Empty, web=False)
+@actions(AGENT, "logout", st.Empty, web=False)
 async def logout(ctx: Context, _p: st.Empty) -> None:
     # The transport closes this connection after the response, and every other
     # connection of the agent hears `agent_disconnected` (agent_logged_out_remotely).
@@ -112,7 +116,7 @@ async def logout(ctx: Context, _p: st.Empty) -> None:
     return None
 
 
-@action(AGENT, "add_user_to_chat", st.ChatUserChange, scopes=CHATS_WRITE)
+@actions(AGENT, "add_user_to_chat", st.ChatUserChange, scopes=CHATS_WRITE)
 async def add_user_to_chat(ctx: Context, p: st.ChatUserChange) -> None:
     caller = ctx.caller
     await ctx.commit(
@@ -121,7 +125,7 @@ async def add_user_to_chat(ctx: Context, p: st.ChatUserChange) -> None:
     return None
 
 
-@action(AGENT, "remove_user_from_chat", st.ChatUserChange, scopes=CHATS_WRITE)
+@actions(AGENT, "remove_user_from_chat", st.ChatUserChange, scopes=CHATS_WRITE)
 async def remove_user_from_chat(ctx: Context, p: st.ChatUserChange) -> None:
     caller = ctx.caller
     await ctx.commit(
@@ -130,7 +134,7 @@ async def remove_user_from_chat(ctx: Context, p: st.ChatUserChange) -> None:
     return None
 
 
-@action(AGENT, "get_archives", st.GetArchives, scopes=CHATS_READ)
+@actions(AGENT, "get_archives", st.GetArchives, scopes=CHATS_READ)
 async def get_archives(ctx: Context, p: st.GetArchives) -> dict[str, Any]:
     caller = ctx.caller
     f = p.filters or st.ArchivesFilters()
@@ -171,7 +175,7 @@ def _check_dates(date_from: str | None, date_to: str | None) -> None:
         raise validation("filters.date_from is after filters.date_to")
 
 
-@action(AGENT, "get_filtered_chats", st.GetFilteredChats, scopes=CHATS_READ_WIDE)
+@actions(AGENT, "get_filtered_chats", st.GetFilteredChats, scopes=CHATS_READ_WIDE)
 async def get_filtered_chats(ctx: Context, p: st.GetFilteredChats) -> dict[str, Any]:
     caller = ctx.caller
     f = p.filters or st.FilteredChatsFilters()
@@ -194,7 +198,7 @@ class ChangePushNotifications(Struct, kw_only=True):
     enabled: bool
 
 
-@action(AGENT, "change_push_notifications", ChangePushNotifications, web=False)
+@actions(AGENT, "change_push_notifications", ChangePushNotifications, web=False)
 async def change_push_notifications(ctx: Context, p: ChangePushNotifications) -> None:
     # Stored for a push service to read; no external service is called from here.
     caller = ctx.caller

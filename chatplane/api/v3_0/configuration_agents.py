@@ -6,7 +6,8 @@ from typing import Annotated, Any, Literal
 
 from msgspec import UNSET, Meta, Struct, UnsetType
 
-from chatplane.api.dispatch import Context, action
+from chatplane.api.dispatch import Context
+from chatplane.api.registry import Actions
 from chatplane.domain import bots
 from chatplane.domain.models import Agent
 from chatplane.errors import validation
@@ -14,6 +15,8 @@ from chatplane.webhooks import outbox
 from chatplane.webhooks.actions import BotWebhooks, bot_webhooks_json
 from chatplane.webhooks.addresses import check_url
 from chatplane.webhooks.status import from_configuration, to_configuration
+
+actions = Actions()
 
 CONFIGURATION = "configuration"
 
@@ -83,7 +86,7 @@ def _summary(bot: Agent) -> dict[str, Any]:
     return out
 
 
-@action(CONFIGURATION, "agents/create_bot_agent", CreateBotAgent, scopes=("agents-bot--my:rw",))
+@actions(CONFIGURATION, "agents/create_bot_agent", CreateBotAgent, scopes=("agents-bot--my:rw",))
 async def create_bot_agent(ctx: Context, p: CreateBotAgent) -> dict[str, Any]:
     caller = ctx.caller
     spec = bots.BotSpec(
@@ -99,7 +102,7 @@ async def create_bot_agent(ctx: Context, p: CreateBotAgent) -> dict[str, Any]:
     return {"bot_agent_id": bot.id}
 
 
-@action(
+@actions(
     CONFIGURATION,
     "agents/update_bot_agent",
     UpdateBotAgent,
@@ -122,7 +125,7 @@ async def update_bot_agent(ctx: Context, p: UpdateBotAgent) -> dict[str, Any]:
     return {}
 
 
-@action(
+@actions(
     CONFIGURATION,
     "agents/remove_bot_agent",
     BotAgentId,
@@ -135,7 +138,7 @@ async def remove_bot_agent(ctx: Context, p: BotAgentId) -> dict[str, Any]:
     return {}
 
 
-@action(
+@actions(
     CONFIGURATION,
     "agents/get_bot_agents",
     GetBotAgents,
@@ -147,7 +150,7 @@ async def get_bot_agents(ctx: Context, p: GetBotAgents) -> dict[str, Any]:
     return {"bot_agents": [_summary(b) for b in found]}
 
 
-@action(
+@actions(
     CONFIGURATION,
     "agents/get_bot_agent_details",
     BotAgentId,

@@ -10,9 +10,12 @@ from typing import Annotated, Any, Literal
 
 from msgspec import Meta, Struct
 
-from chatplane.api.dispatch import Context, action
+from chatplane.api.dispatch import Context
+from chatplane.api.registry import Actions
 from chatplane.domain import groups, routing
 from chatplane.domain.access import require_scope
+
+actions = Actions()
 
 CONFIGURATION = "configuration"
 Name = Annotated[str, Meta(min_length=1, max_length=255)]
@@ -49,7 +52,7 @@ def _admin(ctx: Context) -> int:
     return ctx.caller.license_id
 
 
-@action(CONFIGURATION, "groups/create_group", CreateGroup, scopes=("agents--all:rw",))
+@actions(CONFIGURATION, "groups/create_group", CreateGroup, scopes=("agents--all:rw",))
 async def create_group(ctx: Context, p: CreateGroup) -> dict[str, Any]:
     lic = _admin(ctx)
     group_id = await ctx.commit(
@@ -58,7 +61,7 @@ async def create_group(ctx: Context, p: CreateGroup) -> dict[str, Any]:
     return {"id": group_id}
 
 
-@action(CONFIGURATION, "groups/update_group", UpdateGroup, scopes=("agents--all:rw",))
+@actions(CONFIGURATION, "groups/update_group", UpdateGroup, scopes=("agents--all:rw",))
 async def update_group(ctx: Context, p: UpdateGroup) -> None:
     lic = _admin(ctx)
     priorities: dict[str, str] | None = None
@@ -67,19 +70,19 @@ async def update_group(ctx: Context, p: UpdateGroup) -> None:
     await ctx.commit(lambda tx: groups.update_group(tx, lic, p.id, p.name, priorities))
 
 
-@action(CONFIGURATION, "groups/delete_group", DeleteGroup, scopes=("agents--all:rw",))
+@actions(CONFIGURATION, "groups/delete_group", DeleteGroup, scopes=("agents--all:rw",))
 async def delete_group(ctx: Context, p: DeleteGroup) -> None:
     lic = _admin(ctx)
     await ctx.commit(lambda tx: groups.delete_group(tx, lic, p.id))
 
 
-@action(CONFIGURATION, "groups/get_groups", GetGroups, scopes=("agents--my:rw", "agents--all:rw"))
+@actions(CONFIGURATION, "groups/get_groups", GetGroups, scopes=("agents--my:rw", "agents--all:rw"))
 async def get_groups(ctx: Context, _p: GetGroups) -> dict[str, Any]:
     lic = ctx.caller.license_id
     return {"groups": await ctx.services.read(lambda tx: groups.get_groups(tx, lic))}
 
 
-@action(
+@actions(
     CONFIGURATION,
     "routing/update_routing_settings",
     UpdateRoutingSettings,
@@ -90,7 +93,7 @@ async def update_routing_settings(ctx: Context, p: UpdateRoutingSettings) -> Non
     await ctx.commit(lambda tx: routing.set_mode(tx, lic, p.mode))
 
 
-@action(CONFIGURATION, "routing/get_routing_settings", GetGroups, scopes=("access_rules:ro",))
+@actions(CONFIGURATION, "routing/get_routing_settings", GetGroups, scopes=("access_rules:ro",))
 async def get_routing_settings(ctx: Context, _p: GetGroups) -> dict[str, Any]:
     lic = ctx.caller.license_id
     return {"mode": await ctx.services.read(lambda tx: routing.mode(tx, lic))}

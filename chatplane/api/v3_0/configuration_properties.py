@@ -12,10 +12,13 @@ from typing import Any, TypeVar
 import msgspec
 from msgspec import Struct
 
-from chatplane.api.dispatch import Context, action
+from chatplane.api.dispatch import Context
+from chatplane.api.registry import Actions
 from chatplane.domain import properties
 from chatplane.domain.access import require_scope
 from chatplane.errors import validation
+
+actions = Actions()
 
 CONFIGURATION = "configuration"
 
@@ -109,7 +112,7 @@ def _config(namespace: str, name: str, given: PropertyConfigIn) -> properties.Pr
     )
 
 
-@action(CONFIGURATION, "properties/create_properties", scopes=("properties--my:rw",))
+@actions(CONFIGURATION, "properties/create_properties", scopes=("properties--my:rw",))
 async def create_properties(ctx: Context, payload: Any) -> None:
     caller = ctx.caller
     require_scope(caller.scopes, "properties--my:rw")
@@ -123,7 +126,7 @@ async def create_properties(ctx: Context, payload: Any) -> None:
     return None
 
 
-@action(
+@actions(
     CONFIGURATION,
     "properties/get_property_configs",
     GetPropertyConfigs,

@@ -8,7 +8,8 @@ from typing import Annotated, Any
 
 from msgspec import Meta, Struct
 
-from chatplane.api.dispatch import Context, action
+from chatplane.api.dispatch import Context
+from chatplane.api.registry import Actions
 from chatplane.domain.access import require_scope
 from chatplane.errors import ApiError, authorization, not_found
 from chatplane.storage import Tx
@@ -16,6 +17,8 @@ from chatplane.storage import webhooks as repo
 from chatplane.webhooks import outbox
 from chatplane.webhooks.actions import Filters, SecretKey, Url, check_trigger, filters_json
 from chatplane.webhooks.addresses import check_url
+
+actions = Actions()
 
 CONFIGURATION = "configuration"
 MY_RO, MY_RW = "webhooks--my:ro", "webhooks--my:rw"
@@ -44,7 +47,7 @@ class UnregisterWebhook(Struct, kw_only=True):
     webhook_id: Annotated[str, Meta(min_length=1, max_length=64)]
 
 
-@action(CONFIGURATION, "webhooks/register_webhook", RegisterWebhook, scopes=("webhooks--my:rw",))
+@actions(CONFIGURATION, "webhooks/register_webhook", RegisterWebhook, scopes=("webhooks--my:rw",))
 async def register_webhook(ctx: Context, p: RegisterWebhook) -> dict[str, Any]:
     caller = ctx.caller
     require_scope(caller.scopes, MY_RW)
@@ -78,7 +81,7 @@ async def register_webhook(ctx: Context, p: RegisterWebhook) -> dict[str, Any]:
     return {"webhook_id": webhook_id}
 
 
-@action(
+@actions(
     CONFIGURATION,
     "webhooks/get_webhooks_config",
     GetWebhooksConfig,
@@ -110,7 +113,7 @@ def _config(r: Any) -> dict[str, Any]:
     return out
 
 
-@action(
+@actions(
     CONFIGURATION,
     "webhooks/unregister_webhook",
     UnregisterWebhook,

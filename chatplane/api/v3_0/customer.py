@@ -5,7 +5,8 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from chatplane.api.dispatch import Context, action
+from chatplane.api.dispatch import Context
+from chatplane.api.registry import Actions
 from chatplane.api.v3_0 import common
 from chatplane.api.v3_0 import serialize as ser
 from chatplane.api.v3_0 import structs as st
@@ -15,17 +16,20 @@ from chatplane.storage import Tx
 from chatplane.storage import accounts as accounts_repo
 from chatplane.storage import customers as customers_repo
 
+actions = Actions()
+
 CUSTOMER = "customer"
 
-action(CUSTOMER, "start_chat", st.StartChat)(common.start_chat)
-action(CUSTOMER, "activate_chat", st.ActivateChat)(common.activate_chat)
-action(CUSTOMER, "send_event", st.SendEvent)(common.send_event)
-action(CUSTOMER, "close_thread", st.ChatOnly)(common.close_thread)
-action(CUSTOMER, "update_last_seen_timestamp", st.LastSeen)(common.update_last_seen_timestamp)
-action(CUSTOMER, "get_chat_threads", st.CustomerGetChatThreads)(common.get_chat_threads)
+
+actions(CUSTOMER, "start_chat", st.StartChat)(common.start_chat)
+actions(CUSTOMER, "activate_chat", st.ActivateChat)(common.activate_chat)
+actions(CUSTOMER, "send_event", st.SendEvent)(common.send_event)
+actions(CUSTOMER, "close_thread", st.ChatOnly)(common.close_thread)
+actions(CUSTOMER, "update_last_seen_timestamp", st.LastSeen)(common.update_last_seen_timestamp)
+actions(CUSTOMER, "get_chat_threads", st.CustomerGetChatThreads)(common.get_chat_threads)
 
 
-@action(CUSTOMER, "login", st.CustomerLogin, web=False, needs_login=False)
+@actions(CUSTOMER, "login", st.CustomerLogin, web=False, needs_login=False)
 async def login(ctx: Context, p: st.CustomerLogin) -> dict[str, Any]:
     services = ctx.services
     principal = await services.authenticate(p.token)
@@ -86,7 +90,7 @@ async def login(ctx: Context, p: st.CustomerLogin) -> dict[str, Any]:
     return {"customer_id": principal.user_id, "has_active_thread": has_active_thread}
 
 
-@action(CUSTOMER, "get_chats_summary", st.GetChatsSummary)
+@actions(CUSTOMER, "get_chats_summary", st.GetChatsSummary)
 async def get_chats_summary(ctx: Context, p: st.GetChatsSummary) -> dict[str, Any]:
     caller = ctx.caller
 
@@ -102,7 +106,7 @@ async def get_chats_summary(ctx: Context, p: st.GetChatsSummary) -> dict[str, An
     }
 
 
-@action(CUSTOMER, "get_chat_threads_summary", st.GetChatThreadsSummary)
+@actions(CUSTOMER, "get_chat_threads_summary", st.GetChatThreadsSummary)
 async def get_chat_threads_summary(ctx: Context, p: st.GetChatThreadsSummary) -> dict[str, Any]:
     caller = ctx.caller
     threads, total = await ctx.services.read(

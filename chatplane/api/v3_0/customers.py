@@ -11,12 +11,15 @@ from typing import Annotated, Any, Literal
 import msgspec
 from msgspec import Meta, Struct
 
-from chatplane.api.dispatch import Context, action
+from chatplane.api.dispatch import Context
+from chatplane.api.registry import Actions
 from chatplane.api.v3_0 import common
 from chatplane.api.v3_0 import serialize as ser
 from chatplane.domain import customers
 from chatplane.errors import validation
 from chatplane.storage.customers import CustomerQuery, search
+
+actions = Actions()
 
 UUID4 = r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$"
 
@@ -143,7 +146,7 @@ def _decode_page(page_id: str) -> tuple[CustomerFilters, str, int, int]:
         raise validation("page_id is not one this server gave out") from None
 
 
-@action("agent", "get_customers", GetCustomers, scopes=("customers:ro",))
+@actions("agent", "get_customers", GetCustomers, scopes=("customers:ro",))
 async def get_customers(ctx: Context, p: GetCustomers) -> dict[str, Any]:
     caller = ctx.caller
     if p.page_id:
@@ -164,7 +167,7 @@ async def get_customers(ctx: Context, p: GetCustomers) -> dict[str, Any]:
     return out
 
 
-@action("agent", "create_customer", CustomerFields, scopes=("customers:rw",))
+@actions("agent", "create_customer", CustomerFields, scopes=("customers:rw",))
 async def create_customer(ctx: Context, p: CustomerFields) -> dict[str, Any]:
     caller = ctx.caller
     customer = await ctx.commit(
@@ -173,7 +176,7 @@ async def create_customer(ctx: Context, p: CustomerFields) -> dict[str, Any]:
     return ser.customer(common.view(ctx), customer)
 
 
-@action("agent", "update_customer", AgentUpdateCustomer, scopes=("customers:rw",))
+@actions("agent", "update_customer", AgentUpdateCustomer, scopes=("customers:rw",))
 async def agent_update_customer(ctx: Context, p: AgentUpdateCustomer) -> dict[str, Any]:
     caller = ctx.caller
     customer = await ctx.commit(
@@ -190,7 +193,7 @@ async def agent_update_customer(ctx: Context, p: AgentUpdateCustomer) -> dict[st
     return ser.customer(common.view(ctx), customer)
 
 
-@action("customer", "update_customer", CustomerFields)
+@actions("customer", "update_customer", CustomerFields)
 async def customer_update_customer(ctx: Context, p: CustomerFields) -> dict[str, Any]:
     caller = ctx.caller
     customer = await ctx.commit(
@@ -207,7 +210,7 @@ async def customer_update_customer(ctx: Context, p: CustomerFields) -> dict[str,
     return {"customer": ser.customer(common.view(ctx), customer)}
 
 
-@action("customer", "set_customer_fields", SetCustomerFields)
+@actions("customer", "set_customer_fields", SetCustomerFields)
 async def set_customer_fields(ctx: Context, p: SetCustomerFields) -> dict[str, Any]:
     caller = ctx.caller
     await ctx.commit(
@@ -216,7 +219,7 @@ async def set_customer_fields(ctx: Context, p: SetCustomerFields) -> dict[str, A
     return {}
 
 
-@action("customer", "update_customer_page", UpdateCustomerPage, web=False)
+@actions("customer", "update_customer_page", UpdateCustomerPage, web=False)
 async def update_customer_page(ctx: Context, p: UpdateCustomerPage) -> None:
     caller = ctx.caller
     referrer = ctx.extra.get("referrer")

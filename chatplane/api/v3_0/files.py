@@ -17,7 +17,8 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, Response
 from starlette.routing import Route
 
-from chatplane.api.dispatch import Context, action
+from chatplane.api.dispatch import Context
+from chatplane.api.registry import Actions
 from chatplane.domain import chats
 from chatplane.domain.access import CONVERSATION_WRITE
 from chatplane.domain.chats import NewEvent
@@ -25,6 +26,8 @@ from chatplane.errors import validation
 from chatplane.files import images
 from chatplane.files.storage import StoredFile
 from chatplane.services import Services
+
+actions = Actions()
 
 # Raster images are shown inline; everything else downloads.
 INLINE_TYPES = {"image/png", "image/gif", "image/jpeg", "image/webp"}
@@ -102,11 +105,11 @@ async def send_file(ctx: Context, payload: dict[str, Any]) -> dict[str, Any]:
     return {"url": url}
 
 
-action("agent", "send_file", None, rtm=False, multipart=True, scopes=CONVERSATION_WRITE)(send_file)
-action("customer", "send_file", None, rtm=False, multipart=True)(send_file)
+actions("agent", "send_file", None, rtm=False, multipart=True, scopes=CONVERSATION_WRITE)(send_file)
+actions("customer", "send_file", None, rtm=False, multipart=True)(send_file)
 
 
-@action("agent", "upload_image", None, rtm=False, multipart=True)
+@actions("agent", "upload_image", None, rtm=False, multipart=True)
 async def upload_image(ctx: Context, payload: dict[str, Any]) -> dict[str, Any]:
     upload = _upload(payload, "image")
     if images.sniff_type(upload.file) is None:

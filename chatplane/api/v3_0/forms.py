@@ -6,8 +6,11 @@ from typing import Annotated, Any, Literal
 
 from msgspec import Meta, Struct
 
-from chatplane.api.dispatch import Context, action
+from chatplane.api.dispatch import Context
+from chatplane.api.registry import Actions
 from chatplane.domain import forms
+
+actions = Actions()
 
 
 class GetForm(Struct, kw_only=True):
@@ -22,7 +25,7 @@ class CheckGoals(Struct, kw_only=True):
     customer_fields: dict[str, str] | str | None = None
 
 
-@action("customer", "get_form", GetForm)
+@actions("customer", "get_form", GetForm)
 async def get_form(ctx: Context, p: GetForm) -> dict[str, Any]:
     caller = ctx.caller
     return await ctx.services.read(
@@ -30,7 +33,7 @@ async def get_form(ctx: Context, p: GetForm) -> dict[str, Any]:
     )
 
 
-@action("customer", "check_goals", CheckGoals, rtm=False)
+@actions("customer", "check_goals", CheckGoals, rtm=False)
 async def check_goals(ctx: Context, p: CheckGoals) -> None:
     caller = ctx.caller
     await ctx.commit(

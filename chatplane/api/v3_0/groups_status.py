@@ -11,13 +11,16 @@ from typing import Annotated, Any
 
 from msgspec import Meta, Struct
 
-from chatplane.api.dispatch import Context, action
+from chatplane.api.dispatch import Context
+from chatplane.api.registry import Actions
 from chatplane.domain import routing
 from chatplane.errors import ApiError, validation
 from chatplane.storage import Tx
 from chatplane.storage import accounts as accounts_repo
 from chatplane.storage import groups as groups_repo
 from chatplane.storage import routing as routing_repo
+
+actions = Actions()
 
 
 class GetGroupsStatus(Struct, kw_only=True):
@@ -37,7 +40,7 @@ def _status(cands: list[routing_repo.Candidate], group_id: int) -> str:
     return "online" if any(c.free > 0 for c in members) else "online_for_queue"
 
 
-@action("customer", "get_groups_status", GetGroupsStatus)
+@actions("customer", "get_groups_status", GetGroupsStatus)
 async def get_groups_status(ctx: Context, p: GetGroupsStatus) -> dict[str, Any]:
     caller = ctx.caller
     if not p.all and not p.groups:
@@ -55,7 +58,7 @@ async def get_groups_status(ctx: Context, p: GetGroupsStatus) -> dict[str, Any]:
     return {"groups_status": await ctx.services.read(run)}
 
 
-@action("customer", "get_predicted_agent", GetPredictedAgent)
+@actions("customer", "get_predicted_agent", GetPredictedAgent)
 async def get_predicted_agent(ctx: Context, p: GetPredictedAgent) -> dict[str, Any]:
     caller = ctx.caller
 

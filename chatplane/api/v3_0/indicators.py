@@ -7,11 +7,14 @@ from typing import Annotated, Literal
 
 from msgspec import Meta, Struct
 
-from chatplane.api.dispatch import Context, action
+from chatplane.api.dispatch import Context
+from chatplane.api.registry import Actions
 from chatplane.domain import changes, chats
 from chatplane.domain.access import CONVERSATION_WRITE
 from chatplane.domain.chats import MAX_TEXT_BYTES
 from chatplane.errors import validation
+
+actions = Actions()
 
 
 class SendTypingIndicator(Struct, kw_only=True):
@@ -25,7 +28,7 @@ class SendSneakPeek(Struct, kw_only=True):
     sneak_peek_text: str
 
 
-@action("agent", "send_typing_indicator", SendTypingIndicator, scopes=CONVERSATION_WRITE)
+@actions("agent", "send_typing_indicator", SendTypingIndicator, scopes=CONVERSATION_WRITE)
 async def send_typing_indicator(ctx: Context, p: SendTypingIndicator) -> None:
     caller = ctx.caller
     chat = await ctx.services.read(
@@ -47,7 +50,7 @@ async def send_typing_indicator(ctx: Context, p: SendTypingIndicator) -> None:
     )
 
 
-@action("customer", "send_sneak_peek", SendSneakPeek)
+@actions("customer", "send_sneak_peek", SendSneakPeek)
 async def send_sneak_peek(ctx: Context, p: SendSneakPeek) -> None:
     caller = ctx.caller
     if len(p.sneak_peek_text.encode()) > MAX_TEXT_BYTES:

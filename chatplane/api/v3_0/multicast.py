@@ -7,9 +7,12 @@ from typing import Any
 import msgspec
 from msgspec import Struct
 
-from chatplane.api.dispatch import Context, action
+from chatplane.api.dispatch import Context
+from chatplane.api.registry import Actions
 from chatplane.domain import changes
 from chatplane.errors import validation
+
+actions = Actions()
 
 
 class AgentsScope(Struct, kw_only=True, forbid_unknown_fields=True):
@@ -33,7 +36,7 @@ class Multicast(Struct, kw_only=True):
     type: str | None = None
 
 
-@action("agent", "multicast", Multicast, scopes=("multicast:rw",))
+@actions("agent", "multicast", Multicast, scopes=("multicast:rw",))
 async def multicast(ctx: Context, p: Multicast) -> None:
     caller = ctx.caller
     agents = p.scopes.agents or AgentsScope()

@@ -6,8 +6,11 @@ from typing import Annotated
 
 from msgspec import Meta, Struct
 
-from chatplane.api.dispatch import Context, action
+from chatplane.api.dispatch import Context
+from chatplane.api.registry import Actions
 from chatplane.domain import postbacks
+
+actions = Actions()
 
 Id = Annotated[str, Meta(min_length=1, max_length=255)]
 
@@ -24,7 +27,7 @@ class SendRichMessagePostback(Struct, kw_only=True):
     postback: Postback
 
 
-@action(
+@actions(
     ("agent", "customer"),
     "send_rich_message_postback",
     SendRichMessagePostback,

@@ -12,11 +12,14 @@ from typing import Annotated, Any
 
 from msgspec import Meta, Struct
 
-from chatplane.api.dispatch import Context, action
+from chatplane.api.dispatch import Context
+from chatplane.api.registry import Actions
 from chatplane.api.v3_0.structs import ChatId, Properties
 from chatplane.domain import property_writes
 from chatplane.domain.access import CONVERSATION_WRITE
 from chatplane.domain.property_writes import Target
+
+actions = Actions()
 
 BOTH_APIS = ("agent", "customer")
 ObjectId = Annotated[str, Meta(min_length=1, max_length=64)]
@@ -75,27 +78,27 @@ async def _delete(ctx: Context, p: Any) -> None:
     await ctx.commit(lambda tx: property_writes.delete_properties(tx, caller, target, p.properties))
 
 
-action(BOTH_APIS, "update_chat_properties", UpdateChatProperties, scopes=CONVERSATION_WRITE)(
+actions(BOTH_APIS, "update_chat_properties", UpdateChatProperties, scopes=CONVERSATION_WRITE)(
     _update
 )
-action(
+actions(
     BOTH_APIS,
     "update_chat_thread_properties",
     UpdateChatThreadProperties,
     scopes=CONVERSATION_WRITE,
 )(_update)
-action(BOTH_APIS, "update_event_properties", UpdateEventProperties, scopes=CONVERSATION_WRITE)(
+actions(BOTH_APIS, "update_event_properties", UpdateEventProperties, scopes=CONVERSATION_WRITE)(
     _update
 )
-action(BOTH_APIS, "delete_chat_properties", DeleteChatProperties, scopes=CONVERSATION_WRITE)(
+actions(BOTH_APIS, "delete_chat_properties", DeleteChatProperties, scopes=CONVERSATION_WRITE)(
     _delete
 )
-action(
+actions(
     BOTH_APIS,
     "delete_chat_thread_properties",
     DeleteChatThreadProperties,
     scopes=CONVERSATION_WRITE,
 )(_delete)
-action(BOTH_APIS, "delete_event_properties", DeleteEventProperties, scopes=CONVERSATION_WRITE)(
+actions(BOTH_APIS, "delete_event_properties", DeleteEventProperties, scopes=CONVERSATION_WRITE)(
     _delete
 )

@@ -6,10 +6,13 @@ from typing import Annotated, Literal
 
 from msgspec import Meta, Struct
 
-from chatplane.api.dispatch import Context, action
+from chatplane.api.dispatch import Context
+from chatplane.api.registry import Actions
 from chatplane.api.v3_0.structs import ChatId, NonEmpty
 from chatplane.domain import agent_status, bans, chat_access, transfer
 from chatplane.domain.access import CHATS_WRITE
+
+actions = Actions()
 
 AGENT = "agent"
 
@@ -51,13 +54,13 @@ class BanCustomer(Struct, kw_only=True):
     ban: Ban
 
 
-@action(AGENT, "update_agent", UpdateAgent, scopes=("agents--my:rw", "agents--all:rw"))
+@actions(AGENT, "update_agent", UpdateAgent, scopes=("agents--my:rw", "agents--all:rw"))
 async def update_agent(ctx: Context, p: UpdateAgent) -> None:
     caller = ctx.caller
     await ctx.commit(lambda tx: agent_status.update_agent(tx, caller, p.agent_id, p.routing_status))
 
 
-@action(AGENT, "transfer_chat", TransferChat, scopes=CHATS_WRITE)
+@actions(AGENT, "transfer_chat", TransferChat, scopes=CHATS_WRITE)
 async def transfer_chat(ctx: Context, p: TransferChat) -> None:
     caller = ctx.caller
     target_type = p.target.type if p.target else None
@@ -79,14 +82,16 @@ def _access_action(how: str):  # type: ignore[no-untyped-def]
     return handler
 
 
-action(AGENT, "grant_access", AccessChange, scopes=CHATS_WRITE)(_access_action(chat_access.GRANTED))
-action(AGENT, "revoke_access", AccessChange, scopes=CHATS_WRITE)(
+actions(AGENT, "grant_access", AccessChange, scopes=CHATS_WRITE)(
+    _access_action(chat_access.GRANTED)
+)
+actions(AGENT, "revoke_access", AccessChange, scopes=CHATS_WRITE)(
     _access_action(chat_access.REVOKED)
 )
-action(AGENT, "set_access", AccessChange, scopes=CHATS_WRITE)(_access_action(chat_access.SET))
+actions(AGENT, "set_access", AccessChange, scopes=CHATS_WRITE)(_access_action(chat_access.SET))
 
 
-@action(AGENT, "ban_customer", BanCustomer, scopes=("customers.ban:rw",))
+@actions(AGENT, "ban_customer", BanCustomer, scopes=("customers.ban:rw",))
 async def ban_customer(ctx: Context, p: BanCustomer) -> None:
     caller = ctx.caller
     days = int(p.ban.days) if float(p.ban.days).is_integer() else p.ban.days

@@ -3,38 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
-from chatplane.domain import properties as props
-from chatplane.domain.access import agent_has_group_access
 from chatplane.domain.models import AGENT, Chat, ChatUser, Customer, Event, Thread
+from chatplane.domain.viewer import View
 from chatplane.domain.views import ChatSummary
 
-
-@dataclass
-class View:
-    """Who the shape is for: an agent or a customer, with the license's property configs."""
-
-    user_type: str
-    configs: dict[tuple[str, str], props.PropertyConfig] = field(default_factory=dict)
-    is_online: Callable[[str], bool] = lambda _agent_id: False
-    # An agent reading chats: who, and their groups. Threads of a chat the agent is not in
-    # and has no group access to show as `restricted_access` (None: no such check).
-    viewer_id: str | None = None
-    viewer_group_ids: tuple[int, ...] | None = None
-
-    @property
-    def agent(self) -> bool:
-        return self.user_type == AGENT
-
-    def restricted(self, chat: Chat) -> bool:
-        if not self.agent or self.viewer_id is None or self.viewer_group_ids is None:
-            return False
-        if chat.is_present(self.viewer_id):
-            return False
-        return not agent_has_group_access(chat.group_ids, self.viewer_group_ids)
+__all__ = ["View"]  # re-exported: the v3.0 modules name it ser.View
 
 
 def iso(ts: float | None) -> str | None:
@@ -45,7 +20,7 @@ def iso(ts: float | None) -> str | None:
 
 def properties(view: View, location: str, stored: dict[str, dict[str, Any]]) -> dict[str, Any]:
     """`{ns: {name: {"value": v}}}`, only what the viewer's user type may read."""
-    visible = props.readable(view.configs, location, view.user_type, stored)
+    visible = view.readable(location, stored)
     return {ns: {name: {"value": v} for name, v in names.items()} for ns, names in visible.items()}
 
 

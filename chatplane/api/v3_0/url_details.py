@@ -7,8 +7,11 @@ from typing import Annotated, Any
 
 from msgspec import Meta, Struct
 
-from chatplane.api.dispatch import Context, action
+from chatplane.api.dispatch import Context
+from chatplane.api.registry import Actions
 from chatplane.urlfetch import Limits, fetch
+
+actions = Actions()
 
 
 class GetUrlDetails(Struct, kw_only=True):
@@ -46,7 +49,7 @@ def _int(value: str | None) -> int | None:
     return int(value) if value and value.isdigit() else None
 
 
-@action("customer", "get_url_details", GetUrlDetails)
+@actions("customer", "get_url_details", GetUrlDetails)
 async def get_url_details(ctx: Context, p: GetUrlDetails) -> dict[str, Any]:
     settings = ctx.services.settings
     limits = Limits(allow_private=settings.url_details_allow_private)

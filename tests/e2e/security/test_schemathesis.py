@@ -27,8 +27,7 @@ import schemathesis
 from hypothesis import HealthCheck, settings
 from schemathesis.specs.openapi import checks as openapi_checks
 
-import chatplane.app  # noqa: F401  (registers every action)
-from chatplane.api.openapi import document
+from chatplane.app import openapi_document as document
 
 from .clients import check_error
 from .conftest import FIGURES, Lab, budget

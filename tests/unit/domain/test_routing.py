@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from chatplane.app import wire_domain
 from chatplane.domain import agent_status, chats, groups, routing, users
 from chatplane.domain.access import CUSTOMER_SCOPES
 from chatplane.domain.chats import ChatRequest, NewEvent, NewThread
@@ -50,6 +51,7 @@ def test_pick_takes_the_least_loaded_and_skips_full_agents_and_other_groups():
 def store(tmp_path: Path) -> Iterator[Store]:
     st = Store(f"sqlite:///{tmp_path / 'routing.db'}")
     upgrade(st.engine)
+    wire_domain(st)
     yield st
     st.engine.dispose()
 

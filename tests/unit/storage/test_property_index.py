@@ -116,7 +116,12 @@ def test_migration_indexes_properties_stored_before_it(tmp_path: Path) -> None:
     with store.engine.begin() as conn:
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "0001")
-        conn.execute(s.licenses.insert().values(id=1, plan="p", settings={}, created_at=0))
+        # The licenses table as it was at 0001 (later revisions add columns).
+        conn.execute(
+            sa.text(
+                "INSERT INTO licenses (id, plan, settings, created_at) VALUES (1, 'p', '{}', 0)"
+            )
+        )
         conn.execute(
             s.chats.insert().values(
                 id="CHAT1",

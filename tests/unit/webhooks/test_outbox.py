@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from chatplane.api.v3_0.serialize import View
+from chatplane.api.v3_0.webhooks import WEBHOOKS
 from chatplane.domain import changes as ch
 from chatplane.domain.models import Chat, ChatUser, Event
-from chatplane.webhooks.outbox import Target, matches, occurrence
+from chatplane.domain.viewer import View
+from chatplane.webhooks.outbox import Target, matches
+
+occurrence = WEBHOOKS.occurrence
 
 
 def _chat(properties: dict | None = None) -> Chat:
