@@ -29,6 +29,9 @@ def _settings(args: argparse.Namespace) -> Settings:
         host=getattr(args, "host", None),
         port=getattr(args, "port", None),
         redis_url=getattr(args, "redis_url", None),
+        tls_certfile=getattr(args, "tls_certfile", None),
+        tls_keyfile=getattr(args, "tls_keyfile", None),
+        tls_self_signed=getattr(args, "tls_self_signed", None),
     )
 
 
@@ -281,6 +284,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     logging.basicConfig(
         level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s"
     )
+    certfile, keyfile = _tls_files(settings)
     app = create_app(settings)
     config = uvicorn.Config(
         app,
@@ -300,12 +304,36 @@ def cmd_serve(args: argparse.Namespace) -> int:
         access_log=False,
         timeout_graceful_shutdown=10,
         proxy_headers=True,
+        ssl_certfile=certfile,
+        ssl_keyfile=keyfile,
     )
+    scheme = "https" if certfile else "http"
+    print(f"chatplane serving on {scheme}://{settings.host}:{settings.port}", flush=True)
     # uvicorn drains on SIGTERM, then re-raises the signal under the handler that was
     # installed before it started: make that one a no-op so a drained server exits 0.
     signal.signal(signal.SIGTERM, lambda _sig, _frame: None)
     uvicorn.Server(config).run()
     return 0
+
+
+def _tls_files(settings: Settings) -> tuple[str | None, str | None]:
+    """The certificate and key `serve` uses, or (None, None) for plain HTTP."""
+    if settings.tls_certfile or settings.tls_keyfile:
+        if not (settings.tls_certfile and settings.tls_keyfile):
+            raise SystemExit("TLS needs both --tls-cert and --tls-key (or --tls-self-signed)")
+        for path in (settings.tls_certfile, settings.tls_keyfile):
+            if not Path(path).is_file():
+                raise SystemExit(f"TLS file {path} does not exist")
+        return settings.tls_certfile, settings.tls_keyfile
+    if settings.tls_self_signed:
+        from chatplane.tls import self_signed_pair
+
+        names = tuple(n.strip() for n in settings.tls_names.split(",") if n.strip())
+        if settings.host not in ("0.0.0.0", "::"):
+            names += (settings.host,)
+        cert, key = self_signed_pair(settings.data_dir / "tls", names)
+        return str(cert), str(key)
+    return None, None
 
 
 def _common(p: argparse.ArgumentParser) -> None:
@@ -324,6 +352,23 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--host", default=None)
     p.add_argument("--port", type=int, default=None)
     p.add_argument("--redis-url", default=None)
+    p.add_argument(
+        "--tls-cert",
+        dest="tls_certfile",
+        default=None,
+        help="PEM certificate (CHATPLANE_TLS_CERTFILE)",
+    )
+    p.add_argument(
+        "--tls-key", dest="tls_keyfile", default=None, help="PEM key (CHATPLANE_TLS_KEYFILE)"
+    )
+    p.add_argument(
+        "--tls-self-signed",
+        dest="tls_self_signed",
+        action="store_const",
+        const=True,
+        default=None,
+        help="serve HTTPS with a self-signed pair made in the data directory (local use)",
+    )
     p.set_defaults(fn=cmd_serve)
 
     p = sub.add_parser("migrate", help="apply schema migrations")

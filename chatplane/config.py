@@ -70,6 +70,15 @@ class Settings:
     # Empty: only pages this server serves itself.
     cors_origins: str = field(default_factory=lambda: _env("cors_origins", ""))
     log_level: str = field(default_factory=lambda: _env("log_level", "info"))
+    # TLS (chatplane/tls.py): a certificate and key in PEM files, or a self-signed pair made
+    # in the data directory (`tls_self_signed`) naming localhost and `tls_names`
+    # (comma-separated host names or addresses). Neither: plain HTTP.
+    tls_certfile: str = field(default_factory=lambda: _env("tls_certfile", ""))
+    tls_keyfile: str = field(default_factory=lambda: _env("tls_keyfile", ""))
+    tls_self_signed: bool = field(
+        default_factory=lambda: _env("tls_self_signed", "false").lower() in _TRUE
+    )
+    tls_names: str = field(default_factory=lambda: _env("tls_names", ""))
     # Routing: seconds an agent with no connection left stays in its status before it is
     # offline; seconds of inactivity before a thread is idle, and before it is archived;
     # how often stored timers are polled.
