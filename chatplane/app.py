@@ -196,7 +196,9 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     config_endpoint = configuration.make_endpoint(services, registry)
     for prefix in configuration.PREFIXES:
         routes.append(Route(prefix + "/{group}/{method}", config_endpoint, methods=["POST"]))
-    routes.extend(accounts_http.routes(services))
+    # Accounts under /accounts/, and at the root of the accounts host names (the SDKs call
+    # https://accounts.livechatinc.com/...): CHATPLANE_ACCOUNTS_HOSTS.
+    routes.extend(accounts_http.routes(services, hosts=settings.accounts_host_names))
     routes.extend(files.routes(services))
     routes.extend(webhooks_admin.routes(services))
     routes.extend(static.routes(services))  # the Agent App and the Chat Widget
@@ -232,10 +234,11 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
             services.store.close()
 
     middleware = []
-    origins = [o.strip() for o in settings.cors_origins.split(",") if o.strip()]
+    origins = settings.cors_origin_list
     if origins:
-        # The widget on a customer's site calls /accounts/customer/token with its cookie
-        # and the Customer Chat API: the listed origins may, with credentials.
+        # The widget on a customer's site calls /accounts/customer/token (and an SDK
+        # /v2/customer/token on an accounts host) with its cookie, and the Customer Chat
+        # API: the listed origins may, with credentials.
         middleware.append(
             Middleware(
                 CORSMiddleware,

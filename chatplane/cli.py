@@ -157,6 +157,63 @@ def cmd_token_create(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_pat_create(args: argparse.Namespace) -> int:
+    """A personal access token (authorization/personal-access-tokens): printed once, with
+    the value of its `Authorization: Basic ...` header."""
+    from chatplane.accounts import tokens
+    from chatplane.domain.access import parse_scopes
+
+    def run(tx: Tx) -> Any:
+        license_id = _license_id(tx, args)
+        agent = repo.get_agent(tx.conn, license_id, args.agent)
+        if agent is None:
+            raise ApiError("validation", f"Agent {args.agent!r} not found in license {license_id}")
+        return tokens.issue_personal(tx.conn, agent, args.name, parse_scopes(args.scopes))
+
+    issued = _run(_settings(args), run)
+    out = issued.as_json()
+    _print(
+        args,
+        out,
+        f"personal access token {issued.secret} (id {issued.token.id}; shown only now)\n"
+        f"account id {issued.token.account_id}\n"
+        f"scopes {','.join(out['scopes'])}\n"
+        f"Authorization: {out['authorization']}",
+    )
+    return 0
+
+
+def cmd_pat_list(args: argparse.Namespace) -> int:
+    from chatplane.accounts import tokens
+
+    found = _run(
+        _settings(args),
+        lambda tx: tokens.list_personal(tx.conn, _license_id(tx, args), args.agent),
+    )
+    listed = [t.as_json() for t in found]
+    lines = [
+        f"{t['id']}  {t['account_id']}  {t['name']!r}  {','.join(t['scopes'])}  "
+        f"created {t['created_at']}  last used {t['last_used_at'] or 'never'}"
+        for t in listed
+    ]
+    _print(args, {"personal_access_tokens": listed}, "\n".join(lines) or "no personal tokens")
+    return 0
+
+
+def cmd_pat_revoke(args: argparse.Namespace) -> int:
+    from chatplane.accounts import tokens
+
+    hashed = _run(
+        _settings(args),
+        lambda tx: tokens.revoke_personal(tx.conn, _license_id(tx, args), args.token_id, None),
+    )
+    if hashed is None:
+        raise ApiError("validation", f"No personal access token {args.token_id!r}")
+    # A running server trusts a token it checked for at most 10 s more (its cache).
+    _print(args, {"revoked": args.token_id}, f"personal access token {args.token_id} revoked")
+    return 0
+
+
 def cmd_form_set(args: argparse.Namespace) -> int:
     from chatplane.domain import forms
 
@@ -402,6 +459,29 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--ttl", type=int, default=86400, help="seconds the token lives")
     p.add_argument("--license-id", type=int, default=None)
     p.set_defaults(fn=cmd_token_create)
+
+    pat = sub.add_parser("pat", help="personal access tokens").add_subparsers(
+        dest="sub", required=True
+    )
+    p = pat.add_parser("create", help="an agent's personal access token (Basic authentication)")
+    _common(p)
+    p.add_argument("--agent", required=True, help="agent id (its e-mail): the account id")
+    p.add_argument("--name", required=True, help="what the token is for")
+    p.add_argument(
+        "--scopes", required=True, help="comma-separated, a subset of the agent's role's"
+    )
+    p.add_argument("--license-id", type=int, default=None)
+    p.set_defaults(fn=cmd_pat_create)
+    p = pat.add_parser("list", help="personal access tokens (never their secrets)")
+    _common(p)
+    p.add_argument("--agent", default=None, help="only this agent's")
+    p.add_argument("--license-id", type=int, default=None)
+    p.set_defaults(fn=cmd_pat_list)
+    p = pat.add_parser("revoke", help="revoke a personal access token by its id")
+    _common(p)
+    p.add_argument("token_id", metavar="ID")
+    p.add_argument("--license-id", type=int, default=None)
+    p.set_defaults(fn=cmd_pat_revoke)
 
     form = sub.add_parser("form", help="pre-chat and post-chat forms").add_subparsers(
         dest="sub", required=True

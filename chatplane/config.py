@@ -69,6 +69,11 @@ class Settings:
     # widget embedded on a customer's site): comma-separated origins, or "*" for any.
     # Empty: only pages this server serves itself.
     cors_origins: str = field(default_factory=lambda: _env("cors_origins", ""))
+    # Host names that serve the accounts service at the root of their paths
+    # (`/v2/customer/token`, `/customer`, `/token`, `/info`, ...) as the SDKs call
+    # `accounts.livechatinc.com`, besides `/accounts/...` on every name: comma-separated,
+    # e.g. "accounts.example.com" (a port in the Host header is ignored).
+    accounts_hosts: str = field(default_factory=lambda: _env("accounts_hosts", ""))
     log_level: str = field(default_factory=lambda: _env("log_level", "info"))
     # TLS (chatplane/tls.py): a certificate and key in PEM files, or a self-signed pair made
     # in the data directory (`tls_self_signed`) naming localhost and `tls_names`
@@ -105,6 +110,15 @@ class Settings:
     )
     # Deliveries in flight at once, across every receiver.
     webhook_concurrency: int = field(default_factory=lambda: int(_env("webhook_concurrency", "32")))
+
+    @property
+    def accounts_host_names(self) -> frozenset[str]:
+        return frozenset(h.strip().lower() for h in self.accounts_hosts.split(",") if h.strip())
+
+    @property
+    def cors_origin_list(self) -> list[str]:
+        """CHATPLANE_CORS_ORIGINS as a list (["*"] for any origin, [] for none)."""
+        return [o.strip().rstrip("/") for o in self.cors_origins.split(",") if o.strip()]
 
     @property
     def effective_database_url(self) -> str:

@@ -30,6 +30,9 @@ log = logging.getLogger(__name__)
 # expiry are checked at least this often).
 TOKEN_CACHE_SECONDS = 10.0
 CONFIG_CACHE_SECONDS = 5.0
+# One message whether the token is unknown, revoked or another account's: the answer must
+# not tell a caller holding someone's secret that it is valid somewhere.
+INVALID_PERSONAL_TOKEN = "Invalid or revoked personal access token for this account id"
 
 
 class Services:
@@ -71,31 +74,61 @@ class Services:
     # -- identity ----------------------------------------------------------------------
 
     async def authenticate(self, token: str | None) -> Principal:
+        """The principal of an `Authorization` value: `Bearer <access token>` (or the bare
+        token), or `Basic base64(<account id>:<personal access token>)`."""
         if not token:
             raise authentication("Missing access token")
-        raw = tokens.strip_bearer(token)
-        key = tokens.token_hash(raw)
+        try:
+            credentials = tokens.parse_authorization(token)
+        except tokens.MalformedCredentials as err:
+            raise authentication(str(err)) from None
+        if not credentials.secret:
+            raise authentication("Missing access token")
+        key = credentials.cache_key
         now = time.time()
         cached = self._tokens.get(key)
         if cached is not None and cached[1] > now:
             principal = cached[0]
             if principal.token_expires_at > now:
+                if credentials.personal and principal.user_id != credentials.account_id:
+                    raise authentication(INVALID_PERSONAL_TOKEN)
                 return await self._with_configs(principal)
         # One look-up per token at a time: when a busy token's cache entry runs out, its
         # concurrent requests share the read instead of each making one.
         pending = self._token_lookups.get(key)
         if pending is None:
-            pending = asyncio.ensure_future(self.read(lambda tx: tokens.lookup(tx.conn, raw)))
+            pending = asyncio.ensure_future(self._lookup(credentials))
             self._token_lookups[key] = pending
             pending.add_done_callback(lambda _done: self._token_lookups.pop(key, None))
         principal_or_none = await asyncio.shield(pending)
         if principal_or_none is None:
             self._tokens.pop(key, None)
+            if credentials.personal:
+                raise authentication(INVALID_PERSONAL_TOKEN)
             raise authentication("Invalid or expired access token")
+        if credentials.personal and principal_or_none.user_id != credentials.account_id:
+            # Another request with the same secret but another account id shared the read.
+            raise authentication(INVALID_PERSONAL_TOKEN)
         if len(self._tokens) > 50_000:
             self._tokens.clear()
         self._tokens[key] = (principal_or_none, now + TOKEN_CACHE_SECONDS)
         return await self._with_configs(principal_or_none)
+
+    async def _lookup(self, credentials: tokens.Credentials) -> Principal | None:
+        if not credentials.personal:
+            return await self.read(lambda tx: tokens.lookup(tx.conn, credentials.secret))
+        found = await self.read(lambda tx: tokens.lookup_personal(tx.conn, credentials))
+        if found is None:
+            return None
+        now = time.time()
+        last = found.last_used_at
+        if last is None or now - last >= tokens.LAST_USED_PRECISION:
+            hashed = found.token_hash
+            try:
+                await self.commit(lambda tx: tokens.touch_personal(tx.conn, hashed, now))
+            except Exception:  # a lost "last used" must not refuse a valid token
+                log.exception("could not record the use of a personal access token")
+        return found.principal
 
     async def _with_configs(self, principal: Principal) -> Principal:
         """Every request and RTM login authenticates first: loading the caller's license
@@ -123,6 +156,11 @@ class Services:
 
     def forget_token(self, token: str) -> None:
         self._tokens.pop(tokens.token_hash(tokens.strip_bearer(token)), None)
+
+    def forget_personal_token(self, hashed: str) -> None:
+        """A personal token was revoked: this process stops trusting it at once (other
+        processes within TOKEN_CACHE_SECONDS)."""
+        self._tokens.pop(tokens.personal_cache_key(hashed), None)
 
     # -- sessions --------------------------------------------------------------------
 

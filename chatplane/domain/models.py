@@ -24,6 +24,8 @@ class Principal:
     role: str = "normal"  # owner | administrator | normal (agents)
     is_bot: bool = False
     token_expires_at: float = 0.0
+    # Authenticated with a personal access token (Basic), not an OAuth access token.
+    personal: bool = False
 
     @property
     def is_agent(self) -> bool:

@@ -116,6 +116,9 @@ def delete_agent(conn: Connection, license_id: int, agent_id: str) -> None:
     conn.execute(
         s.agents.delete().where(s.agents.c.license_id == license_id, s.agents.c.id == agent_id)
     )
+    # An agent made again with the same e-mail must not inherit the old one's tokens.
+    pat = s.personal_access_tokens
+    conn.execute(pat.delete().where(pat.c.license_id == license_id, pat.c.agent_id == agent_id))
 
 
 def agents_by_email(conn: Connection, email: str) -> list[tuple[Agent, str | None]]:
