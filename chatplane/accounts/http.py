@@ -627,9 +627,10 @@ def routes(services: Services, hosts: Iterable[str] = ()) -> list[BaseRoute]:
                     raise OAuthError("unauthorized", "The agent of this token is gone", 401)
                 try:
                     return tokens.issue_personal(tx.conn, agent, name, requested, principal.scopes)
+                except tokens.ScopeError as err:
+                    raise OAuthError("invalid_scope", err.message) from None
                 except ApiError as err:
-                    kind = "invalid_scope" if "scope" in err.message else "invalid_request"
-                    raise OAuthError(kind, err.message) from None
+                    raise OAuthError("invalid_request", err.message) from None
 
             issued = await services.commit(run)
         except OAuthError as err:

@@ -247,21 +247,30 @@ def _iso(ts: float | None) -> str | None:
 MAX_NAME_LENGTH = 200
 
 
+class ScopeError(ApiError):
+    """Scopes that are unknown, or beyond what the requester holds (OAuth's invalid_scope)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__("validation", message)
+
+
 def personal_scopes(agent: Agent, requested: frozenset[str], ceiling: frozenset[str]) -> str:
     """The scopes a new personal token gets, as stored; `ceiling` is what the requester
-    holds (the agent's role, or a narrower access token). Raises `validation` naming the
-    scopes that are unknown or beyond the ceiling."""
+    holds (the agent's role, or a narrower access token). Raises `ScopeError` naming the
+    scopes that are unknown or beyond the role or the ceiling."""
     if not requested:
-        raise ApiError("validation", "scopes must name at least one scope")
+        raise ScopeError("scopes must name at least one scope")
     unknown = sorted(requested - set(SCOPES))
     if unknown:
-        raise ApiError("validation", f"Unknown scopes: {', '.join(unknown)}")
-    beyond = sorted(requested - (role_scopes(agent.role) & ceiling))
-    if beyond:
-        raise ApiError(
-            "validation",
-            f"Agent {agent.id} (role {agent.role}) cannot grant: {', '.join(beyond)}",
+        raise ScopeError(f"Unknown scopes: {', '.join(unknown)}")
+    beyond_role = sorted(requested - role_scopes(agent.role))
+    if beyond_role:
+        raise ScopeError(
+            f"Agent {agent.id} (role {agent.role}) cannot grant: {', '.join(beyond_role)}"
         )
+    beyond_token = sorted(requested - ceiling)
+    if beyond_token:
+        raise ScopeError(f"This access token cannot grant: {', '.join(beyond_token)}")
     return format_scopes(requested)
 
 

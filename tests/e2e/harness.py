@@ -168,12 +168,18 @@ class ServerProcess:
         self._log = None
 
     @property
+    def tls(self) -> bool:
+        """Serving HTTPS with a self-signed pair (settings {"tls_self_signed": "true"}):
+        clients turn certificate checks off."""
+        return str(self.settings.get("tls_self_signed", "")).lower() in ("1", "true", "yes", "on")
+
+    @property
     def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return f"{'https' if self.tls else 'http'}://127.0.0.1:{self.port}"
 
     @property
     def ws_base(self) -> str:
-        return f"ws://127.0.0.1:{self.port}"
+        return f"{'wss' if self.tls else 'ws'}://127.0.0.1:{self.port}"
 
     def start(self, timeout: float = 40, *, port: int | None = None) -> None:
         """Start serving, on `port` when given (a restart keeps its clients' URLs)."""
@@ -203,7 +209,7 @@ class ServerProcess:
             cwd=str(self.data_dir.parent),
         )
         deadline = time.monotonic() + timeout
-        with httpx.Client(trust_env=False, timeout=2) as client:
+        with httpx.Client(trust_env=False, timeout=2, verify=not self.tls) as client:
             while time.monotonic() < deadline:
                 if self.proc.poll() is not None:
                     raise RuntimeError(
