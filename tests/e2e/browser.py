@@ -48,14 +48,17 @@ CHROMIUM_FLAGS = (
 )
 
 
-def make_driver(profile_dir: Path, width: int = 1280, height: int = 860) -> Any:
-    """A Chromium with a fresh profile, driven through Debian's chromedriver."""
+def make_driver(
+    profile_dir: Path, width: int = 1280, height: int = 860, extra_flags: tuple[str, ...] = ()
+) -> Any:
+    """A Chromium with a fresh profile, driven through Debian's chromedriver; `extra_flags`
+    add to CHROMIUM_FLAGS (e.g. --host-resolver-rules)."""
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
 
     options = webdriver.ChromeOptions()
     options.binary_location = CHROMIUM
-    for flag in CHROMIUM_FLAGS:
+    for flag in (*CHROMIUM_FLAGS, *extra_flags):
         options.add_argument(flag)
     options.add_argument(f"--user-data-dir={profile_dir}")
     options.add_argument(f"--window-size={width},{height}")
