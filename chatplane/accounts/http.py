@@ -155,7 +155,7 @@ def request_host(scope: Scope) -> str:
     """The Host header's name, lower-case, without its port."""
     for key, value in scope.get("headers", ()):
         if key == b"host":
-            host = value.decode("latin-1").strip().lower()
+            host = bytes(value).decode("latin-1").strip().lower()
             if host.startswith("["):  # [::1]:8080
                 return host.split("]", 1)[0] + "]"
             return host.rsplit(":", 1)[0] if host.count(":") == 1 else host
