@@ -9,6 +9,7 @@ import logging
 from collections.abc import AsyncIterator
 from typing import Any
 
+import msgspec
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
@@ -103,6 +104,19 @@ def openapi_document(registry: Registry | None = None) -> dict[str, Any]:
     return document(registry or build_registry(), {v.name: v for v in WIRE_VERSIONS})
 
 
+def asyncapi_document(registry: Registry | None = None) -> dict[str, Any]:
+    """`/asyncapi.json`: the RTM APIs (requests, responses, pushes) and webhooks of every
+    version."""
+    from chatplane.api.asyncapi import document
+
+    return document(
+        registry or build_registry(),
+        {v.name: v for v in WIRE_VERSIONS},
+        PUSHES,
+        WEBHOOK_FORMATS,
+    )
+
+
 def wire_domain(store: Store) -> None:
     """The domain's rules that react to its own changes, inside the unit of work, in order:
     a new thread gets its inactivity deadlines, then routing assigns it; at the end of each
@@ -170,9 +184,18 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     async def openapi(_request: Request) -> Response:
         return JSONResponse(openapi_document(registry))
 
+    asyncapi_cache: list[bytes] = []
+
+    async def asyncapi(_request: Request) -> Response:
+        # Built on first request (it renders every push of every version), then kept.
+        if not asyncapi_cache:
+            asyncapi_cache.append(msgspec.json.encode(asyncapi_document(registry)))
+        return Response(asyncapi_cache[0], media_type="application/json")
+
     routes: list[BaseRoute] = [
         Route("/healthz", healthz, methods=["GET"]),
         Route("/openapi.json", openapi, methods=["GET"]),
+        Route("/asyncapi.json", asyncapi, methods=["GET"]),
     ]
     for version in WIRE_VERSIONS:
         for api in ("agent", "customer"):

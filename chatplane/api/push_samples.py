@@ -1,0 +1,189 @@
+"""One sample of every domain change (and of each variant that renders as a different push),
+for the machine-readable contract (`/asyncapi.json`, api/asyncapi.py).
+
+The pushes and webhooks of each version are rendered from these by the version's own
+renderers, so the contract lists exactly what the server sends; a test fails when a change
+type has no sample here.
+"""
+
+from __future__ import annotations
+
+from chatplane.domain import changes as ch
+from chatplane.domain.models import Chat, ChatUser, Customer, Event, Thread
+from chatplane.domain.properties import PropertyConfig
+from chatplane.domain.viewer import View
+
+LICENSE = 1
+T0 = 1_700_000_000.123456
+
+_BOTH = {"agent": {"read": True, "write": True}, "customer": {"read": True, "write": True}}
+CONFIGS = {
+    ("sample", "score"): PropertyConfig(
+        namespace="sample",
+        name="score",
+        type="int",
+        locations={loc: {"access": _BOTH} for loc in ("chat", "thread", "event")},
+    )
+}
+
+
+def view(user_type: str) -> View:
+    return View(user_type=user_type, configs=dict(CONFIGS), is_online=lambda _agent: True)
+
+
+def _customer() -> Customer:
+    return Customer(
+        id="b7eff798-f8df-4364-8059-649c35c9ed0c",
+        license_id=LICENSE,
+        name="Thomas Anderson",
+        email="t.anderson@example.com",
+        avatar=None,
+        fields={"company": "Example"},
+        last_visit={
+            "visit_id": 1,
+            "started_at": T0,
+            "ip": "203.0.113.7",
+            "user_agent": "Mozilla/5.0",
+            "last_pages": [{"opened_at": T0, "url": "https://example.com/", "title": "Home"}],
+        },
+        chats_count=1,
+        threads_count=1,
+        visits_count=1,
+        agent_last_event_created_at=T0,
+        customer_last_event_created_at=T0,
+        banned_until=None,
+        created_at=T0,
+    )
+
+
+def _event(recipients: str = "all") -> Event:
+    return Event(
+        id="0b8b5c2e-1b4f-4ef3-9bd0-6b3ecf31d6b2",
+        chat_id="PJ0MRSHTDG",
+        thread_id="K600PKZON8",
+        order=3,
+        type="message",
+        author_id="b7eff798-f8df-4364-8059-649c35c9ed0c",
+        recipients=recipients,
+        custom_id="31",
+        text="Hello!",
+        body={},
+        properties={"sample": {"score": 10}},
+        created_at=T0,
+    )
+
+
+def _thread() -> Thread:
+    return Thread(
+        id="K600PKZON8",
+        chat_id="PJ0MRSHTDG",
+        order=2,
+        active=True,
+        user_ids=["b7eff798-f8df-4364-8059-649c35c9ed0c", "smith@example.com"],
+        properties={"sample": {"score": 3}},
+        access={"group_ids": [0]},
+        total_events=1,
+        created_at=T0,
+        closed_at=None,
+        events=[_event()],
+    )
+
+
+def _agent_user() -> ChatUser:
+    return ChatUser(
+        id="smith@example.com",
+        type="agent",
+        present=True,
+        last_seen_timestamp=int(T0),
+        joined_at=T0,
+        name="Agent Smith",
+        email="smith@example.com",
+        avatar=None,
+        routing_status="accepting_chats",
+    )
+
+
+def _customer_user() -> ChatUser:
+    return ChatUser(
+        id="b7eff798-f8df-4364-8059-649c35c9ed0c",
+        type="customer",
+        present=True,
+        last_seen_timestamp=int(T0),
+        joined_at=T0,
+        customer=_customer(),
+    )
+
+
+def _chat() -> Chat:
+    return Chat(
+        id="PJ0MRSHTDG",
+        license_id=LICENSE,
+        customer_id="b7eff798-f8df-4364-8059-649c35c9ed0c",
+        access={"group_ids": [0]},
+        properties={"sample": {"score": 5}},
+        last_order=3,
+        last_thread_id="K600PKZON8",
+        active_thread_id="K600PKZON8",
+        created_at=T0,
+        updated_at=T0,
+        users=[_customer_user(), _agent_user()],
+    )
+
+
+def samples() -> list[ch.Change]:
+    """Every change type, and each variant that is a push of its own."""
+    chat, thread, customer = _chat(), _thread(), _customer()
+    tid, eid = thread.id, _event().id
+    agent = "smith@example.com"
+    out: list[ch.Change] = [
+        ch.ThreadStarted(LICENSE, chat, thread, customer.id, "customer"),
+        ch.EventAppended(LICENSE, chat, tid, _event()),
+        ch.EventAppended(LICENSE, chat, tid, _event("agents")),
+        ch.EventUpdated(LICENSE, chat, tid, _event()),
+        ch.ThreadClosed(LICENSE, chat, tid, agent),
+        ch.UserAdded(LICENSE, chat, tid, _agent_user()),
+        ch.UserAdded(LICENSE, chat, tid, _customer_user()),
+        ch.UserRemoved(LICENSE, chat, tid, agent, "agent"),
+        ch.LastSeenUpdated(LICENSE, chat, tid, agent, int(T0)),
+        ch.RichMessagePostback(LICENSE, chat, tid, eid, customer.id, "yes", True, True),
+        ch.CustomerCreated(LICENSE, customer),
+        ch.CustomerUpdated(LICENSE, customer, [agent]),
+        ch.CustomerVisitStarted(LICENSE, customer, [agent], dict(customer.last_visit or {})),
+        ch.CustomerPageUpdated(
+            LICENSE,
+            customer,
+            [agent],
+            visit_id=1,
+            page={"opened_at": T0, "url": "https://example.com/pricing", "title": "Pricing"},
+            referrer="https://example.org/",
+        ),
+        ch.CustomerVisitEnded(LICENSE, customer, [agent], visit_id=1, ended_at=T0),
+        ch.CustomerSideStorageUpdated(LICENSE, customer.id, {"customer_id": customer.id}),
+        ch.TypingIndicatorSent(LICENSE, chat, tid, agent, "agent", "all", True, int(T0)),
+        ch.TypingIndicatorSent(LICENSE, chat, tid, customer.id, "customer", "all", True, int(T0)),
+        ch.SneakPeekSent(LICENSE, chat, tid, customer.id, "Hello, I would li", int(T0)),
+        ch.MulticastSent(
+            LICENSE,
+            agent,
+            {"example": "message"},
+            "note",
+            all_agents=True,
+            customer_ids=[customer.id],
+        ),
+        ch.AgentStatusChanged(LICENSE, agent, "accepting_chats"),
+        ch.AgentDeleted(LICENSE, agent),
+        ch.ChatTransferred(LICENSE, chat, tid, agent, "agent", ["jones@example.com"], [agent]),
+        ch.CustomerBanned(LICENSE, customer.id, 3),
+        ch.RoutingChanged(LICENSE, "groups"),
+    ]
+    for how in ("granted", "revoked", "set"):
+        out.append(ch.AccessChanged(LICENSE, chat, how, [1], [0]))
+    for location in ("chat", "thread", "event"):
+        where = {
+            "chat": (None, None),
+            "thread": (tid, None),
+            "event": (tid, eid),
+        }[location]
+        out.append(ch.PropertiesUpdated(LICENSE, chat, location, *where, {"sample": {"score": 7}}))
+        out.append(ch.PropertiesDeleted(LICENSE, chat, location, *where, {"sample": ["score"]}))
+    return out

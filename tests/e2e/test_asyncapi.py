@@ -1,0 +1,83 @@
+"""`/asyncapi.json`: the RTM APIs and webhooks as an AsyncAPI 3.0 document that a real
+AsyncAPI parser (the published `@asyncapi/parser`) accepts, listing every registered RTM
+action of every version and every push of the references."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+import httpx
+
+from chatplane.app import build_registry
+from tests.npm_packages import install, node
+from tools.coverage_table import REFERENCES, toc
+
+from .conftest import Env
+
+PARSER = "@asyncapi/parser@3.6.6"
+
+VALIDATE = """
+import { Parser } from '@asyncapi/parser';
+import fs from 'fs';
+const { document, diagnostics } = await new Parser().parse(fs.readFileSync(0, 'utf8'));
+const errors = diagnostics.filter(d => d.severity === 0);
+const out = { errors: errors.map(e => `${e.path.join('.')}: ${e.message}`) };
+if (document) {
+  out.operations = document.operations().all().map(o => o.id());
+  out.channels = document.channels().all().map(c => c.id());
+}
+console.log(JSON.stringify(out));
+"""
+
+
+def _parse(document: bytes) -> dict:
+    where = install(PARSER)
+    script = Path(where) / "validate.mjs"
+    script.write_text(VALIDATE)
+    result = subprocess.run(
+        [node(), str(script)],
+        input=document,
+        cwd=where,
+        capture_output=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr.decode()[-2000:]
+    return json.loads(result.stdout)
+
+
+def test_the_served_document_is_valid_asyncapi_with_every_action_and_push(env: Env) -> None:
+    served = httpx.get(env.server.base_url + "/asyncapi.json", trust_env=False, timeout=60)
+    assert served.status_code == 200
+    assert served.headers["content-type"].startswith("application/json")
+    doc = served.json()
+    assert doc["asyncapi"].startswith("3.")
+    parsed = _parse(served.content)
+    assert parsed["errors"] == []
+    operations = set(parsed["operations"])
+    for act in build_registry().actions():
+        if not act.rtm:
+            continue
+        tag = "v" + act.version.replace(".", "_")
+        assert f"{act.api}_rtm_{tag}.{act.name}" in operations, act
+    # Every push of the v3.0 references.
+    for title, path in REFERENCES.items():
+        api = "agent" if title.startswith("Agent") else "customer"
+        _methods, pushes = toc(path)
+        for push in pushes:
+            assert f"{api}_rtm_v3_0.{push}.push" in operations, (api, push)
+    # Webhooks: every v3.0 webhook action.
+    from chatplane.webhooks.actions import ACTIONS
+
+    for action in ACTIONS:
+        assert f"webhooks_v3_0.{action}" in operations, action
+
+
+def test_a_document_with_a_broken_reference_is_refused_by_the_parser(env: Env) -> None:
+    """The validator can fail: the same document with one dangling reference is refused."""
+    doc = httpx.get(env.server.base_url + "/asyncapi.json", trust_env=False, timeout=60).json()
+    channel = next(iter(doc["channels"].values()))
+    name = next(iter(channel["messages"]))
+    channel["messages"][name] = {"$ref": "#/components/messages/does-not-exist"}
+    assert _parse(json.dumps(doc).encode())["errors"]
