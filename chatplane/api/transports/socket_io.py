@@ -53,6 +53,7 @@ class SocketIoConnection:
         self.opened: asyncio.Future[str | None] = asyncio.get_running_loop().create_future()
         self.connected = True
         self.task: asyncio.Task[None] | None = None
+        self.eio_sid: str | None = server.manager.eio_sid_from_sid(sid, "/")
 
     def last_alive(self) -> float | None:
         # Engine.IO drops a client that stops answering its pings; until then it is there.
@@ -78,12 +79,11 @@ class SocketIoConnection:
         if not self.connected:
             return
         self.gone()
-        eio_sid = self.server.manager.eio_sid_from_sid(self.sid, "/")
         await self.server.disconnect(self.sid)
-        if eio_sid is not None:
+        if self.eio_sid is not None:
             # Close the Engine.IO connection too (after what is queued has gone out), so a
             # client that ignores the namespace's disconnect holds no transport.
-            task = asyncio.create_task(_close_transport(self.server, eio_sid))
+            task = asyncio.create_task(_close_transport(self.server, self.eio_sid))
             _closing.add(task)
             task.add_done_callback(_closing.discard)
 
@@ -149,6 +149,18 @@ class SocketIoServer:
         conn = self.connections.pop(sid, None)
         if conn is not None:
             conn.gone()
+            if conn.eio_sid is not None:
+                self._release_poll(conn.eio_sid)
+
+    def _release_poll(self, eio_sid: str) -> None:
+        """When a polling client closes (an Engine.IO `close` packet), python-engineio leaves
+        the client's pending long poll waiting for ping_interval + ping_timeout (a minute):
+        end it now, so the request, and a server shutting down, need not wait."""
+        socket = self.server.eio.sockets.get(eio_sid)
+        queue = getattr(socket, "queue", None)
+        if queue is not None and not getattr(socket, "upgraded", True):
+            with contextlib.suppress(Exception):
+                queue.put_nowait(None)
 
     async def on_message(self, sid: str, *args: Any) -> None:
         conn = self.connections.get(sid)
