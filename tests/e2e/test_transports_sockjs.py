@@ -375,3 +375,27 @@ async def test_license_id_of_the_base_url_reaches_the_session(env: Env, opened: 
     resp = await client.request("login", {"token": f"Bearer {customer.token}"})
     assert resp["success"] is False
     assert "license_id" in resp["payload"]["error"]["message"]
+
+
+async def test_idle_sockjs_clients_stay_connected_while_they_answer_pings_or_poll(
+    server_factory: Any, opened: Opened
+):
+    """Nothing sent for well past the idle timeout (3 s): the websocket transport's pongs to
+    the server's pings, and the polling transport's polls, keep the sessions open."""
+    inst = server_factory()
+    inst.server.settings.update(
+        {"rtm_idle_timeout": "3", "rtm_ping_interval": "1", "sockjs_heartbeat": "1"}
+    )
+    inst.start()
+    base = sjs(inst.server.base_url, "agent")
+    clients = [
+        await opened.add(SockJsWebSocket(base, control_pings=False)),
+        await opened.add(SockJsPolling(base)),
+    ]
+    for client in clients:
+        await client.call("login", {"token": f"Bearer {inst.lic.owner.token}"})
+    await asyncio.sleep(12)  # the reaper looks every 5 s
+    for client in clients:
+        assert not client.closed, client.close_frame
+        assert not [p for p in client.pushes if p["action"] == "agent_disconnected"]
+        assert await client.alive()
