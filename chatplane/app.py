@@ -20,6 +20,7 @@ from starlette.routing import BaseRoute, Route, WebSocketRoute
 from chatplane.accounts import http as accounts_http
 from chatplane.api import configuration, rtm, static, web, webhooks_admin
 from chatplane.api.registry import Actions, Registry
+from chatplane.api.transports import socket_io, sockjs
 from chatplane.api.v3_0 import (
     agent,
     configuration_agents,
@@ -206,8 +207,11 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
                     methods=["POST"],
                 )
             )
+            # One RTM endpoint, three framings: a plain websocket, SockJS, socket.io.
             endpoint = rtm.RtmEndpoint(services, registry, api, version)
             routes.append(WebSocketRoute(f"{version.prefix}/{api}/rtm/ws", endpoint.serve))
+            routes.extend(sockjs.routes(f"{version.prefix}/{api}/rtm/sjs", endpoint))
+            routes.append(socket_io.mount(f"{version.prefix}/{api}/rtm/sio", endpoint))
     for api, prefix in SEED_PREFIXES.items():
         routes.append(
             Route(

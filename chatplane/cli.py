@@ -352,10 +352,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
         ws=PingAwareProtocol,
         # Frames over max_frame_bytes get a `entity_too_large` response and the connection
         # stays open; only frames past this hard cap close it (1009).
-        ws_max_size=max(16 * 1024 * 1024, 4 * settings.max_frame_bytes),
-        # The server pings every 15 s; a peer that does not answer in 45 s is gone.
-        ws_ping_interval=15,
-        ws_ping_timeout=45,
+        ws_max_size=settings.max_frame_hard_bytes,
+        # The server pings every 15 s; a peer that does not answer in 45 s is gone. Its
+        # pongs keep the connection alive for the idle reaper (chatplane.realtime.wsproto).
+        ws_ping_interval=settings.rtm_ping_interval,
+        ws_ping_timeout=settings.rtm_ping_timeout,
         ws_per_message_deflate=False,
         log_level=settings.log_level,
         access_log=False,

@@ -44,8 +44,19 @@ class Settings:
         default_factory=lambda: int(_env("max_file_bytes", str(10 * 1024 * 1024)))
     )
     max_frame_bytes: int = field(default_factory=lambda: int(_env("max_frame_bytes", "1048576")))
-    # RTM: a connection that sends nothing (no message, no ping) this long is closed.
+    # RTM: a connection that shows no sign of life this long is closed: no message, no
+    # control-frame ping or pong, no SockJS poll, no Engine.IO pong (chatplane.api.rtm).
     rtm_idle_timeout: float = field(default_factory=lambda: float(_env("rtm_idle_timeout", "60")))
+    # The server pings every RTM connection this often (websocket control frames, Engine.IO
+    # pings), and drops one that has not answered a ping within `rtm_ping_timeout` seconds.
+    rtm_ping_interval: float = field(default_factory=lambda: float(_env("rtm_ping_interval", "15")))
+    rtm_ping_timeout: float = field(default_factory=lambda: float(_env("rtm_ping_timeout", "45")))
+    # SockJS (chatplane.api.transports.sockjs): a heartbeat frame this often, and a polling
+    # session whose client stopped polling is closed after `sockjs_disconnect_delay` seconds.
+    sockjs_heartbeat: float = field(default_factory=lambda: float(_env("sockjs_heartbeat", "25")))
+    sockjs_disconnect_delay: float = field(
+        default_factory=lambda: float(_env("sockjs_disconnect_delay", "5"))
+    )
     max_connections_per_user: int = field(
         default_factory=lambda: int(_env("max_connections_per_user", "32"))
     )
@@ -119,6 +130,12 @@ class Settings:
     def cors_origin_list(self) -> list[str]:
         """CHATPLANE_CORS_ORIGINS as a list (["*"] for any origin, [] for none)."""
         return [o.strip().rstrip("/") for o in self.cors_origins.split(",") if o.strip()]
+
+    @property
+    def max_frame_hard_bytes(self) -> int:
+        """RTM frames over `max_frame_bytes` get an `entity_too_large` response; frames over
+        this hard cap close the connection (every transport: websocket, SockJS, socket.io)."""
+        return max(16 * 1024 * 1024, 4 * self.max_frame_bytes)
 
     @property
     def effective_database_url(self) -> str:

@@ -32,7 +32,8 @@ log = logging.getLogger(__name__)
 _encode = msgspec.json.Encoder().encode
 _decode = msgspec.json.Decoder().decode
 
-# uvicorn protocol (chatplane.realtime.wsproto) records client control-frame pings here.
+# uvicorn's protocol (chatplane.realtime.wsproto) records the client's last control frame
+# (a ping, or a pong to the server's ping) here.
 PING_KEY = "chatplane.last_ping"
 
 
@@ -45,9 +46,11 @@ class RtmConnection(Protocol):
     def query(self) -> Mapping[str, str]: ...
     @property
     def headers(self) -> Mapping[str, str]: ...
-    # [monotonic time of the client's last control-frame ping], if the framing sees them.
-    @property
-    def ping_box(self) -> list[float] | None: ...
+
+    def last_alive(self) -> float | None:
+        """Monotonic time the framing last saw the client alive without a message (a
+        control-frame ping or pong, a poll, a heartbeat answer); None if it cannot tell."""
+        ...
 
     async def accept(self) -> None: ...
     async def receive(self) -> str | None:
@@ -66,7 +69,10 @@ class WebSocketConnection:
         self.address = websocket.client.host if websocket.client else None
         self.query: Mapping[str, str] = websocket.query_params
         self.headers: Mapping[str, str] = websocket.headers
-        self.ping_box: list[float] | None = websocket.scope.get(PING_KEY)
+        self._box: list[float] | None = websocket.scope.get(PING_KEY)
+
+    def last_alive(self) -> float | None:
+        return self._box[0] if self._box else None
 
     async def accept(self) -> None:
         await self.websocket.accept()
@@ -135,7 +141,7 @@ class RtmEndpoint:
         )
         session.start()
         services.hub.connect(session)
-        session.ping_box = conn.ping_box
+        session.alive = conn.last_alive
         try:
             while not session.closed:
                 text = await conn.receive()
@@ -243,7 +249,10 @@ class RtmEndpoint:
 
 
 async def reap_idle(services: Services, interval: float = 5.0) -> None:
-    """Close connections that sent nothing (no message, no ping) for the idle timeout."""
+    """Close connections that showed no sign of life for the idle timeout: no message, and
+    nothing their framing counts (a control-frame ping or a pong to the server's pings, a
+    SockJS poll, an Engine.IO pong). The server pings every connection itself, so a client
+    that is there stays connected without sending anything (a browser widget)."""
     closing: set[asyncio.Task[None]] = set()
     while True:
         await asyncio.sleep(interval)
@@ -251,8 +260,9 @@ async def reap_idle(services: Services, interval: float = 5.0) -> None:
         now = time.monotonic()
         for session in list(services.hub.connected):
             last = session.last_activity
-            if session.ping_box:
-                last = max(last, session.ping_box[0])
+            alive = session.alive() if session.alive is not None else None
+            if alive is not None:
+                last = max(last, alive)
             if now - last > timeout and not session.closed:
                 services.hub.disconnect(session)
                 task = asyncio.create_task(disconnect(session, "ping_timeout"))

@@ -59,9 +59,12 @@ class Session:
     referrer: str | None = None
     created: float = field(default_factory=time.monotonic)
     last_activity: float = field(default_factory=time.monotonic)
-    # [monotonic time of the client's last control-frame ping], kept by the protocol.
-    ping_box: list[float] | None = None
+    # Monotonic time the transport last saw the client alive without a message (a pong, a
+    # poll), or None; the idle reaper counts it as activity.
+    alive: Callable[[], float | None] | None = None
     closed: bool = False
+    # The client stopped reading (or its socket failed): closed with 1008, not `finish`'s code.
+    _failed: bool = False
     _queue: asyncio.Queue[str | None] = field(default_factory=asyncio.Queue)
     _writer: asyncio.Task[None] | None = None
 
@@ -75,6 +78,7 @@ class Session:
         if self._queue.qsize() >= self.max_queue:
             log.warning("session %s is not reading its pushes; disconnecting", self.id)
             self.closed = True
+            self._failed = True
             self._queue.put_nowait(None)
             return
         self._queue.put_nowait(text)
@@ -101,7 +105,8 @@ class Session:
                 await self.send_text(text)
         except Exception:
             self.closed = True
-        if self.closed:
+            self._failed = True
+        if self._failed:
             with contextlib.suppress(Exception):
                 await self.close(1008)
 

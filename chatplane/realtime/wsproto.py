@@ -1,8 +1,10 @@
-"""uvicorn's websocket protocol, telling the app when a client sends a control-frame ping.
+"""uvicorn's websocket protocol, telling the app when a client shows it is alive.
 
-The spec lets a client keep its connection alive with control-frame pings (or the
-`ping` action where a browser cannot send them). uvicorn answers pings itself, so the
-app would never see them; this subclass stores the time of the last one in the scope.
+The server pings every connection (`ws_ping_interval`) and uvicorn drops one that does not
+answer in time; a client may also ping. uvicorn answers pings and consumes pongs itself,
+so the app would never see either: this subclass stores the time of the last one in the
+scope, where the idle reaper (chatplane.api.rtm.reap_idle) reads it. A browser sends no
+pings but answers the server's, so an idle widget stays connected while it is there.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from typing import Any
 
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
 
+# [monotonic time of the client's last control frame: a ping, or a pong to ours]
 PING_KEY = "chatplane.last_ping"
 
 
@@ -22,8 +25,15 @@ class PingAwareProtocol(WebSocketsSansIOProtocol):
         if scope is not None:
             scope[PING_KEY] = [time.monotonic()]
 
-    def handle_ping(self) -> None:
-        super().handle_ping()
+    def _alive(self) -> None:
         box = getattr(self, "scope", {}).get(PING_KEY)
         if box is not None:
             box[0] = time.monotonic()
+
+    def handle_ping(self) -> None:
+        super().handle_ping()
+        self._alive()
+
+    def handle_pong(self, event: Any) -> None:
+        super().handle_pong(event)
+        self._alive()

@@ -454,32 +454,42 @@ class Rtm:
         assert self.ws is not None
         try:
             async for raw in self.ws:
-                try:
-                    msg = json.loads(raw)
-                except (ValueError, TypeError):
-                    msg = {"__unparseable__": raw}
-                if isinstance(msg, dict) and msg.get("type") == "push":
-                    self.pushes.append(msg)
-                    self._unconsumed.append(msg)
-                else:
-                    self.responses.append(msg)
-                    rid = msg.get("request_id") if isinstance(msg, dict) else None
-                    fut = self._waiting.pop(rid, None) if rid is not None else None
-                    if fut is not None and not fut.done():
-                        fut.set_result(msg)
-                    else:
-                        self._orphans.append(msg)
-                self._changed.set()
+                self._received_text(raw)
         except ConnectionClosed:
             pass
         finally:
-            self.closed = True
-            self.close_code = self.ws.close_code if self.ws else None
-            self._changed.set()
-            for fut in self._waiting.values():
-                if not fut.done():
-                    fut.set_exception(RtmClosed(f"websocket closed (code {self.close_code})"))
-            self._waiting.clear()
+            self._ended(self.ws.close_code if self.ws else None)
+
+    def _received_text(self, raw: str | bytes) -> None:
+        try:
+            msg = json.loads(raw)
+        except (ValueError, TypeError):
+            msg = {"__unparseable__": raw}
+        self._received(msg)
+
+    def _received(self, msg: Any) -> None:
+        """One message from the server (other framings than the websocket feed this too)."""
+        if isinstance(msg, dict) and msg.get("type") == "push":
+            self.pushes.append(msg)
+            self._unconsumed.append(msg)
+        else:
+            self.responses.append(msg)
+            rid = msg.get("request_id") if isinstance(msg, dict) else None
+            fut = self._waiting.pop(rid, None) if rid is not None else None
+            if fut is not None and not fut.done():
+                fut.set_result(msg)
+            else:
+                self._orphans.append(msg)
+        self._changed.set()
+
+    def _ended(self, code: int | None) -> None:
+        self.closed = True
+        self.close_code = code
+        self._changed.set()
+        for fut in self._waiting.values():
+            if not fut.done():
+                fut.set_exception(RtmClosed(f"connection closed (code {self.close_code})"))
+        self._waiting.clear()
 
     async def send_raw(self, data: str | bytes) -> None:
         assert self.ws is not None
