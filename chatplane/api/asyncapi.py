@@ -258,6 +258,11 @@ def document(
             channels[channel_id] = {
                 "address": f"/v{v}/{api}/rtm/ws",
                 "title": f"{api.capitalize()} Chat RTM API v{v}",
+                "description": (
+                    f"A websocket at /v{v}/{api}/rtm/ws; the same messages travel over SockJS "
+                    f"at /v{v}/{api}/rtm/sjs and over socket.io (`message` events) at "
+                    f"/v{v}/{api}/rtm/sio."
+                ),
                 "messages": channel_messages,
             }
         fmt = webhook_formats.get(v)
