@@ -1,9 +1,12 @@
-"""The ceiling: a bare endpoint on the same ASGI server and framework as Chatplane.
+"""The ceilings: a bare endpoint on the same ASGI server as Chatplane, with and without the
+framework.
 
-Starlette on uvicorn with uvloop and httptools, one process, no access log. It reads a JSON
-body, decodes it, and answers a small JSON object: no auth, no storage, no validation. Every
-Web API figure in the report is also given as a ratio to what this endpoint does with the same
-client in the same run. Run: ``python -m bench.ceiling --port P``.
+uvicorn with uvloop and httptools, one process, no access log; the endpoint reads a JSON body,
+decodes it, and answers a small JSON object: no auth, no storage, no validation. `bare_app` is
+a plain ASGI callable (no framework at all): the ceiling every Web API figure in the report is
+given as a ratio to, measured with the same client in the same run. `app` is the same endpoint
+in Starlette, the framework Chatplane uses, to show what the framework itself costs.
+Run: ``python -m bench.ceiling --port P [--bare]``.
 """
 
 from __future__ import annotations
@@ -45,6 +48,50 @@ app = Starlette(
     ]
 )
 
+
+async def bare_app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+    """The same endpoint as `action` with no framework: the ASGI messages themselves."""
+    if scope["type"] == "lifespan":
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                await send({"type": "lifespan.shutdown.complete"})
+                return
+    if scope["type"] != "http":
+        return
+    if scope["path"] == "/healthz":
+        body, status = b"ok", 200
+        content_type = b"text/plain"
+    else:
+        chunks = []
+        more = True
+        while more:
+            message = await receive()
+            chunks.append(message.get("body", b""))
+            more = message.get("more_body", False)
+        data = _decode(b"".join(chunks))
+        payload = data.get("payload", {}) if isinstance(data, dict) else {}
+        answer = {
+            "thread_id": "CEILING000",
+            "event_id": f"{time.time_ns():x}",
+            "chat_id": payload.get("chat_id") if isinstance(payload, dict) else None,
+        }
+        body, status, content_type = _encode(answer), 200, b"application/json"
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", content_type),
+                (b"content-length", str(len(body)).encode()),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
+
+
 # The flags Chatplane's own ``serve`` passes to uvicorn (see chatplane/cli.py); kept in one place
 # so the ceiling is measured on exactly the same server stack.
 UVICORN_FLAGS: dict[str, Any] = {
@@ -62,8 +109,9 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--bare", action="store_true", help="no framework: a plain ASGI app")
     args = parser.parse_args()
-    uvicorn.run(app, host=args.host, port=args.port, **UVICORN_FLAGS)
+    uvicorn.run(bare_app if args.bare else app, host=args.host, port=args.port, **UVICORN_FLAGS)
 
 
 if __name__ == "__main__":

@@ -465,15 +465,17 @@ def _pythonpath(env: dict[str, str]) -> str:
     return os.pathsep.join(parts)
 
 
-async def start_ceiling(ready_timeout_s: float = 30.0) -> ManagedProcess:
-    """Start ``bench.ceiling`` (bare Starlette on uvicorn) on a free port."""
+async def start_ceiling(ready_timeout_s: float = 30.0, bare: bool = False) -> ManagedProcess:
+    """Start ``bench.ceiling`` on a free port: the endpoint in Starlette on uvicorn, or
+    (``bare``) as a plain ASGI app on uvicorn."""
     port = free_port()
     workdir = Path(tempfile.mkdtemp(prefix="chatplane-ceiling-"))
     log_path = workdir / "ceiling.log"
     log = open(log_path, "wb")  # noqa: SIM115
     env = {**os.environ, "PYTHONPATH": _pythonpath(dict(os.environ))}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "bench.ceiling", "--host", HOST, "--port", str(port)],
+        [sys.executable, "-m", "bench.ceiling", "--host", HOST, "--port", str(port)]
+        + (["--bare"] if bare else []),
         stdout=log,
         stderr=subprocess.STDOUT,
         stdin=subprocess.DEVNULL,

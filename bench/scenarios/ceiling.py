@@ -1,5 +1,6 @@
-"""Scenario 6, the ceiling: the bare Starlette endpoint (``bench/ceiling.py``) under the same
-client and concurrency as the Web API scenarios, measured first in the same run."""
+"""Scenario 6, the ceilings: the bare endpoint of ``bench/ceiling.py`` as a plain ASGI app (no
+framework: the ceiling every Web API ratio uses) and in Starlette, on the same uvicorn, under
+the same client and concurrency as the Web API scenarios, measured first in the same run."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from bench.procs import HOST, start_ceiling
 from bench.scenarios import Context
 
 NAME = "ceiling"
-TITLE = "6. Ceiling: bare JSON POST on Starlette + uvicorn (uvloop, httptools)"
+TITLE = "6. Ceiling: bare JSON POST on uvicorn (uvloop, httptools), no framework and Starlette"
 
 FAKE_TOKEN = "dal:" + "x" * 40  # about the size of a Chatplane bearer token
 
@@ -22,8 +23,8 @@ def request_bytes(port: int) -> bytes:
     return build_post(HOST, port, "/v3.0/agent/action/send_event", body, FAKE_TOKEN)
 
 
-async def run(ctx: Context) -> dict[str, Any]:
-    proc = await start_ceiling()
+async def _measure(ctx: Context, bare: bool) -> dict[str, Any]:
+    proc = await start_ceiling(bare=bare)
     try:
         req = request_bytes(proc.port)
         c50 = await run_closed_loop(
@@ -47,17 +48,35 @@ async def run(ctx: Context) -> dict[str, Any]:
         rss = proc.rss_kb()
     finally:
         proc.stop()
+    return {"c50": c50.figures(), "c1": c1.figures(), "server_rss_kb": rss}
+
+
+async def run(ctx: Context) -> dict[str, Any]:
+    bare = await _measure(ctx, bare=True)
+    framework = await _measure(ctx, bare=False)
     return {
-        "c50": c50.figures(),
-        "c1": c1.figures(),
-        "server_rss_kb": rss,
-        "stack": "starlette + uvicorn (loop=uvloop, http=httptools), 1 process, no access log",
+        **bare,
+        "stack": "plain ASGI app on uvicorn (uvloop, httptools), 1 process, no access log",
+        "starlette": {
+            **framework,
+            "stack": "the same endpoint in Starlette on the same uvicorn",
+        },
     }
 
 
 def summary(fig: dict[str, Any]) -> list[str]:
     c50, c1 = fig["c50"], fig["c1"]
+    star = fig.get("starlette", {}).get("c50")
+    framework = (
+        [
+            f"the same in Starlette, 50 conns: {star['throughput_rps']:.0f} req/s, "
+            f"p50 {star['latency'].get('p50_ms')} ms (server CPU {star.get('server_cpu_pct')}%)"
+        ]
+        if star
+        else []
+    )
     return [
+        *framework,
         f"bare endpoint, 50 conns: {c50['throughput_rps']:.0f} req/s, "
         f"p50 {c50['latency'].get('p50_ms')} ms, p99 {c50['latency'].get('p99_ms')} ms "
         f"(server CPU {c50.get('server_cpu_pct')}%, client CPU {c50.get('client_cpu_pct')}%)",
