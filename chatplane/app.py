@@ -170,6 +170,8 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         services.board,
         settings.offline_grace,
     )
+    # Handlers reach auto-away through the services (Services.set_away, all_away).
+    services.presence = presence
     router = Router(services)
     webhook_worker = DeliveryWorker(services.store, settings, written=lambda: outbox.written)
     services.bus.subscribe(fanout)

@@ -27,6 +27,8 @@ DEFAULT_MESSAGES = {
     "group_offline": "Group offline",
     "users_limit_reached": "users limit reached",
     "too_many_requests": "Too many requests",
+    # v3.x
+    "chat_inactive": "Chat is inactive",
 }
 
 HTTP_STATUS = {
@@ -47,6 +49,7 @@ HTTP_STATUS = {
     "group_offline": 400,
     "users_limit_reached": 400,
     "too_many_requests": 429,
+    "chat_inactive": 400,
 }
 
 

@@ -14,11 +14,12 @@ from chatplane.config import Settings
 from chatplane.domain import properties
 from chatplane.domain.models import Principal
 from chatplane.domain.viewer import View
-from chatplane.errors import ApiError, authentication
+from chatplane.errors import ApiError, authentication, authorization, validation
 from chatplane.files.storage import FileStore, LocalFileStore
 from chatplane.limits import TokenBucket
 from chatplane.realtime.board import PresenceBoard
 from chatplane.realtime.hub import Hub, Session, disconnect
+from chatplane.realtime.presence import Presence
 from chatplane.storage import Tx
 from chatplane.storage import accounts as accounts_repo
 from chatplane.storage.store import Store
@@ -59,6 +60,8 @@ class Services:
         self._loop: asyncio.AbstractEventLoop | None = None
         # organization id (v3.x) -> license id; an organization never changes its license.
         self._organizations: dict[str, int] = {}
+        # Agents' presence and auto-away; the app wires it (chatplane/app.py).
+        self.presence: Presence | None = None
 
     # -- units of work -----------------------------------------------------------------
 
@@ -165,22 +168,31 @@ class Services:
     # -- sessions --------------------------------------------------------------------
 
     async def register_session(self, session: Session) -> None:
-        """A session just logged in; the user's oldest sessions over the limit are let go."""
+        """A session just logged in; the user's oldest sessions over the limit are let go.
+        An agent's connection logging in `away` sets `session.away` before this."""
         evicted = self.hub.register(session, self.settings.max_connections_per_user)
         p = session.principal
         if self.board is not None and p is not None and p.is_agent:
             await self.board.connected(p.license_id, p.user_id)
+        if self.presence is not None:
+            await self.presence.session_opened(session)
         for old in evicted:
             await disconnect(old, "too_many_connections")
 
     async def on_session_closed(self, session: Session) -> None:
-        """A connection closed: a customer's last one ends the visit."""
+        """A connection closed: an agent's connections left may all be away now; a
+        customer's last one ends the visit."""
         p = session.principal
         if p is not None and p.is_agent and self.board is not None:
             try:
                 await self.board.disconnected(p.license_id, p.user_id)
             except Exception:
                 log.exception("could not count %s's connection off the presence board", p.user_id)
+        if p is not None and p.is_agent and self.presence is not None:
+            try:
+                await self.presence.session_closed(session)
+            except Exception:
+                log.exception("could not apply auto-away after %s's connection closed", p.user_id)
         if p is None or not p.is_customer:
             return
         if self.hub.sessions_of(p.license_id, p.user_type, p.user_id):
@@ -191,6 +203,42 @@ class Services:
             await self.commit(lambda tx: customers.end_visit(tx, p.license_id, p.user_id))
         except Exception:
             log.exception("could not end the visit of %s", p.user_id)
+
+    async def set_away(self, session: Session, away: bool) -> None:
+        """v3.6 `set_away_status`: this connection is away or not; the agent's routing
+        status follows (realtime/presence.py)."""
+        if self.presence is None:
+            session.away = away
+            return
+        await self.presence.set_away(session, away)
+
+    async def all_away(self, license_id: int, agent_id: str) -> bool:
+        """Whether every connection of the agent is away (for `agent_status.login`'s
+        `away`, once the new session is registered)."""
+        if self.presence is None:
+            total, away = self.hub.away_counts(license_id, agent_id)
+            return total > 0 and away >= total
+        return await self.presence.all_away(license_id, agent_id)
+
+    async def update_session(self, session: Session, token: str | None) -> Principal:
+        """v3.6 `update_session`: the logged-in session goes on with a new token of the
+        same user, which must not expire before the one it replaces."""
+        current = session.principal
+        if current is None:
+            raise validation("Log in before updating the session")
+        principal = await self.authenticate(token)
+        same = (principal.license_id, principal.user_type, principal.user_id)
+        if same != (current.license_id, current.user_type, current.user_id):
+            raise authorization(
+                "The new token belongs to another user: a session goes on only with a token "
+                "of the user who logged in"
+            )
+        if principal.token_expires_at < current.token_expires_at:
+            raise validation(
+                "The new token expires before the session's current one: use a newer token"
+            )
+        session.principal = principal
+        return principal
 
     # -- views -------------------------------------------------------------------------
 

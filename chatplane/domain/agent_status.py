@@ -3,6 +3,10 @@
 `agents.routing_status` is the status the agent last chose; `agent_statuses` the one
 routing obeys now. RTM `login` sets it (the default, or with `reconnect` the last one
 chosen), `update_agent` changes it, and an agent with no connection left is `offline`.
+
+Auto-away (v3.6 `set_away_status`, `login` with `away`): when every connection of an
+agent is away, an agent accepting chats becomes `not_accepting_chats`, without changing
+its choice; when one connection is back, it returns to the status it chose.
 """
 
 from __future__ import annotations
@@ -38,15 +42,47 @@ def set_status(tx: Tx, license_id: int, agent_id: str, status: str, *, chosen: b
     return status
 
 
-def login(tx: Tx, principal: Principal, reconnect: bool) -> str:
-    """The status a new RTM session starts with: the default, or the last one chosen."""
+def login(tx: Tx, principal: Principal, reconnect: bool, *, away: bool = False) -> str:
+    """The status a new RTM session starts with: the default, or the last one chosen.
+    `away`: every connection of the agent, this one included, is away (login with
+    `away: true`): the choice is recorded, but the agent does not accept chats, and no
+    chat is routed to it meanwhile."""
     agent = accounts_repo.get_agent(tx.conn, principal.license_id, principal.user_id)
     if agent is None:
         raise not_found("Agent", principal.user_id)
     status = agent.routing_status if reconnect else ACCEPTING
     if status not in CHOOSABLE:
         status = ACCEPTING
+    if away and status == ACCEPTING:
+        if not reconnect:
+            accounts_repo.update_agent(
+                tx.conn, principal.license_id, agent.id, routing_status=ACCEPTING
+            )
+        return set_status(tx, principal.license_id, agent.id, NOT_ACCEPTING, chosen=False)
     return set_status(tx, principal.license_id, agent.id, status, chosen=not reconnect)
+
+
+def connections_away(tx: Tx, license_id: int, agent_id: str, all_away: bool) -> str | None:
+    """Auto-away, after a connection of the agent went away or came back (or closed):
+    `all_away` says whether every connection it has now is away. Returns the status
+    applied, or None when nothing changed.
+
+    Only the status routing obeys changes; the agent's choice stays, and is what it
+    returns to. An agent that chose `not_accepting_chats`, or is offline, is left alone."""
+    rrepo.lock_license(tx.conn, license_id)
+    current = rrepo.current_status(tx.conn, license_id, agent_id)
+    if current == OFFLINE:
+        return None
+    if all_away:
+        if current != ACCEPTING:
+            return None
+        return set_status(tx, license_id, agent_id, NOT_ACCEPTING, chosen=False)
+    if current != NOT_ACCEPTING:
+        return None
+    agent = accounts_repo.get_agent(tx.conn, license_id, agent_id)
+    if agent is None or agent.routing_status != ACCEPTING:
+        return None  # it chose not to accept chats: away or not, it stays so
+    return set_status(tx, license_id, agent_id, ACCEPTING, chosen=False)
 
 
 def update_agent(tx: Tx, caller: Principal, agent_id: str | None, status: str | None) -> None:

@@ -108,6 +108,49 @@ class RichMessagePostback(ChatChange):
     thread_active: bool
 
 
+@dataclass
+class EventDeleted(ChatChange):
+    """`event_deleted` (v3.6): the event stays stored, marked deleted."""
+
+    thread_id: str
+    event_id: str
+    # A deleted `visibility: agents` event: customers never hear of it.
+    for_agents_only: bool = False
+
+
+@dataclass
+class ThreadTagged(ChatChange):
+    """`thread_tagged` (v3.6)."""
+
+    thread_id: str
+    tag: str
+
+
+@dataclass
+class ThreadUntagged(ChatChange):
+    """`thread_untagged` (v3.6)."""
+
+    thread_id: str
+    tag: str
+
+
+@dataclass
+class ChatFollowed(ChatChange):
+    """An agent follows the chat: it alone gets `incoming_chat` (v3.6). The chat names
+    the agent among its `follower_ids` already; `thread` is the chat's active thread, or
+    its last one, with every event (deleted ones marked), for that push."""
+
+    agent_id: str
+    thread: Thread | None = None
+
+
+@dataclass
+class ChatUnfollowed(ChatChange):
+    """`chat_unfollowed` (v3.6), to the agent that unfollowed (all its connections)."""
+
+    agent_id: str
+
+
 # -- customers ---------------------------------------------------------------------------
 
 
@@ -175,6 +218,29 @@ class SneakPeekSent(ChatChange):
     author_id: str
     text: str
     timestamp: int
+
+
+@dataclass
+class ThinkingIndicatorSent(ChatChange):
+    """`incoming_thinking_indicator` (v3.6): an agent or bot is preparing a response."""
+
+    thread_id: str | None
+    author_id: str
+    title: str | None
+    description: str | None
+    visibility: str = "all"  # all | agents
+    custom_id: str | None = None
+    sent_at: float = 0.0
+
+
+@dataclass
+class EventPreviewSent(ChatChange):
+    """`incoming_event_preview` (Customer Chat API v3.6): a message not stored, shown to
+    the chat's customer while the agent prepares the real one. The event has no id and
+    no order; `created_at` is when it was sent."""
+
+    thread_id: str
+    event: Event
 
 
 @dataclass

@@ -331,6 +331,35 @@ def update_last_seen_timestamp(
     return ts
 
 
+def delete_event(tx: Tx, caller: Principal, chat_id: str, thread_id: str, event_id: str) -> None:
+    """Delete an event (v3.6 `delete_event`). The row stays, marked deleted: customers and
+    v3.0 readers no longer see it, v3.6 agents see it marked (a normal agent without its
+    content), and the archives' full-text search no longer finds it.
+
+    A customer deletes its own events in its own chats; an agent, with conversation write
+    access to the chat, any event a user sent. System messages are the server's and stay;
+    an event deleted already is not found again."""
+    now = time.time()
+    chat = get_chat(tx, caller, chat_id, conv="rw")
+    thread = repo.load_thread(tx.conn, chat.id, thread_id)
+    if thread is None:
+        raise not_found("Thread", thread_id)
+    event = repo.load_event(tx.conn, chat.id, thread.id, event_id)
+    # A customer does not see `recipients: agents` events: for them these do not exist.
+    if event is None or event.deleted or (caller.is_customer and event.for_agents_only):
+        raise not_found("Event", event_id)
+    if event.type == "system_message" or event.author_id is None:
+        raise validation(f"Event {event.id!r} is a system message, which cannot be deleted")
+    if caller.is_customer and event.author_id != caller.user_id:
+        raise authorization(f"Event {event.id!r} is not yours: a customer deletes only its own")
+    repo.mark_event_deleted(tx.conn, event.id, now)
+    tx.emit(
+        changes.EventDeleted(
+            chat.license_id, chat, thread.id, event.id, for_agents_only=event.for_agents_only
+        )
+    )
+
+
 def system_message(
     tx: Tx,
     chat: Chat,
@@ -518,8 +547,17 @@ def _open_thread(
         event = _make_event(chat, thread.id, first + 1 + i, caller, new, per_event_props[i], now)
         repo.insert_event(tx.conn, chat.license_id, event)
         thread.events.append(event)
+    values: dict[str, Any] = {}
+    if chat.follower_ids:
+        # Following lasts until the chat is reactivated (follow_chat): a new thread ends it.
+        values["follower_ids"] = chat.follower_ids = []
     repo.update_chat(
-        tx.conn, chat.id, last_thread_id=thread.id, active_thread_id=thread.id, updated_at=now
+        tx.conn,
+        chat.id,
+        last_thread_id=thread.id,
+        active_thread_id=thread.id,
+        updated_at=now,
+        **values,
     )
     chat.last_thread_id = chat.active_thread_id = thread.id
     if chat.customer_id:

@@ -101,10 +101,17 @@ class Event:
     body: dict[str, Any]
     properties: dict[str, dict[str, Any]]
     created_at: float
+    # When the event was deleted (delete_event): customers and v3.0 reads no longer see
+    # it; v3.6 agents see it marked as deleted.
+    deleted_at: float | None = None
 
     @property
     def for_agents_only(self) -> bool:
         return self.recipients == "agents"
+
+    @property
+    def deleted(self) -> bool:
+        return self.deleted_at is not None
 
 
 @dataclass
@@ -120,6 +127,8 @@ class Thread:
     created_at: float
     closed_at: float | None
     events: list[Event] | None = None
+    # Tag names, case sensitive, in the order they were added (tag_thread).
+    tags: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -135,6 +144,10 @@ class Chat:
     created_at: float
     updated_at: float
     users: list[ChatUser] = field(default_factory=list)
+    # Agents following the chat (follow_chat) without being its users: they hear every
+    # push of the chat until they unfollow or a new thread starts. Stored on the chat's
+    # row, so that fan-out knows them from the change's chat without a read.
+    follower_ids: list[str] = field(default_factory=list)
 
     def user(self, user_id: str) -> ChatUser | None:
         for u in self.users:

@@ -2,7 +2,9 @@
 
 Everything here is read-only and applies the same rules as the writes: customers see
 only their own chats and never `recipients: agents` events; agents see what their
-scopes and access allow.
+scopes and access allow. Deleted events (delete_event) are left out unless a reader asks
+for them with `include_deleted` (the v3.6 Agent Chat API shows them to agents, marked);
+customers never see them.
 """
 
 from __future__ import annotations
@@ -48,8 +50,17 @@ def visibility(tx: Tx, caller: Principal, mode: str = "ro") -> archives.Visibili
     return archives.Visibility(False, groups, caller.user_id)
 
 
+def _with_deleted(caller: Principal, include_deleted: bool) -> bool:
+    return include_deleted and caller.is_agent
+
+
 def chat_threads(
-    tx: Tx, caller: Principal, chat_id: str, thread_ids: list[str] | None
+    tx: Tx,
+    caller: Principal,
+    chat_id: str,
+    thread_ids: list[str] | None,
+    *,
+    include_deleted: bool = False,
 ) -> tuple[Chat, list[Thread], list[Thread]]:
     """The chat, the threads asked for (with events) and every thread's summary."""
     chat = chat_rules.get_chat(tx, caller, chat_id, meta="ro")
@@ -64,16 +75,28 @@ def chat_threads(
     if missing:
         raise validation(f"Thread {missing[0]!r} is not a thread of chat {chat.id!r}")
     threads = [loaded[tid] for tid in wanted]
-    events = repo.load_events(tx.conn, [t.id for t in threads], agents_view=caller.is_agent)
+    events = repo.load_events(
+        tx.conn,
+        [t.id for t in threads],
+        agents_view=caller.is_agent,
+        include_deleted=_with_deleted(caller, include_deleted),
+    )
     for t in threads:
         t.events = events.get(t.id, [])
     return chat, threads, summaries
 
 
-def summaries(tx: Tx, caller: Principal, chats: list[Chat]) -> list[ChatSummary]:
+def summaries(
+    tx: Tx, caller: Principal, chats: list[Chat], *, include_deleted: bool = False
+) -> list[ChatSummary]:
     ids = [c.id for c in chats]
     last_threads = repo.load_threads(tx.conn, [c.last_thread_id for c in chats if c.last_thread_id])
-    last_events = repo.last_event_per_type(tx.conn, ids, agents_view=caller.is_agent)
+    last_events = repo.last_event_per_type(
+        tx.conn,
+        ids,
+        agents_view=caller.is_agent,
+        include_deleted=_with_deleted(caller, include_deleted),
+    )
     return [
         ChatSummary(
             chat=c,
@@ -90,9 +113,12 @@ def thread_orders(tx: Tx, summaries_: list[ChatSummary]) -> dict[str, int]:
     return {tid: t.order for tid, t in repo.load_threads(tx.conn, ids).items()}
 
 
-def agent_login_chats(tx: Tx, caller: Principal) -> list[ChatSummary]:
+def agent_login_chats(
+    tx: Tx, caller: Principal, *, include_deleted: bool = False
+) -> list[ChatSummary]:
     ids = archives.agent_active_chats(tx.conn, caller.license_id, caller.user_id, 100)
-    return summaries(tx, caller, repo.load_chats(tx.conn, caller.license_id, ids))
+    chats = repo.load_chats(tx.conn, caller.license_id, ids)
+    return summaries(tx, caller, chats, include_deleted=include_deleted)
 
 
 def customer_chats(
@@ -108,7 +134,7 @@ def customer_threads(
     chat = chat_rules.get_chat(tx, caller, chat_id, meta="ro")
     threads, total = repo.thread_summaries(tx.conn, chat.id, offset, limit)
     if caller.is_customer:
-        # A customer's count leaves out events meant for agents only.
+        # A customer's count leaves out events meant for agents only, and deleted ones.
         visible = repo.load_events(tx.conn, [t.id for t in threads], agents_view=False)
         for t in threads:
             t.total_events = len(visible.get(t.id, []))
@@ -116,15 +142,27 @@ def customer_threads(
 
 
 def filtered_chats(
-    tx: Tx, caller: Principal, include_active: bool, extra: list[object]
+    tx: Tx,
+    caller: Principal,
+    include_active: bool,
+    extra: list[object],
+    *,
+    include_deleted: bool = False,
 ) -> list[ChatSummary]:
     vis = visibility(tx, caller)
     ids = archives.filter_chats(tx.conn, caller.license_id, vis, include_active, extra, 100)
-    return summaries(tx, caller, repo.load_chats(tx.conn, caller.license_id, ids))
+    chats = repo.load_chats(tx.conn, caller.license_id, ids)
+    return summaries(tx, caller, chats, include_deleted=include_deleted)
 
 
 def archive(
-    tx: Tx, caller: Principal, filters: archives.ArchiveFilters, page: int, limit: int
+    tx: Tx,
+    caller: Principal,
+    filters: archives.ArchiveFilters,
+    page: int,
+    limit: int,
+    *,
+    include_deleted: bool = False,
 ) -> tuple[list[tuple[Chat, Thread]], int]:
     vis = visibility(tx, caller)
     found, total = archives.search_threads(tx.conn, caller.license_id, vis, filters, page, limit)
@@ -132,7 +170,11 @@ def archive(
         c.id: c for c in repo.load_chats(tx.conn, caller.license_id, list({c for c, _ in found}))
     }
     threads = repo.load_threads(tx.conn, [t for _, t in found])
-    events = archives.thread_events(tx.conn, {t.id: t.chat_id for t in threads.values()})
+    events = archives.thread_events(
+        tx.conn,
+        {t.id: t.chat_id for t in threads.values()},
+        include_deleted=_with_deleted(caller, include_deleted),
+    )
     out = []
     for chat_id, thread_id in found:
         thread = threads[thread_id]

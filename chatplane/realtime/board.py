@@ -2,9 +2,10 @@
 cluster-wide: an agent whose last connection on one process closes is not taken offline
 while it is connected to another process.
 
-Each process counts its agents' connections in a Redis hash per agent (field = process id)
-and keeps a heartbeat key alive; counts of a process whose heartbeat expired (it crashed)
-are ignored. Without Redis there is one process, and its hub is the whole truth.
+Each process counts its agents' connections in a Redis hash per agent (field = process id),
+and those of them that are away (v3.6 auto-away) in another, and keeps a heartbeat key
+alive; counts of a process whose heartbeat expired (it crashed) are ignored.
+Without Redis there is one process, and its hub is the whole truth.
 """
 
 from __future__ import annotations
@@ -32,6 +33,9 @@ class PresenceBoard:
 
     def _agent_key(self, license_id: int, agent_id: str) -> str:
         return f"{self.prefix}:agent-connections:{license_id}:{agent_id}"
+
+    def _away_key(self, license_id: int, agent_id: str) -> str:
+        return f"{self.prefix}:agent-away:{license_id}:{agent_id}"
 
     def _process_key(self, process_id: str) -> str:
         return f"{self.prefix}:process:{process_id}"
@@ -69,6 +73,29 @@ class PresenceBoard:
         key = self._agent_key(license_id, agent_id)
         if await self._redis.hincrby(key, PROCESS_ID, -1) <= 0:
             await self._redis.hdel(key, PROCESS_ID)
+
+    async def away_changed(self, license_id: int, agent_id: str, delta: int) -> None:
+        """One of this process's connections of the agent went away (+1) or came back or
+        closed while away (-1)."""
+        assert self._redis is not None
+        key = self._away_key(license_id, agent_id)
+        if await self._redis.hincrby(key, PROCESS_ID, delta) <= 0:
+            await self._redis.hdel(key, PROCESS_ID)
+
+    async def counts_elsewhere(self, license_id: int, agent_id: str) -> tuple[int, int]:
+        """(connections, connections away) of the agent on the other live processes."""
+        assert self._redis is not None
+        connections = await self._redis.hgetall(self._agent_key(license_id, agent_id))
+        away = await self._redis.hgetall(self._away_key(license_id, agent_id))
+        total = away_total = 0
+        for field, count in connections.items():
+            process_id = field.decode() if isinstance(field, bytes) else str(field)
+            if process_id == PROCESS_ID or int(count) <= 0:
+                continue
+            if await self._redis.exists(self._process_key(process_id)):
+                total += int(count)
+                away_total += max(0, int(away.get(field, 0)))
+        return total, away_total
 
     async def online_elsewhere(self, license_id: int, agent_id: str) -> bool:
         """Connected to another live process of the cluster."""

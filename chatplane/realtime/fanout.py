@@ -1,10 +1,15 @@
 """Who receives which push: decided here, once, for every committed change.
 
 - A chat change reaches every user present in the chat (customers only what they may
-  see: never `recipients: agents` events nor properties they cannot read).
+  see: never `recipients: agents` events nor properties they cannot read, nor anything
+  else meant for agents only), and the chat's followers (v3.6 `follow_chat`) while they
+  may still read the chat.
 - A new thread in a chat with no agent present also reaches every connected agent with
   access to the chat (the queue), so somebody can pick it up.
 - A removed user still hears of the removal.
+- Following or unfollowing a chat reaches only the agent who did it (all its connections);
+  an event preview only the chat's customer (agents have no push for it); a typing or
+  thinking indicator everyone but its author.
 The push is rendered once per (user type, API version), by the version's renderer that
 the app hands in, then the same text is queued to each session of that kind; the session
 that made the request gets its `request_id` in the push.
@@ -17,7 +22,7 @@ from typing import Any
 
 from chatplane.bus import Origin
 from chatplane.domain import changes as ch
-from chatplane.domain.access import agent_has_group_access
+from chatplane.domain.access import agent_has_group_access, implied
 from chatplane.domain.models import AGENT, CUSTOMER
 from chatplane.domain.viewer import View
 from chatplane.realtime.hub import Hub, Session, push_message
@@ -25,6 +30,45 @@ from chatplane.realtime.hub import Hub, Session, push_message
 Push = tuple[str, dict[str, Any]]
 # One API version's pushes: the push a change is for a viewer, or None (nothing to say).
 PushRenderer = Callable[[ch.Change, View], Push | None]
+
+# Signals are not caused "for" their sender: the author does not hear its own.
+_SIGNALS = (
+    ch.TypingIndicatorSent,
+    ch.SneakPeekSent,
+    ch.ThinkingIndicatorSent,
+    ch.EventPreviewSent,
+)
+
+
+def for_agents_only(change: ch.ChatChange) -> bool:
+    """Whether no customer may hear of the change, in any version."""
+    if isinstance(change, ch.EventAppended | ch.EventUpdated):
+        return change.event.for_agents_only
+    if isinstance(change, ch.PropertiesUpdated | ch.PropertiesDeleted | ch.EventDeleted):
+        return change.for_agents_only
+    if isinstance(change, ch.TypingIndicatorSent):
+        return change.recipients != "all"
+    if isinstance(change, ch.ThinkingIndicatorSent):
+        return change.visibility != "all"
+    return isinstance(change, ch.SneakPeekSent)
+
+
+def _author(change: ch.ChatChange) -> str | None:
+    if isinstance(change, ch.TypingIndicatorSent | ch.ThinkingIndicatorSent):
+        return change.author_id
+    return None
+
+
+def may_read(session: Session, group_ids: list[int]) -> bool:
+    """Whether an agent's session may still read a chat of these groups (a follower's
+    pushes stop when a transfer or an access change takes the chat out of its reach)."""
+    assert session.principal is not None
+    scopes = implied(session.principal.scopes)
+    if "chats--all:ro" in scopes:
+        return True
+    return "chats--access:ro" in scopes and agent_has_group_access(
+        group_ids, session.agent_group_ids
+    )
 
 
 class Fanout:
@@ -44,7 +88,7 @@ class Fanout:
 
     def deliver(self, change: ch.Change, origin: Origin) -> None:
         recipients = self.recipients(change)
-        signal = isinstance(change, ch.TypingIndicatorSent | ch.SneakPeekSent)
+        signal = isinstance(change, _SIGNALS)
         if origin.user is not None and isinstance(change, ch.ChatChange) and not signal:
             # The caller hears what it caused on all its connections, even when it is not
             # (or no longer) a user of the chat.
@@ -86,15 +130,28 @@ class Fanout:
         if not isinstance(change, ch.ChatChange):
             return set()
         chat = change.chat
+        if isinstance(change, ch.ChatFollowed | ch.ChatUnfollowed):
+            return set(self.hub.sessions_of(lic, AGENT, change.agent_id))
         out: set[Session] = set()
+        if isinstance(change, ch.EventPreviewSent):
+            for user in chat.users:
+                if user.present and user.type == CUSTOMER:
+                    out |= self.hub.sessions_of(lic, CUSTOMER, user.id)
+            return out
+        agents_only = for_agents_only(change)
+        author = _author(change)
         for user in chat.users:
-            if not user.present:
+            if not user.present or user.id == author:
                 continue
-            if isinstance(change, ch.SneakPeekSent) and user.type != AGENT:
-                continue
-            if isinstance(change, ch.TypingIndicatorSent) and user.id == change.author_id:
+            if agents_only and user.type != AGENT:
                 continue
             out |= self.hub.sessions_of(lic, user.type, user.id)
+        for agent_id in chat.follower_ids:
+            if agent_id == author:
+                continue
+            for session in self.hub.sessions_of(lic, AGENT, agent_id):
+                if may_read(session, chat.group_ids):
+                    out.add(session)
         if isinstance(change, ch.UserRemoved):
             out |= self.hub.sessions_of(lic, change.user_type, change.user_id)
         if isinstance(change, ch.AccessChanged):

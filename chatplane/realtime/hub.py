@@ -62,6 +62,9 @@ class Session:
     # Monotonic time the transport last saw the client alive without a message (a pong, a
     # poll), or None; the idle reaper counts it as activity.
     alive: Callable[[], float | None] | None = None
+    # v3.6 auto-away: the connection is `away` (login `away`, set_away_status). Presence
+    # keeps it, with the agent's routing status (realtime/presence.py).
+    away: bool = False
     closed: bool = False
     # The client stopped reading (or its socket failed): closed with 1008, not `finish`'s code.
     _failed: bool = False
@@ -187,6 +190,11 @@ class Hub:
 
     def agent_sessions(self, license_id: int) -> set[Session]:
         return self._agents.get(license_id, set())
+
+    def away_counts(self, license_id: int, agent_id: str) -> tuple[int, int]:
+        """(connections, connections away) of an agent on this process."""
+        sessions = self._by_user.get((license_id, AGENT, agent_id), ())
+        return len(sessions), sum(1 for s in sessions if s.away)
 
     def is_online(self, license_id: int, agent_id: str) -> bool:
         return bool(self._by_user.get((license_id, AGENT, agent_id)))

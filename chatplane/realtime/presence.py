@@ -1,9 +1,16 @@
-"""Presence: an agent with no connection left goes offline after a grace period, and a
-banned customer's connections are closed.
+"""Presence: an agent with no connection left goes offline after a grace period, an agent
+whose every connection is away stops accepting chats, and a banned customer's connections
+are closed.
 
 The grace period lets a page reload or a network blip pass without taking the agent's
 chats away. Each process watches the connections it holds; with several processes the
-presence board (realtime/board.py, on Redis) says whether the agent is connected elsewhere.
+presence board (realtime/board.py, on Redis) says whether the agent is connected elsewhere,
+and how many of those connections are away.
+
+Auto-away (v3.6 `set_away_status`, `login` with `away`) is per connection: when every
+connection of an agent is away it becomes `not_accepting_chats`, and when one is back (or
+a connection that is not away opens) it returns to the status it chose
+(domain/agent_status.py `connections_away`).
 """
 
 from __future__ import annotations
@@ -19,7 +26,7 @@ from chatplane.domain import agent_status
 from chatplane.domain import changes as ch
 from chatplane.domain.models import CUSTOMER, Principal
 from chatplane.realtime.board import PresenceBoard
-from chatplane.realtime.hub import Hub, disconnect
+from chatplane.realtime.hub import Hub, Session, disconnect
 from chatplane.storage import Tx
 from chatplane.storage import routing as rrepo
 
@@ -92,6 +99,55 @@ class Presence:
             log.exception("could not set agent %s offline", agent_id)
         finally:
             self._pending.pop((license_id, agent_id), None)
+
+    # -- auto-away ---------------------------------------------------------------------
+
+    async def all_away(self, license_id: int, agent_id: str) -> bool:
+        """Whether the agent has connections, on any process, and every one is away."""
+        total, away = self.hub.away_counts(license_id, agent_id)
+        if self.board is not None:
+            more, more_away = await self.board.counts_elsewhere(license_id, agent_id)
+            total, away = total + more, away + more_away
+        return total > 0 and away >= total
+
+    async def set_away(self, session: Session, away: bool) -> None:
+        """A connection goes away or comes back (`set_away_status`); the agent's routing
+        status follows when that makes every connection away, or not any more."""
+        p = session.principal
+        if p is None or not p.is_agent:
+            raise ValueError("only a logged-in agent's connection is away or not")
+        if session.away != away:
+            session.away = away
+            if self.board is not None:
+                await self.board.away_changed(p.license_id, p.user_id, 1 if away else -1)
+        await self._apply_away(p.license_id, p.user_id)
+
+    async def session_opened(self, session: Session) -> None:
+        """A logged-in connection is registered: count it on the board if it is away.
+        (Its routing status is set by `agent_status.login`, told by `all_away`.)"""
+        p = session.principal
+        if session.away and p is not None and p.is_agent and self.board is not None:
+            await self.board.away_changed(p.license_id, p.user_id, 1)
+
+    async def session_closed(self, session: Session) -> None:
+        """A connection closed (and left the hub): if the ones left are all away, the
+        agent stops accepting chats. None left is the offline grace's business."""
+        p = session.principal
+        if p is None or not p.is_agent:
+            return
+        if session.away:
+            if self.board is not None:
+                await self.board.away_changed(p.license_id, p.user_id, -1)
+            return  # the others were all away already, or one of them is not
+        if await self.all_away(p.license_id, p.user_id):
+            await self._apply_away(p.license_id, p.user_id)
+
+    async def _apply_away(self, license_id: int, agent_id: str) -> None:
+        all_away = await self.all_away(license_id, agent_id)
+        await self.commit(
+            lambda tx: agent_status.connections_away(tx, license_id, agent_id, all_away),
+            PRESENCE,
+        )
 
     async def on_changes(self, changes: Sequence[ch.Change], _origin: Origin) -> None:
         for change in changes:

@@ -25,12 +25,27 @@ _WORD = re.compile(r"\w+", re.UNICODE)
 
 
 @dataclass
+class TagsFilter:
+    """`filters.tags` of list_archives: one of `exists`, `values`, `exclude_values`.
+
+    `values`: threads with any of the tags (every one with `require_every_value`);
+    `exclude_values`: threads with none of them (not all of them with
+    `require_every_value`); `exists`: threads with some tag (True) or none (False)."""
+
+    exists: bool | None = None
+    values: list[str] | None = None
+    exclude_values: list[str] | None = None
+    require_every_value: bool = False
+
+
+@dataclass
 class ArchiveFilters:
     query: str | None = None
     date_from: str | None = None
     date_to: str | None = None
     agent_ids: list[str] | None = None
     group_ids: list[int] | None = None
+    tags: TagsFilter | None = None
     # Extra WHERE clauses on threads/chats (property filters add them).
     extra: list[Any] = field(default_factory=list)
 
@@ -63,6 +78,27 @@ def text_match(conn: Connection, query: str) -> Any | None:
     return sa.text(
         "to_tsvector('simple', coalesce(events.text, '')) @@ to_tsquery('simple', :q)"
     ).bindparams(q=tsq)
+
+
+def tags_clause(license_id: int, tags: TagsFilter) -> Any | None:
+    """A clause on `threads.id` for a `tags` filter, on the thread_tags index."""
+    tt = s.thread_tags
+    if tags.exists is not None:
+        tagged = sa.select(tt.c.thread_id).where(tt.c.license_id == license_id)
+        return s.threads.c.id.in_(tagged) if tags.exists else s.threads.c.id.not_in(tagged)
+    wanted = tags.values if tags.values is not None else tags.exclude_values
+    if wanted is None:
+        return None
+    names = sorted(set(wanted))
+    if not names:
+        # No tag named: nothing has any of none, and excluding none excludes nothing.
+        return sa.false() if tags.values is not None else None
+    having = sa.select(tt.c.thread_id).where(tt.c.license_id == license_id, tt.c.tag.in_(names))
+    if tags.require_every_value and len(names) > 1:
+        having = having.group_by(tt.c.thread_id).having(sa.func.count() == len(names))
+    if tags.values is not None:
+        return s.threads.c.id.in_(having)
+    return s.threads.c.id.not_in(having)
 
 
 def visible_chats_clause(
@@ -132,12 +168,20 @@ def search_threads(
             where.append(
                 t.c.id.in_(
                     sa.select(s.events.c.thread_id).where(
-                        s.events.c.license_id == license_id, match
+                        # A deleted event is forgotten by the index too (0008): the
+                        # condition also lets PostgreSQL use its partial GIN index.
+                        s.events.c.license_id == license_id,
+                        s.events.c.deleted_at.is_(None),
+                        match,
                     )
                 )
             )
         else:
             where.append(sa.false())
+    if filters.tags is not None:
+        clause = tags_clause(license_id, filters.tags)
+        if clause is not None:
+            where.append(clause)
     where.extend(filters.extra)
     # A thread's own chat row is always there; a clause that names `chats` gets the join.
     from_: Any = t
@@ -286,6 +330,7 @@ _PAGE_EVENTS = (
         sa.type_coerce(_e.c.body, sa.Text),
         sa.type_coerce(_e.c.properties, sa.Text),
         _e.c.created_at,
+        _e.c.deleted_at,
     )
     .where(_e.c.thread_id.in_(sa.bindparam("b_thread_ids", expanding=True)))
     .order_by(_e.c.thread_id, _e.c.order)
@@ -309,14 +354,19 @@ def _json_object(value: Any) -> dict[str, Any]:
     return dict(value or {})
 
 
-def thread_events(conn: Connection, chat_of: Mapping[str, str]) -> dict[str, list[Event]]:
+def thread_events(
+    conn: Connection, chat_of: Mapping[str, str], *, include_deleted: bool = False
+) -> dict[str, list[Event]]:
     """Every event of the threads `chat_of` names (thread id -> its chat id), each thread's
-    in `order`: the agent's view (all recipients), as get_archives shows them."""
+    in `order`: the agent's view (all recipients), as get_archives shows them; deleted
+    events only with `include_deleted`."""
     out: dict[str, list[Event]] = {tid: [] for tid in chat_of}
     if not out:
         return out
     rows = conn.execute(_PAGE_EVENTS, {"b_thread_ids": list(out)}).all()
-    for eid, tid, order, etype, author, recipients, custom_id, text, body, props, ts in rows:
+    for eid, tid, order, etype, author, recipients, custom_id, text, body, props, ts, gone in rows:
+        if gone is not None and not include_deleted:
+            continue
         out[tid].append(
             Event(
                 eid,
@@ -331,6 +381,7 @@ def thread_events(conn: Connection, chat_of: Mapping[str, str]) -> dict[str, lis
                 _json_object(body),
                 _json_object(props),
                 ts,
+                gone,
             )
         )
     return out

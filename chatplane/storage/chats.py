@@ -245,6 +245,29 @@ def add_thread_agent(conn: Connection, license_id: int, thread_id: str, agent_id
         )
 
 
+def set_thread_tags(
+    conn: Connection,
+    license_id: int,
+    thread_id: str,
+    tags: list[str],
+    *,
+    added: str | None,
+    removed: str | None,
+) -> None:
+    """Store a thread's tags (`tags`, as shown) and index the one `added` or `removed`."""
+    conn.execute(s.threads.update().where(s.threads.c.id == thread_id).values(tags=tags))
+    if added is not None:
+        conn.execute(
+            s.thread_tags.insert().values(thread_id=thread_id, tag=added, license_id=license_id)
+        )
+    if removed is not None:
+        conn.execute(
+            s.thread_tags.delete().where(
+                s.thread_tags.c.thread_id == thread_id, s.thread_tags.c.tag == removed
+            )
+        )
+
+
 def load_thread(conn: Connection, chat_id: str, thread_id: str) -> Thread | None:
     row = conn.execute(
         sa.select(s.threads).where(s.threads.c.id == thread_id, s.threads.c.chat_id == chat_id)
@@ -300,15 +323,31 @@ def update_event(conn: Connection, event_id: str, **values: Any) -> None:
     conn.execute(s.events.update().where(s.events.c.id == event_id).values(**values))
 
 
+def mark_event_deleted(conn: Connection, event_id: str, when: float) -> None:
+    """Mark an event deleted (on SQLite a trigger takes its text out of the FTS5 index)."""
+    conn.execute(
+        s.events.update()
+        .where(s.events.c.id == event_id, s.events.c.deleted_at.is_(None))
+        .values(deleted_at=when)
+    )
+
+
 def load_events(
-    conn: Connection, thread_ids: Sequence[str], agents_view: bool
+    conn: Connection,
+    thread_ids: Sequence[str],
+    agents_view: bool,
+    *,
+    include_deleted: bool = False,
 ) -> dict[str, list[Event]]:
-    """Events of the threads in `order`; a customer's view leaves out `recipients: agents`."""
+    """Events of the threads in `order`; a customer's view leaves out `recipients: agents`,
+    and deleted events are left out unless `include_deleted`."""
     if not thread_ids:
         return {}
     q = sa.select(s.events).where(s.events.c.thread_id.in_(thread_ids))
     if not agents_view:
         q = q.where(s.events.c.recipients == "all")
+    if not include_deleted:
+        q = q.where(s.events.c.deleted_at.is_(None))
     out: dict[str, list[Event]] = {tid: [] for tid in thread_ids}
     for r in conn.execute(q.order_by(s.events.c.order)):
         out[r.thread_id].append(to_event(r))
@@ -316,7 +355,11 @@ def load_events(
 
 
 def last_event_per_type(
-    conn: Connection, chat_ids: Sequence[str], agents_view: bool
+    conn: Connection,
+    chat_ids: Sequence[str],
+    agents_view: bool,
+    *,
+    include_deleted: bool = False,
 ) -> dict[str, dict[str, Event]]:
     """For each chat, the last event of each type (chats summaries)."""
     if not chat_ids:
@@ -325,6 +368,8 @@ def last_event_per_type(
     cond: list[Any] = [e.c.chat_id.in_(chat_ids)]
     if not agents_view:
         cond.append(e.c.recipients == "all")
+    if not include_deleted:
+        cond.append(e.c.deleted_at.is_(None))
     last = (
         sa.select(e.c.chat_id, e.c.type, sa.func.max(e.c.order).label("mo"))
         .where(*cond)

@@ -66,6 +66,7 @@ def to_chat(r: Any) -> Chat:
         active_thread_id=r.active_thread_id,
         created_at=r.created_at,
         updated_at=r.updated_at,
+        follower_ids=list(r.follower_ids or []),
     )
 
 
@@ -81,6 +82,7 @@ def to_thread(r: Any) -> Thread:
         total_events=r.total_events,
         created_at=r.created_at,
         closed_at=r.closed_at,
+        tags=list(r.tags or []),
     )
 
 
@@ -98,4 +100,5 @@ def to_event(r: Any) -> Event:
         body=dict(r.body or {}),
         properties=dict(r.properties or {}),
         created_at=r.created_at,
+        deleted_at=r.deleted_at,
     )

@@ -142,6 +142,8 @@ chats = sa.Table(
     sa.Column("active_thread_id", sa.String(32), nullable=True),
     sa.Column("created_at", sa.Float, nullable=False),
     sa.Column("updated_at", sa.Float, nullable=False),
+    # Agents following the chat (follow_chat), cleared when a new thread starts (0008).
+    sa.Column("follower_ids", JSON, nullable=False, default=list),
     sa.Index("ix_chats_license_updated", "license_id", "updated_at"),
     sa.Index("ix_chats_customer", "customer_id", "updated_at"),
 )
@@ -183,6 +185,8 @@ threads = sa.Table(
     sa.Column("total_events", sa.Integer, nullable=False, default=0),
     sa.Column("created_at", sa.Float, nullable=False),
     sa.Column("closed_at", sa.Float, nullable=True),
+    # The thread's tags, as shown (tag_thread); thread_tags indexes them for filters (0008).
+    sa.Column("tags", JSON, nullable=False, default=list),
     sa.Index("ix_threads_chat_order", "chat_id", "order"),
     # The archives' newest-first walk and count, from the index alone (0006).
     sa.Index("ix_threads_license_created_id", "license_id", "created_at", "id", "chat_id"),
@@ -196,6 +200,18 @@ thread_agents = sa.Table(
     sa.Column("agent_id", sa.String(255), primary_key=True),
     sa.Column("license_id", sa.Integer, nullable=False),
     sa.Index("ix_thread_agents_agent_thread", "license_id", "agent_id", "thread_id"),
+)
+
+# A thread's tags, one row each, so that the archives' `tags` filter is an index lookup
+# (0008). `threads.tags` stays the source the objects are read from; these rows are
+# written in the same transaction.
+thread_tags = sa.Table(
+    "thread_tags",
+    metadata,
+    sa.Column("thread_id", sa.String(32), primary_key=True),
+    sa.Column("tag", sa.String(255), primary_key=True),
+    sa.Column("license_id", sa.Integer, nullable=False),
+    sa.Index("ix_thread_tags_license_tag", "license_id", "tag", "thread_id"),
 )
 
 events = sa.Table(
@@ -217,6 +233,9 @@ events = sa.Table(
     sa.Column("body", JSON, nullable=False),
     sa.Column("properties", JSON, nullable=False, default=dict),
     sa.Column("created_at", sa.Float, nullable=False),
+    # delete_event: the row stays (v3.6 agents see it marked deleted); the full-text
+    # index forgets it (0008).
+    sa.Column("deleted_at", sa.Float, nullable=True),
     sa.Index("ix_events_thread_order", "thread_id", "order"),
     sa.Index("ix_events_chat_order", "chat_id", "order"),
 )

@@ -122,8 +122,17 @@ def test_migration_indexes_properties_stored_before_it(tmp_path: Path) -> None:
                 "INSERT INTO licenses (id, plan, settings, created_at) VALUES (1, 'p', '{}', 0)"
             )
         )
+        # The chats and threads tables as they were at 0001 (later revisions add columns
+        # that the current table objects would fill in).
+        chats = sa.table(
+            "chats",
+            *(sa.column(c.name, c.type) for c in s.chats.columns if c.name != "follower_ids"),
+        )
+        threads = sa.table(
+            "threads", *(sa.column(c.name, c.type) for c in s.threads.columns if c.name != "tags")
+        )
         conn.execute(
-            s.chats.insert().values(
+            chats.insert().values(
                 id="CHAT1",
                 license_id=1,
                 access={"group_ids": [0]},
@@ -134,7 +143,7 @@ def test_migration_indexes_properties_stored_before_it(tmp_path: Path) -> None:
             )
         )
         conn.execute(
-            s.threads.insert().values(
+            threads.insert().values(
                 id="THREAD1",
                 chat_id="CHAT1",
                 license_id=1,
