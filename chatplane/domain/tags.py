@@ -14,7 +14,7 @@ import unicodedata
 from chatplane.domain import changes
 from chatplane.domain.chats import get_chat
 from chatplane.domain.models import Chat, Principal, Thread
-from chatplane.errors import not_found, validation
+from chatplane.errors import authorization, not_found, validation
 from chatplane.storage import Tx
 from chatplane.storage import chats as repo
 
@@ -40,6 +40,8 @@ def check_tag(tag: str) -> str:
 def _thread(tx: Tx, caller: Principal, chat_id: str, thread_id: str) -> tuple[Chat, Thread]:
     """The chat (locked, with write access checked: `chats--all:rw` or `chats--access:rw`,
     or `chats--my:rw` in a chat the caller is in) and its thread."""
+    if not caller.is_agent:
+        raise authorization("Only agents tag threads")
     chat = get_chat(tx, caller, chat_id, meta="rw")
     thread = repo.load_thread(tx.conn, chat.id, thread_id)
     if thread is None:
