@@ -3,6 +3,8 @@ and PostgreSQL."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from chatplane.domain import changes, chats, views
@@ -13,9 +15,9 @@ from tests.unit.domain.helpers import message, start
 from tests.unit.support import World
 
 
-def send(world: World, caller: Principal, chat_id: str, text: str, **kw: object) -> str:
+def send(world: World, caller: Principal, chat_id: str, text: str, **kw: Any) -> str:
     _, event = world.store.write_sync(
-        lambda tx: chats.send_event(tx, caller, chat_id, message(text, **kw))  # type: ignore[arg-type]
+        lambda tx: chats.send_event(tx, caller, chat_id, message(text, **kw))
     ).result
     return event.id
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from chatplane.domain import chats, signals
@@ -19,13 +21,13 @@ def joined_agent(world: World, chat_id: str, email: str = "sam@example.com") -> 
     return agent
 
 
-def thinking(world: World, caller: Principal, chat_id: str, **kw: object) -> object:
+def thinking(world: World, caller: Principal, chat_id: str, **kw: Any) -> Any:
     return world.store.read_sync(
-        lambda tx: signals.send_thinking_indicator(tx, caller, chat_id, **kw)  # type: ignore[arg-type]
+        lambda tx: signals.send_thinking_indicator(tx, caller, chat_id, **kw)
     )
 
 
-def preview(world: World, caller: Principal, chat_id: str, new: NewEvent) -> object:
+def preview(world: World, caller: Principal, chat_id: str, new: NewEvent) -> Any:
     return world.store.read_sync(lambda tx: signals.send_event_preview(tx, caller, chat_id, new))
 
 
