@@ -5,10 +5,15 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from sqlalchemy.engine import Engine
 
-from chatplane.storage.migrate import upgrade
+from chatplane.storage import archives
+from chatplane.storage import chats as chats_repo
+from chatplane.storage.migrate import alembic_config, upgrade
 from chatplane.storage.schema import metadata
 from chatplane.storage.store import make_engine
 
@@ -35,3 +40,84 @@ def test_sqlite_schema_matches_the_code(tmp_path: Path) -> None:
 @pytest.mark.postgres
 def test_postgresql_schema_matches_the_code(postgres_url: str) -> None:
     assert _differences(postgres_url) == []
+
+
+def _rows_before_0008(url: str) -> Engine:
+    """A database at 0007 holding a chat, a thread and an event with text, then upgraded."""
+    engine = make_engine(url)
+    cfg = alembic_config()
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "0007_versions")
+        conn.execute(
+            sa.text(
+                "INSERT INTO licenses (id, plan, settings, created_at, organization_id) "
+                "VALUES (1, 'p', '{}', 0, 'org')"
+            )
+        )
+        conn.execute(
+            sa.text(
+                "INSERT INTO chats (id, license_id, access, properties, last_order, "
+                "created_at, updated_at) VALUES ('C1', 1, '{\"group_ids\": [0]}', '{}', 2, 0, 0)"
+            )
+        )
+        conn.execute(
+            sa.text(
+                'INSERT INTO threads (id, chat_id, license_id, "order", active, user_ids, '
+                "properties, access, total_events, created_at) VALUES ('T1', 'C1', 1, 1, "
+                "false, '[]', '{}', '{\"group_ids\": [0]}', 1, 0)"
+            )
+        )
+        conn.execute(
+            sa.text(
+                'INSERT INTO events (id, chat_id, thread_id, license_id, "order", type, '
+                "recipients, text, body, properties, created_at) VALUES ('E1', 'C1', 'T1', 1, "
+                "2, 'message', 'all', 'kilimanjaro', '{}', '{}', 0)"
+            )
+        )
+    upgrade(engine)
+    return engine
+
+
+def _search(engine: Engine, word: str) -> int:
+    vis = archives.Visibility(True, [], "owner")
+    with engine.connect() as conn:
+        filters = archives.ArchiveFilters(query=word)
+        return archives.search_threads(conn, 1, vis, filters, 1, 10)[1]
+
+
+def _check_0008(engine: Engine) -> None:
+    with engine.begin() as conn:
+        chat = chats_repo.load_chat(conn, 1, "C1")
+        assert chat is not None and chat.follower_ids == []
+        assert chats_repo.load_threads(conn, ["T1"])["T1"].tags == []
+    assert _search(engine, "kilimanjaro") == 1
+    with engine.begin() as conn:
+        chats_repo.mark_event_deleted(conn, "E1", 1.0)
+    assert _search(engine, "kilimanjaro") == 0
+    with engine.begin() as conn:
+        event = chats_repo.load_event(conn, "C1", "T1", "E1")
+        assert event is not None and event.deleted_at == 1.0
+        if conn.dialect.name == "sqlite":
+            # The FTS5 index forgot the row and is still sound.
+            fts = conn.exec_driver_sql(
+                "SELECT rowid FROM events_fts WHERE events_fts MATCH 'kilimanjaro'"
+            ).all()
+            assert fts == []
+            conn.exec_driver_sql("INSERT INTO events_fts(events_fts) VALUES ('integrity-check')")
+            # Deleting the row later does not take it out of the index a second time: the
+            # index and its content table agree again (rank 1 compares them).
+            conn.exec_driver_sql("DELETE FROM events WHERE id = 'E1'")
+            conn.exec_driver_sql(
+                "INSERT INTO events_fts(events_fts, rank) VALUES ('integrity-check', 1)"
+            )
+    engine.dispose()
+
+
+def test_0008_keeps_sqlite_rows_and_forgets_deleted_events(tmp_path: Path) -> None:
+    _check_0008(_rows_before_0008(f"sqlite:///{tmp_path / 'm.db'}"))
+
+
+@pytest.mark.postgres
+def test_0008_keeps_postgresql_rows_and_forgets_deleted_events(postgres_url: str) -> None:
+    _check_0008(_rows_before_0008(postgres_url))
