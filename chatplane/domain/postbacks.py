@@ -30,7 +30,7 @@ def send_postback(
     if thread is None:
         raise not_found("Thread", thread_id)
     event = repo.load_event(tx.conn, chat.id, thread.id, event_id)
-    if event is None or (caller.is_customer and event.recipients != "all"):
+    if event is None or event.deleted or (caller.is_customer and event.recipients != "all"):
         raise not_found("Event", event_id)
     if event.type != "rich_message":
         raise validation(f"Event {event_id!r} is a {event.type}, not a rich_message")

@@ -99,8 +99,9 @@ def _object(tx: Tx, caller: Principal, chat: Chat, target: Target) -> tuple[str,
     if target.event_id is None:
         return thread.id, False
     event = chats_repo.load_event(tx.conn, chat.id, thread.id, target.event_id)
-    # A customer does not see `recipients: agents` events, so for them it does not exist.
-    if event is None or (caller.is_customer and event.for_agents_only):
+    # A customer does not see `recipients: agents` events, so for them it does not exist;
+    # a deleted event takes no more writes from anyone.
+    if event is None or event.deleted or (caller.is_customer and event.for_agents_only):
         raise not_found("Event", target.event_id)
     if event.type == "system_message":
         raise validation(f"Event {event.id!r} is a system message, which has no properties")

@@ -188,3 +188,27 @@ def test_the_event_must_be_in_the_thread_named(world: World) -> None:
     with pytest.raises(ApiError) as wrong:
         delete(world, customer, other_chat.id, other_thread.id, event_id)
     assert wrong.value.status == 404 and "Event" in wrong.value.message
+
+
+def test_a_deleted_event_takes_no_more_property_writes_or_postbacks(world: World) -> None:
+    from chatplane.domain import postbacks, property_writes
+
+    customer = world.customer()
+    chat, thread = start(world, customer, "hello")
+    event_id = send(world, customer, chat.id, "x")
+    delete(world, customer, chat.id, thread.id, event_id)
+    target = property_writes.Target(chat.id, thread.id, event_id)
+    with pytest.raises(ApiError) as err:
+        world.store.write_sync(
+            lambda tx: property_writes.update_properties(
+                tx, world.owner, target, {"test": {"string_property": "v"}}
+            )
+        )
+    assert err.value.status == 404 and "Event" in err.value.message
+    with pytest.raises(ApiError) as postback:
+        world.store.write_sync(
+            lambda tx: postbacks.send_postback(
+                tx, world.owner, chat.id, thread.id, event_id, "p1", True
+            )
+        )
+    assert postback.value.status == 404
