@@ -8,6 +8,8 @@ type has no sample here.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from chatplane.domain import changes as ch
 from chatplane.domain.models import Chat, ChatUser, Customer, Event, Thread
 from chatplane.domain.properties import PropertyConfig
@@ -175,6 +177,30 @@ def samples() -> list[ch.Change]:
         ch.ChatTransferred(LICENSE, chat, tid, agent, "agent", ["jones@example.com"], [agent]),
         ch.CustomerBanned(LICENSE, customer.id, 3),
         ch.RoutingChanged(LICENSE, "groups"),
+        # v3.6
+        ch.ThreadTagged(LICENSE, chat, tid, "bug_report"),
+        ch.ThreadUntagged(LICENSE, chat, tid, "bug_report"),
+        ch.ChatFollowed(
+            LICENSE, replace(chat, follower_ids=["jones@example.com"]), "jones@example.com", thread
+        ),
+        ch.ChatUnfollowed(LICENSE, chat, "jones@example.com"),
+        ch.EventDeleted(LICENSE, chat, tid, eid),
+        ch.ThinkingIndicatorSent(
+            LICENSE,
+            chat,
+            tid,
+            agent,
+            "Thinking...",
+            "Fetching data from the Billing API...",
+            custom_id="31-0C-1C-07-DB-16",
+            sent_at=T0,
+        ),
+        ch.EventPreviewSent(
+            LICENSE,
+            chat,
+            tid,
+            replace(_event(), id="", order=0, author_id=agent, properties={}),
+        ),
     ]
     for how in ("granted", "revoked", "set"):
         out.append(ch.AccessChanged(LICENSE, chat, how, [1], [0]))
