@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import gc
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import msgspec
@@ -18,7 +18,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route, WebSocketRoute
 
 from chatplane.accounts import http as accounts_http
-from chatplane.api import configuration, rtm, static, web, webhooks_admin
+from chatplane.api import configuration, idempotency, rtm, static, web, webhooks_admin
 from chatplane.api.registry import Actions, Registry
 from chatplane.api.transports import socket_io, sockjs
 from chatplane.api.v3_0 import (
@@ -52,6 +52,7 @@ from chatplane.realtime.hub import disconnect
 from chatplane.realtime.presence import Presence
 from chatplane.router import Router
 from chatplane.services import Services
+from chatplane.storage import Tx
 from chatplane.storage.migrate import upgrade
 from chatplane.storage.store import Store
 from chatplane.webhooks.delivery import DeliveryWorker
@@ -151,6 +152,20 @@ def tune_garbage_collector() -> None:
     gc.set_threshold(GC_YOUNG_THRESHOLD, middle, old)
 
 
+async def _forget_idempotency_keys(services: Services, every: float = 600.0) -> None:
+    """Idempotency keys past their 24 hours go, a batch at a time (api/idempotency.py)."""
+
+    async def write(fn: Callable[[Tx], int]) -> int:
+        return (await services.store.write(fn)).result
+
+    while True:
+        await asyncio.sleep(every)
+        try:
+            await idempotency.forget_expired(write)
+        except Exception:
+            log.exception("could not forget expired idempotency keys")
+
+
 def create_app(settings: Settings | None = None, services: Services | None = None) -> Starlette:
     """The ASGI app. `services` (made by `build_services`) has its domain wired already."""
     settings = settings or Settings()
@@ -240,6 +255,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
             await services.board.start()
         await webhook_worker.start()
         reaper = asyncio.create_task(rtm.reap_idle(services))
+        key_sweeper = asyncio.create_task(_forget_idempotency_keys(services))
         presence.start()
         router.start()
         await presence.recover()
@@ -250,6 +266,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         finally:
             ready["ok"] = False
             reaper.cancel()
+            key_sweeper.cancel()
             await router.stop()
             await presence.stop()
             for s in services.hub.all():

@@ -177,6 +177,8 @@ def _frame(kind: str, action: str, payload: dict[str, Any], **extra: Any) -> dic
     required = ["action", "type"] if kind != "request" else ["action"]
     if kind == "request":
         del props["type"]
+        # Retry-safe writes (docs/idempotency.md).
+        props["idempotency_key"] = {"type": "string", "minLength": 1, "maxLength": 255}
     return {"type": "object", "properties": props, "required": required}
 
 

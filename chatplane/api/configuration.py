@@ -16,6 +16,7 @@ import msgspec
 from starlette.requests import Request
 from starlette.responses import Response
 
+from chatplane.api import idempotency
 from chatplane.api.dispatch import Context, describe, dispatch, refuse_unstorable
 from chatplane.api.registry import CONFIGURATION, Registry
 from chatplane.api.web import error_response, json_response, read_body
@@ -51,6 +52,9 @@ def make_endpoint(services: Services, registry: Registry) -> Any:
             ctx = Context(
                 services=services, api=CONFIGURATION, transport="web", principal=principal
             )
+            key = request.headers.get(idempotency.HEADER)
+            if key is not None:
+                ctx.idempotency_key = idempotency.check_key(key, "The Idempotency-Key header")
             return json_response(await dispatch(ctx, act, payload))
         except ApiError as err:
             return error_response(err)

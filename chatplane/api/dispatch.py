@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from chatplane.api import idempotency
 from chatplane.api.registry import Action, describe
 from chatplane.bus import Origin
 from chatplane.domain.access import require_scope
@@ -19,6 +20,7 @@ from chatplane.domain.models import Principal
 from chatplane.errors import authentication, validation
 
 if TYPE_CHECKING:
+    from chatplane.api.idempotency import IdempotentRequest
     from chatplane.realtime.hub import Session
     from chatplane.services import Services
     from chatplane.storage import Tx
@@ -43,6 +45,10 @@ class Context:
     license_id: int | None = None  # customer API: from the query string
     extra: dict[str, Any] = field(default_factory=dict)
     deferred: list[tuple[Any, Origin]] = field(default_factory=list)
+    # The request's idempotency key, as given (api/idempotency.py); None: no key.
+    idempotency_key: str | None = None
+    # While an action with a key runs: its writes claim the key (or are replayed).
+    idempotency: IdempotentRequest | None = None
 
     @property
     def caller(self) -> Principal:
@@ -58,8 +64,18 @@ class Context:
 
     async def commit(self, fn: Callable[[Tx], T]) -> T:
         """Run a write. Over RTM its pushes are published after this request's response
-        is queued, so the requester sees the response first."""
+        is queued, so the requester sees the response first. With an idempotency key the
+        write claims the key in its own transaction, or, replaying a request that committed
+        before, returns what it returned then without running."""
+        idem = self.idempotency
+        if idem is not None:
+            replayed, result = idem.replayed()
+            if replayed:
+                return result
+            fn = idem.wrap(fn)
         committed = await self.services.store.write(fn)
+        if idem is not None:
+            idem.committed()
         if committed.events:
             if self.transport == "rtm":
                 self.deferred.append((committed.events, self.origin))
@@ -121,5 +137,14 @@ async def dispatch(ctx: Context, act: Action, payload: Any) -> dict[str, Any]:
         if act.scopes and p.is_agent:
             require_scope(p.scopes, *act.scopes)
     decoded = act.decode(payload)
+    key = ctx.idempotency_key
+    if key is not None and ctx.principal is not None and act.needs_login:
+
+        async def call() -> dict[str, Any]:
+            result = await act.handler(ctx, decoded)
+            return result if result is not None else {}
+
+        answer: dict[str, Any] = await idempotency.run(ctx, act, payload, key, call)
+        return answer
     result = await act.handler(ctx, decoded)
     return result if result is not None else {}

@@ -72,15 +72,28 @@ def _operation(act: Action, content: dict[str, Any]) -> dict[str, Any]:
             **_error_responses(),
         },
     }
+    # Retry-safe writes (docs/idempotency.md): the same key within 24 hours gets the first
+    # answer back, with no second write.
+    parameters: list[dict[str, Any]] = [
+        {
+            "name": "Idempotency-Key",
+            "in": "header",
+            "required": False,
+            "description": "A key naming this request: a retry with the same key from the "
+            "same caller within 24 hours gets the first answer back and writes nothing again",
+            "schema": {"type": "string", "minLength": 1, "maxLength": 255},
+        }
+    ]
     if act.api == "customer":
-        operation["parameters"] = [
+        parameters.append(
             {
                 "name": "license_id",
                 "in": "query",
                 "required": True,
                 "schema": {"type": "integer"},
             }
-        ]
+        )
+    operation["parameters"] = parameters
     return operation
 
 

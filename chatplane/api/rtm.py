@@ -19,6 +19,7 @@ from typing import Any, Protocol
 import msgspec
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
+from chatplane.api import idempotency
 from chatplane.api.bots import act_as
 from chatplane.api.dispatch import Context, describe, dispatch, refuse_unstorable
 from chatplane.api.registry import Registry
@@ -225,6 +226,9 @@ class RtmEndpoint:
                 user_agent=conn.headers.get("user-agent"),
                 license_id=license_id,
             )
+            key = msg.get(idempotency.FRAME_FIELD)
+            if key is not None:
+                ctx.idempotency_key = idempotency.check_key(key, idempotency.FRAME_FIELD)
             if author_id is not None and session.principal is not None:
                 ctx.principal = await act_as(self.services, session.principal, author_id)
             payload = await dispatch(ctx, act, msg.get("payload"))

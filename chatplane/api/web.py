@@ -9,6 +9,7 @@ import msgspec
 from starlette.requests import Request
 from starlette.responses import Response
 
+from chatplane.api import idempotency
 from chatplane.api.bots import act_as
 from chatplane.api.dispatch import Context, describe, dispatch, refuse_unstorable
 from chatplane.api.registry import Registry
@@ -195,6 +196,9 @@ def make_endpoint(
                 user_agent=request.headers.get("user-agent"),
                 license_id=license_id,
             )
+            key = request.headers.get(idempotency.HEADER)
+            if key is not None:
+                ctx.idempotency_key = idempotency.check_key(key, "The Idempotency-Key header")
             if act.multipart:  # uploads answer with the file's URL; building it costs
                 ctx.extra["base_url"] = str(request.base_url)
             if author_id is not None:

@@ -481,3 +481,22 @@ webhook_attempts = sa.Table(
     sa.Index("ix_webhook_attempts_delivery", "delivery_seq", "attempt"),
     sa.Index("ix_webhook_attempts_outcome", "outcome"),
 )
+
+# Retry-safe writes (docs/idempotency.md): a caller's idempotency key, written in the
+# transaction of the request's first write with what that write returned, then the answer.
+idempotency_keys = sa.Table(
+    "idempotency_keys",
+    metadata,
+    sa.Column("license_id", sa.Integer, primary_key=True),
+    # "<user type>:<user id>" of the caller (after acting as a bot).
+    sa.Column("owner", sa.String(300), primary_key=True),
+    sa.Column("key", sa.String(255), primary_key=True),
+    # SHA-256 of the API, version, action and payload: a reused key must mean the same.
+    sa.Column("fingerprint", sa.String(64), nullable=False),
+    # What each write of the request returned, encoded (api/idempotency.py).
+    sa.Column("results", sa.Text, nullable=True),
+    # The answer, once it was given.
+    sa.Column("response", sa.Text, nullable=True),
+    sa.Column("created_at", sa.Float, nullable=False),
+    sa.Index("ix_idempotency_keys_created", "created_at"),
+)
