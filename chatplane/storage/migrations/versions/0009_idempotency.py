@@ -1,7 +1,7 @@
 """Retry-safe writes: idempotency keys with what their request wrote and answered.
 
-Revision ID: 0011_idempotency
-Revises: 0007_versions
+Revision ID: 0009_idempotency
+Revises: 0008_tags_follows_deletions
 """
 
 from __future__ import annotations
@@ -9,8 +9,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0011_idempotency"
-down_revision = "0007_versions"
+revision = "0009_idempotency"
+down_revision = "0008_tags_follows_deletions"
 branch_labels = None
 depends_on = None
 
