@@ -19,8 +19,9 @@ from typing import Any, Protocol
 import msgspec
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
+from chatplane import jsondecode
 from chatplane.api.bots import act_as
-from chatplane.api.dispatch import Context, describe, dispatch, refuse_unstorable
+from chatplane.api.dispatch import Context, dispatch, refuse_unstorable
 from chatplane.api.registry import Registry
 from chatplane.api.versions import WireVersion
 from chatplane.errors import ApiError, validation
@@ -30,7 +31,6 @@ from chatplane.services import Services
 log = logging.getLogger(__name__)
 
 _encode = msgspec.json.Encoder().encode
-_decode = msgspec.json.Decoder().decode
 
 # uvicorn's protocol (chatplane.realtime.wsproto) records the client's last control frame
 # (a ping, or a pong to the server's ping) here.
@@ -185,9 +185,14 @@ class RtmEndpoint:
         ctx: Context | None = None
         try:
             try:
-                msg = _decode(text)
-            except msgspec.DecodeError as exc:
-                raise validation(f"Malformed JSON: {describe(exc)}") from None
+                msg = jsondecode.decode(text)
+            except jsondecode.TooDeep:
+                # Refused undecoded; the answer still names the request.
+                known = jsondecode.top_level_scalars(text, ("request_id", "action"))
+                request_id, action_name = known.get("request_id"), known.get("action")
+                if not isinstance(action_name, str):
+                    action_name = None
+                raise
             if not isinstance(msg, dict):
                 raise validation("A request must be a JSON object")
             request_id = msg.get("request_id")

@@ -9,8 +9,9 @@ import msgspec
 from starlette.requests import Request
 from starlette.responses import Response
 
+from chatplane import jsondecode
 from chatplane.api.bots import act_as
-from chatplane.api.dispatch import Context, describe, dispatch, refuse_unstorable
+from chatplane.api.dispatch import Context, dispatch, refuse_unstorable
 from chatplane.api.registry import Registry
 from chatplane.api.versions import WireVersion
 from chatplane.errors import ApiError, authentication, validation
@@ -19,7 +20,6 @@ from chatplane.services import Services
 log = logging.getLogger(__name__)
 
 _encode = msgspec.json.Encoder().encode
-_decode = msgspec.json.Decoder().decode
 
 
 def json_response(body: Any, status: int = 200) -> Response:
@@ -59,10 +59,7 @@ def decode_body(body: bytes) -> dict[str, Any]:
     """A JSON object body (an empty body is `{}`)."""
     if not body.strip():
         return {}
-    try:
-        data = _decode(body)
-    except msgspec.DecodeError as exc:
-        raise validation(f"Malformed JSON: {describe(exc)}") from None
+    data = jsondecode.decode(body)
     if not isinstance(data, dict):
         raise validation("The request body must be a JSON object")
     refuse_unstorable(body, data)

@@ -247,6 +247,77 @@ def test_web_oversize_body_is_413_entity_too_large(env, chat):
     assert _event_count(env, chat) == before
 
 
+# Arrays nested far past the server's limit (64 levels, counting the envelope): a few KB.
+DEEP = 1_000
+
+
+def _deep(levels: int = DEEP) -> str:
+    return "[" * levels + "]" * levels
+
+
+def _assert_depth_error(message: str) -> None:
+    assert "nested too deeply" in message and "64 levels" in message, message
+
+
+@pytest.mark.parametrize(
+    ("action", "where"),
+    [
+        (
+            "send_event",
+            '{"payload": {"chat_id": "__CHAT__", "event": {"type": "message", "text": __DEEP__}}}',
+        ),
+        ("get_chat_threads", '{"payload": {"chat_id": "__CHAT__", "thread_ids": __DEEP__}}'),
+        ("start_chat", '{"payload": {"chat": {"thread": {"events": __DEEP__}}}}'),
+        ("send_event", '{"payload": __DEEP__}'),
+        ("send_event", '{"author_id": __DEEP__, "payload": {}}'),
+    ],
+)
+def test_web_deeply_nested_json_is_400_validation_naming_the_limit(env, chat, action, where):
+    before = _event_count(env, chat)
+    body = where.replace("__CHAT__", chat["id"]).replace("__DEEP__", _deep())
+    for api, token, lid in _both_apis(env, chat):
+        resp = _post(env, api, action, token, content=body, license_id=lid)
+        _assert_depth_error(_check(resp, 400, "validation")["error"]["message"])
+    assert _event_count(env, chat) == before
+
+
+def test_configuration_and_accounts_refuse_deeply_nested_json(env):
+    resp = env.http.post_raw(
+        "/v3.0/configuration/groups/create_group",
+        token=env.a.owner.token,
+        content='{"name": "deep", "agent_priorities": ' + _deep() + "}",
+    )
+    _assert_depth_error(_check(resp, 400, "validation")["error"]["message"])
+    resp = env.http.client.post(
+        "/accounts/customer/",
+        content='{"customer_id": ' + _deep() + "}",
+        headers={
+            "Authorization": f"Bearer {env.a.owner.token}",
+            "Content-Type": "application/json",
+        },
+    )
+    assert resp.status_code == 400, resp.text
+    assert resp.json()["error"] == "invalid_request", resp.text
+    _assert_depth_error(resp.json()["error_description"])
+
+
+def test_web_nesting_within_the_limit_is_kept(env, chat):
+    """A custom event's content nested 60 levels (62 with the envelope) is stored as sent."""
+    content = {"level": 0}
+    for level in range(1, 60):
+        content = {"level": level, "inner": content}
+    sent = env.agent(
+        env.a.owner,
+        "send_event",
+        {"chat_id": chat["id"], "event": {"type": "custom", "content": content}},
+    )
+    threads = env.agent(
+        env.a.owner, "get_chat_threads", {"chat_id": chat["id"], "thread_ids": [chat["thread_id"]]}
+    )["chat"]["threads"]
+    stored = [e for t in threads for e in t["events"] if e["id"] == sent["event"]["id"]]
+    assert stored[0]["content"] == content
+
+
 @pytest.mark.parametrize(
     "headers",
     [
@@ -392,6 +463,25 @@ async def test_rtm_malformed_json_gets_error_response_and_socket_stays_open(logg
     resp = await logged_in.next_orphan_response()
     assert resp["type"] == "response" and resp["success"] is False, resp
     assert_error_body(resp["payload"], "validation")
+    assert await logged_in.alive()
+
+
+@pytest.mark.parametrize("first", ["request_id", "payload"])
+async def test_rtm_deeply_nested_json_is_validation_naming_the_request(logged_in, chat, first):
+    """Refused before it is decoded, yet answered with the request's request_id and action
+    (wherever they stand in the frame); the connection stays open."""
+    text = _deep()
+    payload = f'{{"chat_id": "{chat["id"]}", "event": {{"type": "message", "text": {text}}}}}'
+    head = '"request_id": "deep-1", "action": "send_event"'
+    frame = (
+        "{" + head + ', "payload": ' + payload + "}"
+        if first == "request_id"
+        else '{"payload": ' + payload + ", " + head + "}"
+    )
+    await logged_in.send_raw(frame)
+    resp = await logged_in.next_orphan_response()
+    err = _assert_rtm_error(resp, "deep-1", "send_event", "validation")
+    _assert_depth_error(err["message"])
     assert await logged_in.alive()
 
 
