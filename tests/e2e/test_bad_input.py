@@ -271,6 +271,7 @@ def _assert_depth_error(message: str) -> None:
         ("send_event", '{"payload": __DEEP__}'),
         ("send_event", '{"author_id": __DEEP__, "payload": {}}'),
     ],
+    ids=["event-text", "thread-ids", "events", "payload", "author-id"],
 )
 def test_web_deeply_nested_json_is_400_validation_naming_the_limit(env, chat, action, where):
     before = _event_count(env, chat)
