@@ -1,5 +1,6 @@
 """Decoding a request's JSON (Web API body, RTM frame, Configuration API, accounts): the one
-path every transport takes, refusing input nested deeper than `MAX_JSON_DEPTH`.
+path every transport takes, refusing input nested deeper than `MAX_JSON_DEPTH`; and the
+check that a request's envelope holds nothing but its known keys.
 
 msgspec (like every C JSON parser) decodes nested arrays and objects by recursion: about
 1,000 levels raise `RecursionError`, and how deep it gets before that depends on the stack
@@ -77,6 +78,22 @@ def decode(raw: bytes | str, limit: int = MAX_JSON_DEPTH) -> Any:
         raise ApiError("validation", f"Malformed JSON: {exc}") from None
     except RecursionError:  # unreachable past check_depth; kept so it can never be a 500
         raise TooDeep(limit) from None
+
+
+# -- the request envelope ----------------------------------------------------------------
+
+
+def refuse_unknown_keys(request: dict[str, Any], known: frozenset[str], shape: str) -> None:
+    """A request's envelope holds only its known keys: anything else (a payload's fields
+    sent without the envelope) is refused by name rather than silently dropped."""
+    unknown = sorted(set(request) - known)
+    if unknown:
+        keys = ", ".join(f"`{k[:100]}`" for k in unknown)
+        raise ApiError(
+            "validation",
+            f"Unknown top-level key{'s' if len(unknown) > 1 else ''} {keys}: a request is "
+            f"{shape} (`author_id` optional); put the action's fields inside `payload`",
+        )
 
 
 # -- the envelope of a frame refused for its depth -----------------------------------------

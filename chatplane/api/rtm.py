@@ -37,6 +37,10 @@ _encode = msgspec.json.Encoder().encode
 PING_KEY = "chatplane.last_ping"
 
 
+FRAME_KEYS = frozenset({"request_id", "action", "payload", "author_id"})
+FRAME_SHAPE = '{"request_id": "...", "action": "...", "payload": {...}, "author_id": "..."}'
+
+
 class RtmConnection(Protocol):
     """One client connection, whatever its framing."""
 
@@ -205,6 +209,8 @@ class RtmEndpoint:
             if not isinstance(action_name, str) or not action_name:
                 raise validation("A request needs an `action` string")
             act = self.registry.lookup(self.api, self.version.name, action_name, "rtm")
+            if self.version.enveloped:  # v3.0: nothing but the envelope's keys
+                jsondecode.refuse_unknown_keys(msg, FRAME_KEYS, FRAME_SHAPE)
             author_id = msg.get("author_id")
             if author_id is not None and not isinstance(author_id, str):
                 raise validation("author_id must be a string")

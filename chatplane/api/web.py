@@ -52,7 +52,8 @@ async def read_body(request: Request, limit: int) -> bytes:
     return b"".join(chunks)
 
 
-ENVELOPE_KEYS = {"payload", "author_id"}
+ENVELOPE_KEYS = frozenset({"payload", "author_id"})
+ENVELOPE_SHAPE = '{"payload": {...}, "author_id": "..."}'
 
 
 def decode_body(body: bytes) -> dict[str, Any]:
@@ -76,6 +77,7 @@ def parse_envelope(body: bytes, bare: bool = False) -> tuple[Any, str | None]:
     data = decode_body(body)
     if bare and not ("payload" in data and set(data) <= ENVELOPE_KEYS):
         return data, None
+    jsondecode.refuse_unknown_keys(data, ENVELOPE_KEYS, ENVELOPE_SHAPE)
     author_id = data.get("author_id")
     if author_id is not None and not isinstance(author_id, str):
         raise validation("author_id must be a string")

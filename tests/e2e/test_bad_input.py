@@ -600,3 +600,54 @@ async def test_rtm_customer_token_cannot_log_in_to_agent_rtm(env, rtm, chat):
         "login", {"token": f"Bearer {env.a.owner.token}"}, request_id="x-2"
     )
     _assert_rtm_error(resp, "x-2", "login", ("authentication", "authorization"))
+
+
+# ---------------------------------------------------------------------------------------
+# The v3.0 Web API envelope
+# ---------------------------------------------------------------------------------------
+
+
+def test_web_start_chat_without_its_envelope_is_refused_naming_the_key(env):
+    """The v0.5 form (and every v3.x SDK's) posted to a v3.0 path: refused, nothing started,
+    rather than a chat started without the message."""
+    cust = env.new_customer()
+    body = {"chat": {"thread": {"events": [{"type": "message", "text": "lost?"}]}}}
+    resp = _post(
+        env, "customer", "start_chat", cust.token, json_body=body, license_id=cust.license_id
+    )
+    message = _check(resp, 400, "validation")["error"]["message"]
+    assert "`chat`" in message and '{"payload": {...}' in message, message
+    summary = env.customer(cust, "get_chats_summary", {})
+    assert summary["total_chats"] == 0, summary
+
+
+def test_web_send_event_without_its_envelope_names_the_keys_not_a_missing_field(env, chat):
+    before = _event_count(env, chat)
+    body = {"chat_id": chat["id"], "event": {"type": "message", "text": "lost?"}}
+    for api, token, lid in _both_apis(env, chat):
+        resp = _post(env, api, "send_event", token, json_body=body, license_id=lid)
+        message = _check(resp, 400, "validation")["error"]["message"]
+        assert "`chat_id`, `event`" in message and "missing" not in message, message
+    assert _event_count(env, chat) == before
+
+
+async def test_rtm_frame_with_the_payload_at_the_top_level_is_refused_naming_the_key(
+    logged_in, chat
+):
+    resp = await logged_in.request(
+        "send_event",
+        extra={"chat_id": chat["id"], "event": {"type": "message", "text": "lost?"}},
+        request_id="top-1",
+    )
+    err = _assert_rtm_error(resp, "top-1", "send_event", "validation")
+    assert "`chat_id`, `event`" in err["message"] and "missing" not in err["message"], err
+    assert await logged_in.alive()
+
+
+def test_web_envelope_with_an_extra_key_is_refused(env, chat):
+    body = {
+        "payload": {"chat_id": chat["id"], "event": {"type": "message", "text": "x"}},
+        "request_id": "r-1",
+    }
+    resp = _post(env, "agent", "send_event", env.a.owner.token, json_body=body)
+    assert "`request_id`" in _check(resp, 400, "validation")["error"]["message"]
