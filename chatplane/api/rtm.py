@@ -241,12 +241,14 @@ class RtmEndpoint:
             payload = await dispatch(ctx, act, msg.get("payload"))
             ok = response(request_id, action_name, payload, True)
             return ok, bool(ctx.extra.get("logout")), ctx
+        # A handler that failed after a commit still hands back its context: what it
+        # committed is published after the error response, as the Web API publishes it.
         except ApiError as err:
-            return response(request_id, action_name, err.payload(), False), False, None
+            return response(request_id, action_name, err.payload(), False), False, ctx
         except Exception:
             log.exception("internal error in RTM %s/%s", self.api, action_name)
             failed = ApiError("internal").payload()
-            return response(request_id, action_name, failed, False), False, None
+            return response(request_id, action_name, failed, False), False, ctx
 
     async def logout(self, session: Session) -> None:
         p = session.principal
