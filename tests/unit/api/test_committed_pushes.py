@@ -8,12 +8,12 @@ action fails after its commit on purpose.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from starlette.testclient import TestClient
 
 from chatplane.api.dispatch import REGISTRY, Context, action
 from chatplane.app import build_services, create_app
@@ -21,9 +21,11 @@ from chatplane.config import Settings
 from chatplane.domain import customers, users
 from chatplane.errors import ApiError
 
-ACTION = "test_commit_then_fail"
+with warnings.catch_warnings():  # starlette asks for `httpx2`; httpx is what we have
+    warnings.simplefilter("ignore", DeprecationWarning)
+    from starlette.testclient import TestClient
 
-pytestmark = pytest.mark.filterwarnings("ignore:Using `httpx` with `starlette.testclient`")
+ACTION = "test_commit_then_fail"
 
 
 @pytest.fixture
