@@ -22,7 +22,7 @@ from chatplane.domain import customers, users
 from chatplane.errors import ApiError
 
 with warnings.catch_warnings():  # starlette asks for `httpx2`; httpx is what we have
-    warnings.simplefilter("ignore", DeprecationWarning)
+    warnings.simplefilter("ignore")
     from starlette.testclient import TestClient
 
 ACTION = "test_commit_then_fail"
