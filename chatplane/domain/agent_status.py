@@ -11,7 +11,7 @@ import time
 from collections.abc import Callable
 
 from chatplane.domain import changes, routing
-from chatplane.domain.access import require_scope
+from chatplane.domain.access import RequireWider
 from chatplane.domain.models import Principal
 from chatplane.domain.routing import ACCEPTING, NOT_ACCEPTING, OFFLINE
 from chatplane.errors import not_found
@@ -49,12 +49,16 @@ def login(tx: Tx, principal: Principal, reconnect: bool) -> str:
     return set_status(tx, principal.license_id, agent.id, status, chosen=not reconnect)
 
 
-def update_agent(tx: Tx, caller: Principal, agent_id: str | None, status: str | None) -> None:
+def update_agent(
+    tx: Tx,
+    caller: Principal,
+    agent_id: str | None,
+    status: str | None,
+    require_wider: RequireWider,
+) -> None:
     target = agent_id or caller.user_id
-    if target == caller.user_id:
-        require_scope(caller.scopes, "agents--my:rw", "agents--all:rw")
-    else:
-        require_scope(caller.scopes, "agents--all:rw")
+    if target != caller.user_id:
+        require_wider(f"agent {target!r} is not the caller")
     agent = accounts_repo.get_agent(tx.conn, caller.license_id, target)
     if agent is None:
         raise not_found("Agent", target)

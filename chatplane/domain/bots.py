@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from chatplane.domain import changes, chats
-from chatplane.domain.access import require_scope
+from chatplane.domain.access import RequireWider
 from chatplane.domain.ids import new_bot_id
 from chatplane.domain.models import AGENT, Agent, Principal
 from chatplane.domain.users import new_agent
@@ -22,9 +22,6 @@ from chatplane.storage import Tx
 from chatplane.storage import accounts as accounts_repo
 from chatplane.storage import groups as groups_repo
 from chatplane.storage import routing as routing_repo
-
-MY_RO, MY_RW = "agents-bot--my:ro", "agents-bot--my:rw"
-ALL_RO, ALL_RW = "agents-bot--all:ro", "agents-bot--all:rw"
 
 
 @dataclass
@@ -57,7 +54,6 @@ class BotDetails:
 
 
 def create_bot(tx: Tx, caller: Principal, spec: BotSpec) -> Agent:
-    require_scope(caller.scopes, MY_RW)
     bot = new_agent(
         caller.license_id,
         new_bot_id(),
@@ -76,7 +72,6 @@ def create_bot(tx: Tx, caller: Principal, spec: BotSpec) -> Agent:
 
 
 def update_bot(tx: Tx, caller: Principal, bot_id: str, update: BotUpdate) -> None:
-    require_scope(caller.scopes, MY_RW)
     bot = _load(tx, caller, bot_id)
     if bot.client_id != caller.client_id:
         raise authorization(f"Bot agent {bot_id!r} belongs to another application")
@@ -95,11 +90,10 @@ def update_bot(tx: Tx, caller: Principal, bot_id: str, update: BotUpdate) -> Non
         tx.emit(changes.AgentStatusChanged(caller.license_id, bot_id, update.routing_status))
 
 
-def remove_bot(tx: Tx, caller: Principal, bot_id: str) -> None:
-    require_scope(caller.scopes, MY_RW, ALL_RW)
+def remove_bot(tx: Tx, caller: Principal, bot_id: str, require_wider: RequireWider) -> None:
     bot = _load(tx, caller, bot_id)
     if bot.client_id != caller.client_id:
-        require_scope(caller.scopes, ALL_RW)
+        require_wider(f"bot agent {bot_id!r} belongs to another application")
     # The bot leaves its chats the way any agent does (agent_left, chat_user_removed).
     as_bot = replace(caller, user_id=bot.id, is_bot=True)
     for chat_id in routing_repo.present_chat_ids(tx.conn, bot.id):
@@ -111,18 +105,15 @@ def remove_bot(tx: Tx, caller: Principal, bot_id: str) -> None:
 
 
 def list_bots(tx: Tx, caller: Principal, all_bots: bool) -> list[Agent]:
-    if all_bots:
-        require_scope(caller.scopes, ALL_RO)
-    else:
-        require_scope(caller.scopes, MY_RO, ALL_RO)
+    """The caller's application's bots, or every application's (`all_bots`: the caller's
+    right to see them is checked by the API, whose `all: true` asks for them)."""
     return accounts_repo.bots(tx.conn, caller.license_id, None if all_bots else caller.client_id)
 
 
-def bot_details(tx: Tx, caller: Principal, bot_id: str) -> BotDetails:
-    require_scope(caller.scopes, MY_RO, ALL_RO)
+def bot_details(tx: Tx, caller: Principal, bot_id: str, require_wider: RequireWider) -> BotDetails:
     bot = _load(tx, caller, bot_id)
     if bot.client_id != caller.client_id:
-        require_scope(caller.scopes, ALL_RO)
+        require_wider(f"bot agent {bot_id!r} belongs to another application")
     return BotDetails(bot, groups_repo.memberships(tx.conn, caller.license_id, bot.id))
 
 

@@ -13,7 +13,6 @@ from msgspec import Meta, Struct
 from chatplane.api.dispatch import Context
 from chatplane.api.registry import Actions
 from chatplane.domain import groups, routing
-from chatplane.domain.access import require_scope
 
 actions = Actions()
 
@@ -47,8 +46,8 @@ class UpdateRoutingSettings(Struct, kw_only=True):
 
 
 def _admin(ctx: Context) -> int:
-    # Groups shape every agent's work: managing them takes the administrators' scope.
-    require_scope(ctx.caller.scopes, "agents--all:rw")
+    # Groups shape every agent's work: managing them takes the administrators' scope
+    # (declared with each action); routing settings take `access_rules:rw`.
     return ctx.caller.license_id
 
 

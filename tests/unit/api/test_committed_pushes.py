@@ -15,7 +15,9 @@ from typing import Any
 
 import pytest
 
-from chatplane.api.dispatch import REGISTRY, Context, action
+from chatplane import app as app_module
+from chatplane.api.dispatch import Context
+from chatplane.api.registry import Actions
 from chatplane.app import build_services, create_app
 from chatplane.config import Settings
 from chatplane.domain import customers, users
@@ -29,10 +31,12 @@ ACTION = "test_commit_then_fail"
 
 
 @pytest.fixture
-def failing_after_commit() -> Iterator[None]:
+def failing_after_commit(monkeypatch: pytest.MonkeyPatch) -> None:
     """`test_commit_then_fail {"name", "fail": "api" | "crash"}`: creates a customer (so
-    `customer_created` is pushed to the caller), then fails."""
+    `customer_created` is pushed to the caller), then fails. Wired into v3.0 for the test."""
+    extra = Actions()
 
+    @extra("agent", ACTION)
     async def handler(ctx: Context, payload: dict[str, Any]) -> None:
         caller = ctx.caller
         name = payload["name"]
@@ -41,11 +45,7 @@ def failing_after_commit() -> Iterator[None]:
             raise ApiError("validation", "refused after the commit")
         raise RuntimeError("a bug after the commit")
 
-    action("agent", ACTION)(handler)
-    try:
-        yield
-    finally:
-        REGISTRY.pop(("agent", ACTION), None)
+    monkeypatch.setattr(app_module, "V3_0_ACTIONS", [*app_module.V3_0_ACTIONS, extra])
 
 
 @pytest.fixture

@@ -12,10 +12,12 @@ from typing import Any
 
 import pytest
 
+from chatplane.app import PUSHES
 from chatplane.bus import Origin
 from chatplane.config import Settings
 from chatplane.domain import customers
 from chatplane.domain.models import Principal
+from chatplane.realtime.fanout import Fanout
 from chatplane.realtime.hub import Session
 from chatplane.services import Services
 from tests.unit.support import World, make_world, sqlite_url
@@ -75,7 +77,7 @@ async def test_the_agent_who_updates_a_customer_it_does_not_serve_hears_it_every
         lambda tx: customers.update(tx, lic, customer.user_id, name="Renamed")
     )
     caused_by_owner = Origin(None, None, (lic, "agent", owner.user_id))
-    await services.fanout(committed.events, caused_by_owner)
+    await Fanout(services.hub, services.view_for, PUSHES)(committed.events, caused_by_owner)
     await conns.flush()
 
     assert _actions(owner_1) == _actions(owner_2) == ["customer_updated"]
@@ -97,7 +99,9 @@ async def test_a_new_customer_reaches_every_agent_allowed_to_read_customers(
     committed = world.store.write_sync(
         lambda tx: customers.create(tx, owner, "New", None, None, None)
     )
-    await services.fanout(committed.events, Origin(None, None, (lic, "agent", owner.user_id)))
+    await Fanout(services.hub, services.view_for, PUSHES)(
+        committed.events, Origin(None, None, (lic, "agent", owner.user_id))
+    )
     await conns.flush()
 
     assert _actions(owner_rtm) == _actions(other_rtm) == ["customer_created"]
