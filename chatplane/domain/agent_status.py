@@ -3,6 +3,8 @@
 `agents.routing_status` is the status the agent last chose; `agent_statuses` the one
 routing obeys now. RTM `login` sets it (the default, or with `reconnect` the last one
 chosen), `update_agent` changes it, and an agent with no connection left is `offline`.
+A bot never connects: the status chosen for it is at once the one routing obeys, from
+`create_bot_agent` on, and presence never takes it away.
 """
 
 from __future__ import annotations
@@ -36,6 +38,14 @@ def set_status(tx: Tx, license_id: int, agent_id: str, status: str, *, chosen: b
     elif status == ACCEPTING:
         routing.drain(tx, license_id)
     return status
+
+
+def bot_created(tx: Tx, license_id: int, bot_id: str, status: str) -> None:
+    """A new bot is routed by the status it was created with (no push: nobody knew it)."""
+    rrepo.lock_license(tx.conn, license_id)
+    rrepo.set_current_status(tx.conn, license_id, bot_id, status, time.time())
+    if status == ACCEPTING:
+        routing.drain(tx, license_id)
 
 
 def login(tx: Tx, principal: Principal, reconnect: bool) -> str:

@@ -12,7 +12,7 @@ import time
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from chatplane.domain import changes, chats
+from chatplane.domain import agent_status, changes, chats, routing
 from chatplane.domain.access import RequireWider
 from chatplane.domain.ids import new_bot_id
 from chatplane.domain.models import AGENT, Agent, Principal
@@ -68,6 +68,7 @@ def create_bot(tx: Tx, caller: Principal, spec: BotSpec) -> Agent:
     )
     accounts_repo.insert_agent(tx.conn, bot, None)
     _set_groups(tx, bot, spec.groups if spec.groups is not None else [(0, "normal")])
+    agent_status.bot_created(tx, caller.license_id, bot.id, spec.routing_status)
     return bot
 
 
@@ -76,7 +77,7 @@ def update_bot(tx: Tx, caller: Principal, bot_id: str, update: BotUpdate) -> Non
     if bot.client_id != caller.client_id:
         raise authorization(f"Bot agent {bot_id!r} belongs to another application")
     values: dict[str, Any] = {}
-    for name in ("name", "avatar", "routing_status", "max_chats_count"):
+    for name in ("name", "avatar", "max_chats_count"):
         value = getattr(update, name)
         if value is not None:
             values[name] = value
@@ -86,8 +87,16 @@ def update_bot(tx: Tx, caller: Principal, bot_id: str, update: BotUpdate) -> Non
         accounts_repo.update_agent(tx.conn, caller.license_id, bot_id, **values)
     if update.groups is not None:
         _set_groups(tx, bot, update.groups)
-    if update.routing_status is not None and update.routing_status != bot.routing_status:
-        tx.emit(changes.AgentStatusChanged(caller.license_id, bot_id, update.routing_status))
+    lic = caller.license_id
+    status = update.routing_status
+    if status is not None and status != bot.routing_status:
+        # As any agent's change of status: routing obeys it at once (the queue is served,
+        # or the bot's chats go to others), and agents and webhooks hear of it.
+        agent_status.set_status(tx, lic, bot_id, status, chosen=True)
+    elif bot.routing_status == routing.ACCEPTING and (
+        update.max_chats_count is not None or update.groups is not None
+    ):
+        routing.drain(tx, lic)  # more room, or other groups: queued chats may fit now
 
 
 def remove_bot(tx: Tx, caller: Principal, bot_id: str, require_wider: RequireWider) -> None:
@@ -101,6 +110,7 @@ def remove_bot(tx: Tx, caller: Principal, bot_id: str, require_wider: RequireWid
     lic = caller.license_id
     groups_repo.remove_agent_from_groups(tx.conn, lic, bot.id)
     accounts_repo.delete_agent(tx.conn, lic, bot.id)
+    routing_repo.forget_status(tx.conn, lic, bot.id)
     tx.emit(changes.AgentDeleted(lic, bot.id))
 
 
