@@ -276,6 +276,8 @@ def test_bot_acts_with_author_id_over_web_api_and_rtm(wh: WebhookEnv, lic: Lic) 
 def test_bot_webhooks_only_for_its_chats_and_stop_while_offline(
     wh: WebhookEnv, lic: Lic, receiver: Receiver
 ) -> None:
+    # Manual routing: the accepting bot is not routed the chat meant to be without it.
+    wh.config(lic, "routing/update_routing_settings", {"mode": "manual"})
     status_url = receiver.url("/status")
     wh.config(
         lic,
@@ -329,6 +331,13 @@ def test_bot_webhooks_only_for_its_chats_and_stop_while_offline(
     assert bot_texts() == [f"{chat_id}:incoming_event"]
 
     wh.config(lic, "agents/update_bot_agent", {"id": bot_id, "status": "accepting chats"})
+    # Going offline took the bot off its chats, as it takes any agent: it joins again.
+    wh.http.agent(
+        lic.token,
+        "send_event",
+        {"chat_id": chat_id, "event": {"type": "message", "text": "back"}},
+        author_id=bot_id,
+    )
     say(ctoken, chat_id, "two")
     got = receiver.wait(lambda r: r.path == "/bot", 2)
     assert [r.body["data"]["event"]["text"] for r in got] == ["one", "two"]
