@@ -8,6 +8,7 @@ from msgspec import UNSET, Meta, Struct, UnsetType
 
 from chatplane.api.dispatch import Context
 from chatplane.api.registry import Actions
+from chatplane.api.v3_0.structs import GroupId
 from chatplane.domain import bots
 from chatplane.domain.access import Wider
 from chatplane.domain.models import Agent
@@ -29,7 +30,7 @@ BotId = Annotated[str, Meta(min_length=1, max_length=255)]
 
 
 class BotGroup(Struct):
-    id: Annotated[int, Meta(ge=0)]
+    id: GroupId
     priority: Literal["first", "normal", "last"]
 
 

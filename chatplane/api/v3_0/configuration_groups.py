@@ -12,13 +12,13 @@ from msgspec import Meta, Struct
 
 from chatplane.api.dispatch import Context
 from chatplane.api.registry import Actions
+from chatplane.api.v3_0.structs import GroupId
 from chatplane.domain import groups, routing
 
 actions = Actions()
 
 CONFIGURATION = "configuration"
 Name = Annotated[str, Meta(min_length=1, max_length=255)]
-GroupId = Annotated[int, Meta(ge=0)]
 Priority = Literal["first", "normal", "last"]
 
 

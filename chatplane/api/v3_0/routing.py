@@ -8,7 +8,7 @@ from msgspec import Meta, Struct
 
 from chatplane.api.dispatch import Context
 from chatplane.api.registry import Actions
-from chatplane.api.v3_0.structs import ChatId, NonEmpty
+from chatplane.api.v3_0.structs import ChatId, GroupId, NonEmpty
 from chatplane.domain import agent_status, bans, chat_access, transfer
 from chatplane.domain.access import CHATS_WRITE, Wider
 
@@ -24,7 +24,7 @@ class UpdateAgent(Struct, kw_only=True):
 
 class TransferTarget(Struct, kw_only=True):
     type: Literal["agent", "group"]
-    ids: list[int | str]
+    ids: list[GroupId | str]
 
 
 class TransferChat(Struct, kw_only=True):
