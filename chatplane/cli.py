@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from chatplane import __version__
-from chatplane.config import Settings
+from chatplane.config import Settings, SettingsError
 from chatplane.errors import ApiError
 from chatplane.storage import Tx
 from chatplane.storage import accounts as repo
@@ -545,6 +545,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(args.fn(args))
     except ApiError as err:
         print(f"error: {err.message}", file=sys.stderr)
+        return 2
+    except SettingsError as err:
+        print(f"error: {err}", file=sys.stderr)
         return 2
 
 

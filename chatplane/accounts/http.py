@@ -25,6 +25,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Match, Route
 from starlette.types import Scope
 
+from chatplane import jsondecode
 from chatplane.accounts import page, tokens
 from chatplane.accounts.passwords import verify_password
 from chatplane.domain import users
@@ -83,9 +84,9 @@ async def _params(request: Request) -> dict[str, Any]:
     ctype = request.headers.get("content-type", "").lower()
     if stripped[:1] == b"{" or "json" in ctype:
         try:
-            data = msgspec.json.decode(body)
-        except msgspec.DecodeError:
-            raise OAuthError("invalid_request", "Malformed JSON body") from None
+            data = jsondecode.decode(body)
+        except ApiError as err:
+            raise OAuthError("invalid_request", err.message) from None
         if not isinstance(data, dict):
             raise OAuthError("invalid_request", "The JSON body must be an object")
         params.update(data)

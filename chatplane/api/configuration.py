@@ -12,15 +12,15 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-import msgspec
 from starlette.requests import Request
 from starlette.responses import Response
 
+from chatplane import jsondecode
 from chatplane.api import idempotency
-from chatplane.api.dispatch import Context, describe, dispatch, refuse_unstorable
+from chatplane.api.dispatch import Context, dispatch, refuse_unstorable
 from chatplane.api.registry import CONFIGURATION, Registry
 from chatplane.api.web import error_response, json_response, read_body
-from chatplane.errors import ApiError, authentication, validation
+from chatplane.errors import ApiError, authentication
 from chatplane.services import Services
 
 log = logging.getLogger(__name__)
@@ -44,10 +44,7 @@ def make_endpoint(services: Services, registry: Registry) -> Any:
                 )
             payload: Any = {}
             if body.strip():
-                try:
-                    payload = msgspec.json.decode(body)
-                except msgspec.DecodeError as exc:
-                    raise validation(f"Malformed JSON: {describe(exc)}") from None
+                payload = jsondecode.decode(body)
                 refuse_unstorable(body, payload)
             ctx = Context(
                 services=services, api=CONFIGURATION, transport="web", principal=principal

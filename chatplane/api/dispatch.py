@@ -17,7 +17,7 @@ from chatplane.api.registry import Action, describe
 from chatplane.bus import Origin
 from chatplane.domain.access import require_scope
 from chatplane.domain.models import Principal
-from chatplane.errors import authentication, validation
+from chatplane.errors import authentication, authorization, validation
 
 if TYPE_CHECKING:
     from chatplane.api.idempotency import IdempotentRequest
@@ -49,12 +49,24 @@ class Context:
     idempotency_key: str | None = None
     # While an action with a key runs: its writes claim the key (or are replayed).
     idempotency: IdempotentRequest | None = None
+    action: Action | None = None  # set by `dispatch`
 
     @property
     def caller(self) -> Principal:
         if self.principal is None:
             raise authentication("Log in first")
         return self.principal
+
+    def require_wider(self, detail: str | None = None) -> None:
+        """This request reaches what the action's `wider` scopes guard (another
+        application's bot, `all: true`, ...): refused unless the caller holds one of them.
+        The scopes are the action's registration; the handler only says when."""
+        wider = self.action.wider if self.action is not None else None
+        if wider is not None and self.caller.is_agent:
+            require_scope(self.caller.scopes, *wider.scopes, what=wider.what, detail=detail)
+            return
+        reason = f" ({detail})" if detail else ""
+        raise authorization(f"This request is not allowed in the {self.api} API{reason}")
 
     @property
     def origin(self) -> Origin:
@@ -136,6 +148,7 @@ async def dispatch(ctx: Context, act: Action, payload: Any) -> dict[str, Any]:
         ctx.services.request_limit.check(f"{p.license_id}:{p.user_type}:{p.user_id}", "requests")
         if act.scopes and p.is_agent:
             require_scope(p.scopes, *act.scopes)
+    ctx.action = act
     decoded = act.decode(payload)
     key = ctx.idempotency_key
     if key is not None and ctx.principal is not None and act.needs_login:

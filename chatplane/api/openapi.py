@@ -115,6 +115,8 @@ def document(registry: Registry, versions: dict[str, WireVersion]) -> dict[str, 
             body_schema = {
                 "type": "object",
                 "properties": {"payload": schema, "author_id": AUTHOR_ID},
+                # Any other top-level key is refused (a payload sent without its envelope).
+                "additionalProperties": False,
             }
         operation = _operation(act, {"application/json": {"schema": body_schema}})
         paths[path] = {"post": operation}

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import msgspec
 
+from chatplane.domain.access import Wider
 from chatplane.errors import ApiError, validation
 
 if TYPE_CHECKING:
@@ -38,6 +39,10 @@ class Action:
     # An agent needs one of these scopes (agent-chat-api/scopes.md); empty: none needed.
     # Access to a particular chat is checked by the domain on top of this.
     scopes: tuple[str, ...] = ()
+    # What some requests of the action reach beyond those scopes, and the scopes that takes
+    # (the handler calls `ctx.require_wider()` when a request does). Scopes are declared
+    # here only: no handler or domain function names one.
+    wider: Wider | None = None
     # The API version this action is served in ("3.0", "3.6", ...), set by the Registry.
     version: str = ""
 
@@ -84,6 +89,7 @@ class Actions:
         needs_login: bool = True,
         multipart: bool = False,
         scopes: tuple[str, ...] = (),
+        wider: Wider | None = None,
     ) -> Callable[[Handler], Handler]:
         apis = (api,) if isinstance(api, str) else api
         if apis == (CONFIGURATION,):
@@ -92,7 +98,7 @@ class Actions:
         def collect(fn: Handler) -> Handler:
             for a in apis:
                 self._items.append(
-                    Action(a, name, fn, payload, web, rtm, needs_login, multipart, scopes)
+                    Action(a, name, fn, payload, web, rtm, needs_login, multipart, scopes, wider)
                 )
             return fn
 

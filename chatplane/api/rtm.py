@@ -19,9 +19,10 @@ from typing import Any, Protocol
 import msgspec
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
+from chatplane import jsondecode
 from chatplane.api import idempotency
 from chatplane.api.bots import act_as
-from chatplane.api.dispatch import Context, describe, dispatch, refuse_unstorable
+from chatplane.api.dispatch import Context, dispatch, refuse_unstorable
 from chatplane.api.registry import Registry
 from chatplane.api.versions import WireVersion
 from chatplane.errors import ApiError, validation
@@ -31,11 +32,18 @@ from chatplane.services import Services
 log = logging.getLogger(__name__)
 
 _encode = msgspec.json.Encoder().encode
-_decode = msgspec.json.Decoder().decode
 
 # uvicorn's protocol (chatplane.realtime.wsproto) records the client's last control frame
 # (a ping, or a pong to the server's ping) here.
 PING_KEY = "chatplane.last_ping"
+
+
+# v3.0 request frames: the spec's keys, and Chatplane's extension fields (the idempotency
+# key of docs/idempotency.md; `resume` of docs/resume.md, on login).
+FRAME_KEYS = frozenset(
+    {"request_id", "action", "payload", "author_id", "idempotency_key", "resume"}
+)
+FRAME_SHAPE = '{"request_id": "...", "action": "...", "payload": {...}, "author_id": "..."}'
 
 
 class RtmConnection(Protocol):
@@ -186,9 +194,14 @@ class RtmEndpoint:
         ctx: Context | None = None
         try:
             try:
-                msg = _decode(text)
-            except msgspec.DecodeError as exc:
-                raise validation(f"Malformed JSON: {describe(exc)}") from None
+                msg = jsondecode.decode(text)
+            except jsondecode.TooDeep:
+                # Refused undecoded; the answer still names the request.
+                known = jsondecode.top_level_scalars(text, ("request_id", "action"))
+                request_id, action_name = known.get("request_id"), known.get("action")
+                if not isinstance(action_name, str):
+                    action_name = None
+                raise
             if not isinstance(msg, dict):
                 raise validation("A request must be a JSON object")
             request_id = msg.get("request_id")
@@ -201,6 +214,8 @@ class RtmEndpoint:
             if not isinstance(action_name, str) or not action_name:
                 raise validation("A request needs an `action` string")
             act = self.registry.lookup(self.api, self.version.name, action_name, "rtm")
+            if self.version.enveloped:  # v3.0: nothing but the envelope's keys
+                jsondecode.refuse_unknown_keys(msg, FRAME_KEYS, FRAME_SHAPE)
             author_id = msg.get("author_id")
             if author_id is not None and not isinstance(author_id, str):
                 raise validation("author_id must be a string")
@@ -234,12 +249,14 @@ class RtmEndpoint:
             payload = await dispatch(ctx, act, msg.get("payload"))
             ok = response(request_id, action_name, payload, True)
             return ok, bool(ctx.extra.get("logout")), ctx
+        # A handler that failed after a commit still hands back its context: what it
+        # committed is published after the error response, as the Web API publishes it.
         except ApiError as err:
-            return response(request_id, action_name, err.payload(), False), False, None
+            return response(request_id, action_name, err.payload(), False), False, ctx
         except Exception:
             log.exception("internal error in RTM %s/%s", self.api, action_name)
             failed = ApiError("internal").payload()
-            return response(request_id, action_name, failed, False), False, None
+            return response(request_id, action_name, failed, False), False, ctx
 
     async def logout(self, session: Session) -> None:
         p = session.principal

@@ -67,6 +67,9 @@ def row(act: Action) -> str:
     else:
         if act.scopes:
             needs = " or ".join(f"`{s}`" for s in act.scopes)
+            if act.wider is not None:
+                wider = " or ".join(f"`{s}`" for s in act.wider.scopes)
+                needs += f"; {act.wider.what}: {wider}"
         elif not act.needs_login:
             needs = "none (opens or keeps the RTM session)"
         elif act.api == "agent":

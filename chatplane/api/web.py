@@ -9,9 +9,10 @@ import msgspec
 from starlette.requests import Request
 from starlette.responses import Response
 
+from chatplane import jsondecode
 from chatplane.api import idempotency
 from chatplane.api.bots import act_as
-from chatplane.api.dispatch import Context, describe, dispatch, refuse_unstorable
+from chatplane.api.dispatch import Context, dispatch, refuse_unstorable
 from chatplane.api.registry import Registry
 from chatplane.api.versions import WireVersion
 from chatplane.errors import ApiError, authentication, validation
@@ -20,7 +21,6 @@ from chatplane.services import Services
 log = logging.getLogger(__name__)
 
 _encode = msgspec.json.Encoder().encode
-_decode = msgspec.json.Decoder().decode
 
 
 def json_response(body: Any, status: int = 200) -> Response:
@@ -53,17 +53,15 @@ async def read_body(request: Request, limit: int) -> bytes:
     return b"".join(chunks)
 
 
-ENVELOPE_KEYS = {"payload", "author_id"}
+ENVELOPE_KEYS = frozenset({"payload", "author_id"})
+ENVELOPE_SHAPE = '{"payload": {...}, "author_id": "..."}'
 
 
 def decode_body(body: bytes) -> dict[str, Any]:
     """A JSON object body (an empty body is `{}`)."""
     if not body.strip():
         return {}
-    try:
-        data = _decode(body)
-    except msgspec.DecodeError as exc:
-        raise validation(f"Malformed JSON: {describe(exc)}") from None
+    data = jsondecode.decode(body)
     if not isinstance(data, dict):
         raise validation("The request body must be a JSON object")
     refuse_unstorable(body, data)
@@ -80,6 +78,7 @@ def parse_envelope(body: bytes, bare: bool = False) -> tuple[Any, str | None]:
     data = decode_body(body)
     if bare and not ("payload" in data and set(data) <= ENVELOPE_KEYS):
         return data, None
+    jsondecode.refuse_unknown_keys(data, ENVELOPE_KEYS, ENVELOPE_SHAPE)
     author_id = data.get("author_id")
     if author_id is not None and not isinstance(author_id, str):
         raise validation("author_id must be a string")

@@ -16,6 +16,7 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from chatplane import jsondecode
 from chatplane.api.web import error_response, json_response, read_body
 from chatplane.domain.access import require_scope
 from chatplane.domain.models import Principal
@@ -63,8 +64,8 @@ def routes(services: Services) -> list[BaseRoute]:
             principal = await caller(request)
             body = await read_body(request, services.settings.max_body_bytes)
             try:
-                p = msgspec.json.decode(body or b"{}", type=Redeliver)
-            except (msgspec.ValidationError, msgspec.DecodeError) as exc:
+                p = msgspec.convert(jsondecode.decode(body or b"{}"), Redeliver)
+            except msgspec.ValidationError as exc:
                 raise validation(str(exc)) from None
             if (p.delivery_id is None) == (not p.all_failed):
                 raise validation("Give either delivery_id or all_failed: true")

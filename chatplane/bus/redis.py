@@ -4,8 +4,8 @@ every process (itself included) delivers them to its own subscribers.
 Pub/sub is enough here because nothing durable rides on it: a change is committed in
 the database before it is published, webhooks come from the database outbox, and a client
 that misses a push while reconnecting reads the state back (get_chat_threads). Messages are
-pickled: only Chatplane processes can reach the operator's Redis, and the payload is our
-own dataclasses.
+data (bus/wire.py: MessagePack, a tagged union of the change types), never code: whatever
+anyone publishes on the channel is at worst logged and dropped.
 """
 
 from __future__ import annotations
@@ -13,11 +13,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import pickle
 from collections.abc import Sequence
 
 import redis.asyncio as aioredis
 
+from chatplane.bus import wire
 from chatplane.bus.local import Origin, Subscriber
 from chatplane.domain.changes import Change
 
@@ -56,8 +56,8 @@ class RedisBus:
         if not changes:
             return
         assert self._redis is not None, "RedisBus.start() was not called"
-        data = pickle.dumps((list(changes), origin or Origin()), protocol=pickle.HIGHEST_PROTOCOL)
         try:
+            data = wire.encode(changes, origin or Origin())
             await self._redis.publish(self.channel, data)
         except Exception:
             # The change is committed; only its pushes are lost. Clients catch up on read.
@@ -73,8 +73,9 @@ class RedisBus:
                 async for message in pubsub.listen():
                     if message.get("type") != "message":
                         continue
-                    changes, origin = pickle.loads(message["data"])
-                    await self._deliver(changes, origin)
+                    decoded = wire.decode(message["data"])
+                    if decoded is not None and decoded[0]:
+                        await self._deliver(*decoded)
             except asyncio.CancelledError:
                 await pubsub.aclose()
                 raise

@@ -9,7 +9,8 @@ or presence, a `my` scope chats with presence.
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 
 from chatplane.errors import ApiError
 
@@ -128,10 +129,30 @@ def implied(scopes: frozenset[str]) -> frozenset[str]:
     return frozenset(out)
 
 
-def require_scope(scopes: frozenset[str], *any_of: str) -> None:
+def require_scope(
+    scopes: frozenset[str], *any_of: str, what: str = "this action", detail: str | None = None
+) -> None:
     held = implied(scopes)
     if not any(s in held for s in any_of):
-        raise ApiError("authorization", f"This action needs one of the scopes: {', '.join(any_of)}")
+        reason = f" ({detail})" if detail else ""
+        raise ApiError(
+            "authorization",
+            f"{what[:1].upper()}{what[1:]} needs one of the scopes: {', '.join(any_of)}{reason}",
+        )
+
+
+@dataclass(frozen=True)
+class Wider:
+    """What some requests of an action reach beyond the action's own scopes (another
+    application's bot, every namespace, ...), and the scopes (any one) that takes."""
+
+    what: str
+    scopes: tuple[str, ...]
+
+
+# Told by a handler to a domain rule that finds, in the data, a request reaching wider
+# (`Context.require_wider`): raises `authorization` unless the caller may.
+RequireWider = Callable[[str], None]
 
 
 def agent_has_group_access(chat_group_ids: Iterable[int], agent_group_ids: Iterable[int]) -> bool:

@@ -3,6 +3,8 @@
 `agents.routing_status` is the status the agent last chose; `agent_statuses` the one
 routing obeys now. RTM `login` sets it (the default, or with `reconnect` the last one
 chosen), `update_agent` changes it, and an agent with no connection left is `offline`.
+A bot never connects: the status chosen for it is at once the one routing obeys, from
+`create_bot_agent` on, and presence never takes it away.
 
 Auto-away (v3.6 `set_away_status`, `login` with `away`): when every connection of an
 agent is away, an agent accepting chats becomes `not_accepting_chats`, without changing
@@ -15,7 +17,7 @@ import time
 from collections.abc import Callable
 
 from chatplane.domain import changes, routing
-from chatplane.domain.access import require_scope
+from chatplane.domain.access import RequireWider
 from chatplane.domain.models import Principal
 from chatplane.domain.routing import ACCEPTING, NOT_ACCEPTING, OFFLINE
 from chatplane.errors import not_found
@@ -40,6 +42,14 @@ def set_status(tx: Tx, license_id: int, agent_id: str, status: str, *, chosen: b
     elif status == ACCEPTING:
         routing.drain(tx, license_id)
     return status
+
+
+def bot_created(tx: Tx, license_id: int, bot_id: str, status: str) -> None:
+    """A new bot is routed by the status it was created with (no push: nobody knew it)."""
+    rrepo.lock_license(tx.conn, license_id)
+    rrepo.set_current_status(tx.conn, license_id, bot_id, status, time.time())
+    if status == ACCEPTING:
+        routing.drain(tx, license_id)
 
 
 def login(tx: Tx, principal: Principal, reconnect: bool, *, away: bool = False) -> str:
@@ -85,12 +95,16 @@ def connections_away(tx: Tx, license_id: int, agent_id: str, all_away: bool) -> 
     return set_status(tx, license_id, agent_id, ACCEPTING, chosen=False)
 
 
-def update_agent(tx: Tx, caller: Principal, agent_id: str | None, status: str | None) -> None:
+def update_agent(
+    tx: Tx,
+    caller: Principal,
+    agent_id: str | None,
+    status: str | None,
+    require_wider: RequireWider,
+) -> None:
     target = agent_id or caller.user_id
-    if target == caller.user_id:
-        require_scope(caller.scopes, "agents--my:rw", "agents--all:rw")
-    else:
-        require_scope(caller.scopes, "agents--all:rw")
+    if target != caller.user_id:
+        require_wider(f"agent {target!r} is not the caller")
     agent = accounts_repo.get_agent(tx.conn, caller.license_id, target)
     if agent is None:
         raise not_found("Agent", target)

@@ -9,7 +9,6 @@ from __future__ import annotations
 import time
 
 from chatplane.domain import changes, chats, routing
-from chatplane.domain.access import require_scope
 from chatplane.domain.models import Principal
 from chatplane.domain.timers import server_principal
 from chatplane.errors import not_found
@@ -23,7 +22,6 @@ DAY = 86400
 
 
 def ban_customer(tx: Tx, caller: Principal, customer_id: str, days: float) -> None:
-    require_scope(caller.scopes, "customers.ban:rw")
     lic = caller.license_id
     customer = accounts_repo.get_customer(tx.conn, lic, customer_id)
     if customer is None:

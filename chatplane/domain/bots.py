@@ -12,8 +12,8 @@ import time
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from chatplane.domain import changes, chats
-from chatplane.domain.access import require_scope
+from chatplane.domain import agent_status, changes, chats, routing
+from chatplane.domain.access import RequireWider
 from chatplane.domain.ids import new_bot_id
 from chatplane.domain.models import AGENT, Agent, Principal
 from chatplane.domain.users import new_agent
@@ -22,9 +22,6 @@ from chatplane.storage import Tx
 from chatplane.storage import accounts as accounts_repo
 from chatplane.storage import groups as groups_repo
 from chatplane.storage import routing as routing_repo
-
-MY_RO, MY_RW = "agents-bot--my:ro", "agents-bot--my:rw"
-ALL_RO, ALL_RW = "agents-bot--all:ro", "agents-bot--all:rw"
 
 
 @dataclass
@@ -57,7 +54,6 @@ class BotDetails:
 
 
 def create_bot(tx: Tx, caller: Principal, spec: BotSpec) -> Agent:
-    require_scope(caller.scopes, MY_RW)
     bot = new_agent(
         caller.license_id,
         new_bot_id(),
@@ -72,16 +68,16 @@ def create_bot(tx: Tx, caller: Principal, spec: BotSpec) -> Agent:
     )
     accounts_repo.insert_agent(tx.conn, bot, None)
     _set_groups(tx, bot, spec.groups if spec.groups is not None else [(0, "normal")])
+    agent_status.bot_created(tx, caller.license_id, bot.id, spec.routing_status)
     return bot
 
 
 def update_bot(tx: Tx, caller: Principal, bot_id: str, update: BotUpdate) -> None:
-    require_scope(caller.scopes, MY_RW)
     bot = _load(tx, caller, bot_id)
     if bot.client_id != caller.client_id:
         raise authorization(f"Bot agent {bot_id!r} belongs to another application")
     values: dict[str, Any] = {}
-    for name in ("name", "avatar", "routing_status", "max_chats_count"):
+    for name in ("name", "avatar", "max_chats_count"):
         value = getattr(update, name)
         if value is not None:
             values[name] = value
@@ -91,15 +87,22 @@ def update_bot(tx: Tx, caller: Principal, bot_id: str, update: BotUpdate) -> Non
         accounts_repo.update_agent(tx.conn, caller.license_id, bot_id, **values)
     if update.groups is not None:
         _set_groups(tx, bot, update.groups)
-    if update.routing_status is not None and update.routing_status != bot.routing_status:
-        tx.emit(changes.AgentStatusChanged(caller.license_id, bot_id, update.routing_status))
+    lic = caller.license_id
+    status = update.routing_status
+    if status is not None and status != bot.routing_status:
+        # As any agent's change of status: routing obeys it at once (the queue is served,
+        # or the bot's chats go to others), and agents and webhooks hear of it.
+        agent_status.set_status(tx, lic, bot_id, status, chosen=True)
+    elif bot.routing_status == routing.ACCEPTING and (
+        update.max_chats_count is not None or update.groups is not None
+    ):
+        routing.drain(tx, lic)  # more room, or other groups: queued chats may fit now
 
 
-def remove_bot(tx: Tx, caller: Principal, bot_id: str) -> None:
-    require_scope(caller.scopes, MY_RW, ALL_RW)
+def remove_bot(tx: Tx, caller: Principal, bot_id: str, require_wider: RequireWider) -> None:
     bot = _load(tx, caller, bot_id)
     if bot.client_id != caller.client_id:
-        require_scope(caller.scopes, ALL_RW)
+        require_wider(f"bot agent {bot_id!r} belongs to another application")
     # The bot leaves its chats the way any agent does (agent_left, chat_user_removed).
     as_bot = replace(caller, user_id=bot.id, is_bot=True)
     for chat_id in routing_repo.present_chat_ids(tx.conn, bot.id):
@@ -107,22 +110,20 @@ def remove_bot(tx: Tx, caller: Principal, bot_id: str) -> None:
     lic = caller.license_id
     groups_repo.remove_agent_from_groups(tx.conn, lic, bot.id)
     accounts_repo.delete_agent(tx.conn, lic, bot.id)
+    routing_repo.forget_status(tx.conn, lic, bot.id)
     tx.emit(changes.AgentDeleted(lic, bot.id))
 
 
 def list_bots(tx: Tx, caller: Principal, all_bots: bool) -> list[Agent]:
-    if all_bots:
-        require_scope(caller.scopes, ALL_RO)
-    else:
-        require_scope(caller.scopes, MY_RO, ALL_RO)
+    """The caller's application's bots, or every application's (`all_bots`: the caller's
+    right to see them is checked by the API, whose `all: true` asks for them)."""
     return accounts_repo.bots(tx.conn, caller.license_id, None if all_bots else caller.client_id)
 
 
-def bot_details(tx: Tx, caller: Principal, bot_id: str) -> BotDetails:
-    require_scope(caller.scopes, MY_RO, ALL_RO)
+def bot_details(tx: Tx, caller: Principal, bot_id: str, require_wider: RequireWider) -> BotDetails:
     bot = _load(tx, caller, bot_id)
     if bot.client_id != caller.client_id:
-        require_scope(caller.scopes, ALL_RO)
+        require_wider(f"bot agent {bot_id!r} belongs to another application")
     return BotDetails(bot, groups_repo.memberships(tx.conn, caller.license_id, bot.id))
 
 

@@ -10,6 +10,9 @@
 - Following or unfollowing a chat reaches only the agent who did it (all its connections);
   an event preview only the chat's customer (agents have no push for it); a typing or
   thinking indicator everyone but its author.
+- A customer change reaches the agents serving the customer (every agent allowed to read
+  customers, for a new one) and the customer for its own profile and page.
+- Whoever caused a chat or customer change hears it on all its connections.
 The push is rendered once per (user type, API version), by the version's renderer that
 the app hands in, then the same text is queued to each session of that kind; the session
 that made the request gets its `request_id` in the push.
@@ -89,9 +92,13 @@ class Fanout:
     def deliver(self, change: ch.Change, origin: Origin) -> None:
         recipients = self.recipients(change)
         signal = isinstance(change, _SIGNALS)
-        if origin.user is not None and isinstance(change, ch.ChatChange) and not signal:
+        if (
+            origin.user is not None
+            and isinstance(change, ch.ChatChange | ch.CustomerChange)
+            and not signal
+        ):
             # The caller hears what it caused on all its connections, even when it is not
-            # (or no longer) a user of the chat.
+            # (or no longer) a user of the chat, or does not serve the customer.
             recipients |= self.hub.sessions_of(*origin.user)
         if not recipients:
             return

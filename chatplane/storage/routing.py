@@ -53,11 +53,21 @@ def set_current_status(
         )
 
 
+def forget_status(conn: Connection, license_id: int, agent_id: str) -> None:
+    """An agent removed: its status row goes with it."""
+    st = s.agent_statuses
+    conn.execute(st.delete().where(st.c.license_id == license_id, st.c.agent_id == agent_id))
+
+
 def not_offline_agents(conn: Connection) -> list[tuple[int, str]]:
+    """People (not bots: they never connect) whose status is not offline."""
+    st, a = s.agent_statuses, s.agents
     rows = conn.execute(
-        sa.select(s.agent_statuses.c.license_id, s.agent_statuses.c.agent_id).where(
-            s.agent_statuses.c.status != OFFLINE
+        sa.select(st.c.license_id, st.c.agent_id)
+        .select_from(
+            st.join(a, sa.and_(a.c.license_id == st.c.license_id, a.c.id == st.c.agent_id))
         )
+        .where(st.c.status != OFFLINE, a.c.is_bot.is_(False))
     ).all()
     return [(r.license_id, r.agent_id) for r in rows]
 

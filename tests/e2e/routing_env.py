@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .harness import Http, Rtm, ServerProcess, run_cli, unique
+from .harness import Http, Rtm, ServerProcess, run_cli, unique, use_postgres
 
 
 class RoutingServer(ServerProcess):
@@ -108,9 +108,14 @@ async def eventually(check: Any, timeout: float = 10, interval: float = 0.1) -> 
         await asyncio.sleep(interval)
 
 
-def serve(tmp_path_factory: Any, **settings: str) -> Iterator[RoutingEnv]:
-    """Run a routing server for a test module (fixtures wrap this)."""
+def serve(
+    tmp_path_factory: Any, backend: tuple[str, str] | None = None, **settings: str
+) -> Iterator[RoutingEnv]:
+    """Run a routing server for a test module (fixtures wrap this); `backend`: the
+    (PostgreSQL, Redis) URLs to run on instead of SQLite."""
     data_dir = tmp_path_factory.mktemp("routing") / "data"
+    if backend is not None:
+        use_postgres(data_dir, *backend)
     run_cli(data_dir, "init")
     server = RoutingServer(
         data_dir, {"offline_grace": "1", "timer_poll_interval": "0.2", **settings}

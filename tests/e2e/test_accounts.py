@@ -114,7 +114,8 @@ def test_password_grant_with_wrong_password_issues_nothing(env):
         "/accounts/token",
         data={"grant_type": "password", "email": env.password_agent_email, "password": "wrong"},
     )
-    assert resp.status_code in (400, 401)
+    assert resp.status_code == 400, resp.text
+    assert resp.json()["error"] == "invalid_grant"  # OAuth 2.0 (authorization/errors.md)
     assert "access_token" not in resp.text
 
 
@@ -142,7 +143,8 @@ def test_refresh_grant_with_unknown_refresh_token_is_refused(env):
     resp = env.http.client.post(
         "/accounts/token", data={"grant_type": "refresh_token", "refresh_token": "bogus"}
     )
-    assert resp.status_code in (400, 401)
+    assert resp.status_code == 400, resp.text
+    assert resp.json()["error"] == "invalid_grant"
     assert "access_token" not in resp.text
 
 
@@ -201,7 +203,8 @@ def test_anonymous_customer_token_is_stable_for_the_same_cookie(env):
 
 def test_anonymous_customer_token_for_unknown_license_is_refused(env):
     resp = env.http.client.post("/accounts/customer/token", json={"license_id": 987654321})
-    assert resp.status_code in (400, 404)
+    assert resp.status_code == 404, resp.text
+    assert resp.json()["error"] == "invalid_request" and "987654321" in resp.text
     assert "access_token" not in resp.text
 
 

@@ -276,6 +276,8 @@ def test_bot_acts_with_author_id_over_web_api_and_rtm(wh: WebhookEnv, lic: Lic) 
 def test_bot_webhooks_only_for_its_chats_and_stop_while_offline(
     wh: WebhookEnv, lic: Lic, receiver: Receiver
 ) -> None:
+    # Manual routing: the accepting bot is not routed the chat meant to be without it.
+    wh.config(lic, "routing/update_routing_settings", {"mode": "manual"})
     status_url = receiver.url("/status")
     wh.config(
         lic,
@@ -329,6 +331,13 @@ def test_bot_webhooks_only_for_its_chats_and_stop_while_offline(
     assert bot_texts() == [f"{chat_id}:incoming_event"]
 
     wh.config(lic, "agents/update_bot_agent", {"id": bot_id, "status": "accepting chats"})
+    # Going offline took the bot off its chats, as it takes any agent: it joins again.
+    wh.http.agent(
+        lic.token,
+        "send_event",
+        {"chat_id": chat_id, "event": {"type": "message", "text": "back"}},
+        author_id=bot_id,
+    )
     say(ctoken, chat_id, "two")
     got = receiver.wait(lambda r: r.path == "/bot", 2)
     assert [r.body["data"]["event"]["text"] for r in got] == ["one", "two"]
@@ -382,10 +391,11 @@ def test_bot_chat_properties_filter_and_incoming_chat_thread(
         started.append(chat["id"])
     got = receiver.wait(lambda r: r.path == "/bot", 2)
     assert sorted(r.body["data"]["chat"]["id"] for r in got) == sorted([started[0], started[2]])
-    assert got[0].body["action"] == "incoming_chat_thread"
-    assert got[0].body["additional_data"]["chat_properties"]["test"]["string_property"][
-        "value"
-    ] in ("facebook", "twitter")
+    by_chat = {r.body["data"]["chat"]["id"]: r.body for r in got}
+    for chat_id, source in ((started[0], "facebook"), (started[2], "twitter")):
+        assert by_chat[chat_id]["action"] == "incoming_chat_thread"
+        properties = by_chat[chat_id]["additional_data"]["chat_properties"]
+        assert properties["test"]["string_property"]["value"] == source
     assert not receiver.matching(for_chat(started[1]))
     assert [d for d in admin_deliveries(wh.http, lic.token) if d["chat_id"] == started[1]] == []
 

@@ -310,8 +310,8 @@ def test_require_active_thread_refuses_event_when_all_threads_are_closed(env):
         env.a.owner,
         "send_event",
         {"chat_id": chat["id"], "require_active_thread": True, "event": _message("x")},
-        status=(400, 403, 404, 409),
-        type=("validation", "authorization"),
+        status=400,
+        type="validation",
     )
     got = env.agent(env.a.owner, "get_chat_threads", {"chat_id": chat["id"]})["chat"]
     assert len(got["threads_summary"]) == 1, "a refused event starts no thread"
@@ -372,8 +372,8 @@ def test_chat_has_at_most_one_customer_in_start_chat(env):
         env.a.owner,
         "start_chat",
         {"chat": {"users": [{"id": c1.id, "type": "customer"}, {"id": c2.id, "type": "customer"}]}},
-        status=(400, 403),
-        type=("validation", "authorization"),
+        status=400,
+        type="validation",
     )
 
 
@@ -470,8 +470,8 @@ def test_clients_cannot_send_system_message_or_file_events(env):
             cust,
             "send_event",
             {"chat_id": chat["id"], "event": event},
-            status=(400, 403),
-            type=("validation", "authorization"),
+            status=400,
+            type="validation",
         )
     threads = env.agent(
         env.a.owner,

@@ -135,3 +135,35 @@ async def test_create_customer_pushes_customer_created_to_agents(env: Env, rtm: 
     )
     assert push["payload"]["customer"]["name"] == "Pushed"
     assert push["payload"]["customer"]["type"] == "customer"
+
+
+async def test_the_agent_who_updates_a_customer_hears_it_on_all_its_connections(
+    env: Env, rtm: RtmFactory
+) -> None:
+    """It heard `customer_created`; it hears `customer_updated` too, though it serves no
+    chat of the customer. An agent neither serving nor updating it does not."""
+    first, second = await rtm.agent(env.admin), await rtm.agent(env.admin)
+    bystander = await rtm.agent(env.normal)
+    created = env.agent(env.admin, "create_customer", {"name": "Before"})
+    for conn in (first, second):
+        await conn.wait_push("customer_created", lambda p: p["customer"]["id"] == created["id"])
+
+    answer = await first.call("update_customer", {"customer_id": created["id"], "name": "After"})
+    assert answer["name"] == "After"
+    env.agent(env.admin, "update_customer", {"customer_id": created["id"], "email": "a@x.io"})
+    for conn in (first, second):
+        renamed = await conn.wait_push(
+            "customer_updated", lambda p: p["customer"]["id"] == created["id"]
+        )
+        assert renamed["payload"]["customer"]["name"] == "After"
+        by_web = await conn.wait_push(
+            "customer_updated", lambda p: p["customer"]["id"] == created["id"]
+        )
+        assert by_web["payload"]["customer"]["email"] == "a@x.io"
+    # Every push of those changes went out before this ping's answer is queued.
+    await bystander.call("ping", {})
+    assert not [
+        p
+        for p in bystander.pushes
+        if p["action"] == "customer_updated" and p["payload"]["customer"]["id"] == created["id"]
+    ]

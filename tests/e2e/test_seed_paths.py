@@ -48,3 +48,16 @@ def test_agent_v05_path_serves_the_same_actions(env):
 
     assert resp.status_code == 200, resp.text
     assert resp.json()["chat"]["id"] == chat["id"]
+
+
+def test_customer_v05_path_starts_a_chat_from_the_bare_payload_with_its_message(env):
+    """The bare form a v3.0 path refuses (test_bad_input.py) is the v0.5 paths' own."""
+    cust = env.new_customer()
+    text = unique("seed start ")
+    resp = env.http.client.post(
+        "/customer/v0.5/action/start_chat",
+        headers={"Authorization": f"Bearer {cust.token}", "Content-Type": "application/json"},
+        content=json.dumps({"chat": {"thread": {"events": [{"type": "message", "text": text}]}}}),
+    )
+    assert resp.status_code == 200, resp.text
+    assert text in [e.get("text") for e in resp.json()["chat"]["thread"]["events"]]

@@ -10,7 +10,7 @@ from .conftest import Env
 def test_agent_app_is_served_at_app(env: Env) -> None:
     client = env.http.client
     moved = client.get("/app")
-    assert moved.status_code in (307, 308) and moved.headers["location"].endswith("/app/")
+    assert moved.status_code == 308 and moved.headers["location"].endswith("/app/")
     page = client.get("/app/")
     assert page.status_code == 200
     assert page.headers["content-type"].startswith("text/html")

@@ -89,8 +89,8 @@ def test_adding_a_second_customer_to_a_chat_is_forbidden(env):
         env.admin,
         "add_user_to_chat",
         {"chat_id": chat["id"], "user_id": other.id, "user_type": "customer"},
-        status=(400, 403),
-        type=("validation", "authorization"),
+        status=400,
+        type="validation",
     )
     users = env.agent(env.a.owner, "get_chat_threads", {"chat_id": chat["id"]})["chat"]["users"]
     assert other.id not in user_ids(users)
@@ -104,8 +104,8 @@ def test_removing_the_customer_from_a_chat_is_forbidden(env):
         env.admin,
         "remove_user_from_chat",
         {"chat_id": chat["id"], "user_id": cust.id, "user_type": "customer"},
-        status=(400, 403),
-        type=("validation", "authorization"),
+        status=400,
+        type="validation",
     )
     users = env.agent(env.a.owner, "get_chat_threads", {"chat_id": chat["id"]})["chat"]["users"]
     assert cust.id in user_ids(users)

@@ -38,6 +38,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route, WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
+from chatplane import jsondecode
 from chatplane.api.rtm import PING_KEY, RtmEndpoint
 
 _encode = msgspec.json.Encoder().encode
@@ -86,6 +87,12 @@ def client_messages(raw: str | bytes) -> list[str]:
     """The messages of a client frame: a JSON array of strings (sockjs-client's), or one
     JSON value. A non-string element is taken as the JSON text of a message, so that it
     reaches the RTM API (and its validation) rather than being dropped."""
+    try:
+        # A message nested past the limit inside the frame's array is no message the RTM
+        # API would take (messages nested inside their strings reach it, and its answer).
+        jsondecode.check_depth(raw, jsondecode.MAX_JSON_DEPTH + 1)
+    except jsondecode.TooDeep as exc:
+        raise BrokenFraming(exc.message) from None
     try:
         # The standard library, not msgspec: it keeps numbers of any size for the RTM API
         # to refuse by name, and lone surrogates (replaced below) instead of failing.

@@ -13,7 +13,13 @@ from chatplane.api.v3_0 import common
 from chatplane.api.v3_0 import serialize as ser
 from chatplane.api.v3_0 import structs as st
 from chatplane.domain import agent_status, chats, property_filters, views
-from chatplane.domain.access import CHATS_READ, CHATS_READ_WIDE, CHATS_WRITE, CONVERSATION_WRITE
+from chatplane.domain.access import (
+    CHATS_READ,
+    CHATS_READ_WIDE,
+    CHATS_WRITE,
+    CONVERSATION_WRITE,
+    Wider,
+)
 from chatplane.errors import authentication, authorization, validation
 from chatplane.storage import accounts as accounts_repo
 from chatplane.storage.archives import ArchiveFilters
@@ -23,10 +29,18 @@ actions = Actions()
 AGENT = "agent"
 
 
-actions(AGENT, "start_chat", st.StartChat, scopes=CONVERSATION_WRITE)(common.start_chat)
-actions(AGENT, "activate_chat", st.ActivateChat, scopes=CONVERSATION_WRITE + CHATS_WRITE)(
-    common.activate_chat
+# A chat's users (its customer) are the chat's meta data: setting them takes `chats-*:rw`.
+SETTING_USERS = Wider("setting chat.users", CHATS_WRITE)
+actions(AGENT, "start_chat", st.StartChat, scopes=CONVERSATION_WRITE, wider=SETTING_USERS)(
+    common.start_chat
 )
+actions(
+    AGENT,
+    "activate_chat",
+    st.ActivateChat,
+    scopes=CONVERSATION_WRITE + CHATS_WRITE,
+    wider=SETTING_USERS,
+)(common.activate_chat)
 actions(AGENT, "send_event", st.SendEvent, scopes=CONVERSATION_WRITE)(common.send_event)
 actions(AGENT, "close_thread", st.ChatOnly, scopes=CHATS_WRITE)(common.close_thread)
 actions(AGENT, "update_last_seen_timestamp", st.LastSeen, scopes=CHATS_READ_WIDE)(

@@ -40,6 +40,8 @@ def agent_groups(tx: Tx, caller: Principal) -> list[int] | None:
 async def start_chat(ctx: Context, p: st.StartChat) -> dict[str, Any]:
     caller = ctx.caller
     req = convert.chat_request(p.chat)
+    if req.users and caller.is_agent:
+        ctx.require_wider()
     chat, thread = await ctx.commit(lambda tx: chats.start_chat(tx, caller, req))
     return {"chat": ser.chat_with_thread(view(ctx), chat, thread)}
 
@@ -47,6 +49,8 @@ async def start_chat(ctx: Context, p: st.StartChat) -> dict[str, Any]:
 async def activate_chat(ctx: Context, p: st.ActivateChat) -> dict[str, Any]:
     caller = ctx.caller
     req = convert.chat_request(p.chat, p.chat.id)
+    if req.users and caller.is_agent:
+        ctx.require_wider()
     chat, thread = await ctx.commit(lambda tx: chats.activate_chat(tx, caller, req))
     # activate_chat answers with `threads`: only the newly created one.
     return {"chat": ser.chat_with_threads(view(ctx), chat, [thread])}

@@ -8,7 +8,9 @@ from msgspec import UNSET, Meta, Struct, UnsetType
 
 from chatplane.api.dispatch import Context
 from chatplane.api.registry import Actions
+from chatplane.api.v3_0.structs import GroupId
 from chatplane.domain import bots
+from chatplane.domain.access import Wider
 from chatplane.domain.models import Agent
 from chatplane.errors import validation
 from chatplane.webhooks import outbox
@@ -28,7 +30,7 @@ BotId = Annotated[str, Meta(min_length=1, max_length=255)]
 
 
 class BotGroup(Struct):
-    id: Annotated[int, Meta(ge=0)]
+    id: GroupId
     priority: Literal["first", "normal", "last"]
 
 
@@ -102,12 +104,8 @@ async def create_bot_agent(ctx: Context, p: CreateBotAgent) -> dict[str, Any]:
     return {"bot_agent_id": bot.id}
 
 
-@actions(
-    CONFIGURATION,
-    "agents/update_bot_agent",
-    UpdateBotAgent,
-    scopes=("agents-bot--my:rw", "agents-bot--all:rw"),
-)
+# The readme lists only the `my` scope: a bot is updated by its own application.
+@actions(CONFIGURATION, "agents/update_bot_agent", UpdateBotAgent, scopes=("agents-bot--my:rw",))
 async def update_bot_agent(ctx: Context, p: UpdateBotAgent) -> dict[str, Any]:
     caller = ctx.caller
     update = bots.BotUpdate(
@@ -130,10 +128,11 @@ async def update_bot_agent(ctx: Context, p: UpdateBotAgent) -> dict[str, Any]:
     "agents/remove_bot_agent",
     BotAgentId,
     scopes=("agents-bot--my:rw", "agents-bot--all:rw"),
+    wider=Wider("removing another application's bot", ("agents-bot--all:rw",)),
 )
 async def remove_bot_agent(ctx: Context, p: BotAgentId) -> dict[str, Any]:
     caller = ctx.caller
-    await ctx.commit(lambda tx: bots.remove_bot(tx, caller, p.bot_agent_id))
+    await ctx.commit(lambda tx: bots.remove_bot(tx, caller, p.bot_agent_id, ctx.require_wider))
     outbox.forget(ctx.caller.license_id)  # this process sees it at once
     return {}
 
@@ -143,9 +142,12 @@ async def remove_bot_agent(ctx: Context, p: BotAgentId) -> dict[str, Any]:
     "agents/get_bot_agents",
     GetBotAgents,
     scopes=("agents-bot--my:ro", "agents-bot--all:ro"),
+    wider=Wider("listing every application's bots (`all: true`)", ("agents-bot--all:ro",)),
 )
 async def get_bot_agents(ctx: Context, p: GetBotAgents) -> dict[str, Any]:
     caller = ctx.caller
+    if p.all:
+        ctx.require_wider()
     found = await ctx.services.read(lambda tx: bots.list_bots(tx, caller, p.all))
     return {"bot_agents": [_summary(b) for b in found]}
 
@@ -155,10 +157,13 @@ async def get_bot_agents(ctx: Context, p: GetBotAgents) -> dict[str, Any]:
     "agents/get_bot_agent_details",
     BotAgentId,
     scopes=("agents-bot--my:ro", "agents-bot--all:ro"),
+    wider=Wider("reading another application's bot", ("agents-bot--all:ro",)),
 )
 async def get_bot_agent_details(ctx: Context, p: BotAgentId) -> dict[str, Any]:
     caller = ctx.caller
-    details = await ctx.services.read(lambda tx: bots.bot_details(tx, caller, p.bot_agent_id))
+    details = await ctx.services.read(
+        lambda tx: bots.bot_details(tx, caller, p.bot_agent_id, ctx.require_wider)
+    )
     bot = details.agent
     out = _summary(bot)
     out["application"] = {"client_id": bot.client_id}

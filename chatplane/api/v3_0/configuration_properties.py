@@ -15,7 +15,7 @@ from msgspec import Struct
 from chatplane.api.dispatch import Context
 from chatplane.api.registry import Actions
 from chatplane.domain import properties
-from chatplane.domain.access import require_scope
+from chatplane.domain.access import Wider
 from chatplane.errors import validation
 
 actions = Actions()
@@ -115,7 +115,6 @@ def _config(namespace: str, name: str, given: PropertyConfigIn) -> properties.Pr
 @actions(CONFIGURATION, "properties/create_properties", scopes=("properties--my:rw",))
 async def create_properties(ctx: Context, payload: Any) -> None:
     caller = ctx.caller
-    require_scope(caller.scopes, "properties--my:rw")
     namespace = caller.client_id
     configs = [_config(namespace, name, given) for name, given in _decode(payload).items()]
     await ctx.commit(
@@ -131,13 +130,12 @@ async def create_properties(ctx: Context, payload: Any) -> None:
     "properties/get_property_configs",
     GetPropertyConfigs,
     scopes=("properties--my:ro", "properties--all:ro"),
+    wider=Wider("reading every namespace's properties (`all: true`)", ("properties--all:ro",)),
 )
 async def get_property_configs(ctx: Context, p: GetPropertyConfigs) -> dict[str, Any]:
     caller = ctx.caller
     if p.all:
-        require_scope(caller.scopes, "properties--all:ro")
-    else:
-        require_scope(caller.scopes, "properties--my:ro", "properties--my:rw", "properties--all:ro")
+        ctx.require_wider()
     configs = await ctx.services.read(lambda tx: properties.load_configs(tx, caller.license_id))
     out: dict[str, dict[str, Any]] = {}
     for (namespace, name), config in sorted(configs.items()):

@@ -10,8 +10,8 @@ from msgspec import Meta, Struct
 
 from chatplane.api.dispatch import Context
 from chatplane.api.registry import Actions
-from chatplane.domain.access import require_scope
-from chatplane.errors import ApiError, authorization, not_found
+from chatplane.domain.access import Wider
+from chatplane.errors import ApiError, not_found
 from chatplane.storage import Tx
 from chatplane.storage import webhooks as repo
 from chatplane.webhooks import outbox
@@ -21,8 +21,6 @@ from chatplane.webhooks.addresses import check_url
 actions = Actions()
 
 CONFIGURATION = "configuration"
-MY_RO, MY_RW = "webhooks--my:ro", "webhooks--my:rw"
-ALL_RO, ALL_RW = "webhooks--all:ro", "webhooks--all:rw"
 # Registered webhooks per license: enough for every action many times over, and a bound
 # on the work each change does in its transaction.
 MAX_WEBHOOKS_PER_LICENSE = 200
@@ -50,7 +48,6 @@ class UnregisterWebhook(Struct, kw_only=True):
 @actions(CONFIGURATION, "webhooks/register_webhook", RegisterWebhook, scopes=("webhooks--my:rw",))
 async def register_webhook(ctx: Context, p: RegisterWebhook) -> dict[str, Any]:
     caller = ctx.caller
-    require_scope(caller.scopes, MY_RW)
     check_url(p.url, ctx.services.settings.webhook_allow_private)
     check_trigger(p.action, p.filters, p.additional_data)
     webhook_id = secrets.token_hex(16)
@@ -86,13 +83,12 @@ async def register_webhook(ctx: Context, p: RegisterWebhook) -> dict[str, Any]:
     "webhooks/get_webhooks_config",
     GetWebhooksConfig,
     scopes=("webhooks--my:ro", "webhooks--all:ro"),
+    wider=Wider("listing every application's webhooks (`all: true`)", ("webhooks--all:ro",)),
 )
 async def get_webhooks_config(ctx: Context, p: GetWebhooksConfig) -> dict[str, Any]:
     caller = ctx.caller
     if p.all:
-        require_scope(caller.scopes, ALL_RO)
-    else:
-        require_scope(caller.scopes, MY_RO, ALL_RO)
+        ctx.require_wider()
     client_id = None if p.all else caller.client_id
     rows = await ctx.services.read(
         lambda tx: repo.list_webhooks(tx.conn, caller.license_id, client_id)
@@ -118,20 +114,17 @@ def _config(r: Any) -> dict[str, Any]:
     "webhooks/unregister_webhook",
     UnregisterWebhook,
     scopes=("webhooks--my:rw", "webhooks--all:rw"),
+    wider=Wider("unregistering another application's webhook", ("webhooks--all:rw",)),
 )
 async def unregister_webhook(ctx: Context, p: UnregisterWebhook) -> dict[str, Any]:
     caller = ctx.caller
-    require_scope(caller.scopes, MY_RW, ALL_RW)
 
     def run(tx: Tx) -> None:
         row = repo.get_webhook(tx.conn, caller.license_id, p.webhook_id)
         if row is None:
             raise not_found("Webhook", p.webhook_id)
-        if row.client_id != caller.client_id and ALL_RW not in caller.scopes:
-            raise authorization(
-                f"Webhook {p.webhook_id!r} belongs to another application; "
-                f"unregistering it needs {ALL_RW}"
-            )
+        if row.client_id != caller.client_id:
+            ctx.require_wider(f"webhook {p.webhook_id!r} belongs to another application")
         repo.delete_webhook(tx.conn, caller.license_id, p.webhook_id)
 
     await ctx.commit(run)

@@ -8,19 +8,20 @@ from msgspec import Meta, Struct
 
 from chatplane.api.dispatch import Context
 from chatplane.api.registry import Actions
+from chatplane.api.v3_0.structs import GroupId
 from chatplane.domain import forms
 
 actions = Actions()
 
 
 class GetForm(Struct, kw_only=True):
-    group_id: Annotated[int, Meta(ge=0)]
+    group_id: GroupId
     type: Literal["prechat", "postchat"]
 
 
 class CheckGoals(Struct, kw_only=True):
     page_url: Annotated[str, Meta(min_length=1, max_length=2048)]
-    group_id: Annotated[int, Meta(ge=0)]
+    group_id: GroupId
     # The spec's table says string, its sample an object of fields: both are taken.
     customer_fields: dict[str, str] | str | None = None
 

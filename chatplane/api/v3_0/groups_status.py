@@ -7,12 +7,13 @@ queue), and `offline` when none of its agents accepts chats.
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-from msgspec import Meta, Struct
+from msgspec import Struct
 
 from chatplane.api.dispatch import Context
 from chatplane.api.registry import Actions
+from chatplane.api.v3_0.structs import GroupId
 from chatplane.domain import routing
 from chatplane.errors import ApiError, validation
 from chatplane.storage import Tx
@@ -25,12 +26,12 @@ actions = Actions()
 
 class GetGroupsStatus(Struct, kw_only=True):
     all: bool = False
-    groups: list[Annotated[int, Meta(ge=0)]] | None = None
+    groups: list[GroupId] | None = None
 
 
 class GetPredictedAgent(Struct, kw_only=True):
     # Not in the v3.0 table: the group the customer would chat with (default 0).
-    group_id: Annotated[int, Meta(ge=0)] = 0
+    group_id: GroupId = 0
 
 
 def _status(cands: list[routing_repo.Candidate], group_id: int) -> str:

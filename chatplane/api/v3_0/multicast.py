@@ -9,6 +9,7 @@ from msgspec import Struct
 
 from chatplane.api.dispatch import Context
 from chatplane.api.registry import Actions
+from chatplane.api.v3_0.structs import GroupId
 from chatplane.domain import changes
 from chatplane.errors import validation
 
@@ -18,7 +19,7 @@ actions = Actions()
 class AgentsScope(Struct, kw_only=True, forbid_unknown_fields=True):
     all: bool = False
     ids: list[str] = msgspec.field(default_factory=list)
-    groups: list[int] = msgspec.field(default_factory=list)
+    groups: list[GroupId] = msgspec.field(default_factory=list)
 
 
 class CustomersScope(Struct, kw_only=True, forbid_unknown_fields=True):

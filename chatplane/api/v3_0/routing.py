@@ -8,9 +8,9 @@ from msgspec import Meta, Struct
 
 from chatplane.api.dispatch import Context
 from chatplane.api.registry import Actions
-from chatplane.api.v3_0.structs import ChatId, NonEmpty
+from chatplane.api.v3_0.structs import ChatId, GroupId, NonEmpty
 from chatplane.domain import agent_status, bans, chat_access, transfer
-from chatplane.domain.access import CHATS_WRITE
+from chatplane.domain.access import CHATS_WRITE, Wider
 
 actions = Actions()
 
@@ -24,7 +24,7 @@ class UpdateAgent(Struct, kw_only=True):
 
 class TransferTarget(Struct, kw_only=True):
     type: Literal["agent", "group"]
-    ids: list[int | str]
+    ids: list[GroupId | str]
 
 
 class TransferChat(Struct, kw_only=True):
@@ -54,10 +54,20 @@ class BanCustomer(Struct, kw_only=True):
     ban: Ban
 
 
-@actions(AGENT, "update_agent", UpdateAgent, scopes=("agents--my:rw", "agents--all:rw"))
+@actions(
+    AGENT,
+    "update_agent",
+    UpdateAgent,
+    scopes=("agents--my:rw", "agents--all:rw"),
+    wider=Wider("updating another agent", ("agents--all:rw",)),
+)
 async def update_agent(ctx: Context, p: UpdateAgent) -> None:
     caller = ctx.caller
-    await ctx.commit(lambda tx: agent_status.update_agent(tx, caller, p.agent_id, p.routing_status))
+    await ctx.commit(
+        lambda tx: agent_status.update_agent(
+            tx, caller, p.agent_id, p.routing_status, ctx.require_wider
+        )
+    )
 
 
 @actions(AGENT, "transfer_chat", TransferChat, scopes=CHATS_WRITE)

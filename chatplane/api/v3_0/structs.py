@@ -98,8 +98,13 @@ EventIn = (
 # -- chats -----------------------------------------------------------------------------
 
 
+# Group ids are 32-bit in storage: a bigger one names no group on any engine.
+MAX_GROUP_ID = 2**31 - 1
+GroupId = Annotated[int, Meta(ge=0, le=MAX_GROUP_ID)]
+
+
 class AccessIn(Struct):
-    group_ids: list[Annotated[int, Meta(ge=0)]]
+    group_ids: list[GroupId]
 
 
 class UserRef(Struct):
@@ -182,7 +187,7 @@ class ArchivesFilters(Struct, kw_only=True):
     date_from: Day | None = None
     date_to: Day | None = None
     agent_ids: list[str] | None = None
-    group_ids: list[int] | None = None
+    group_ids: list[GroupId] | None = None
     properties: dict[str, dict[str, PropertyFilter]] | None = None
 
 
@@ -246,7 +251,7 @@ class CustomerPage(Struct, kw_only=True):
 
 class CustomerLogin(Struct, kw_only=True):
     token: NonEmpty
-    group_id: Annotated[int, Meta(ge=0)] | None = None
+    group_id: GroupId | None = None
     customer: CustomerIn | None = None
     customer_page: CustomerPage | None = None
     referrer: str | None = None

@@ -50,6 +50,7 @@ class Web:
         license_id: int | None = None,
         content: bytes | None = None,
         files: dict[str, Any] | None = None,
+        data: dict[str, str] | None = None,
     ) -> tuple[bool, Any]:
         """(success, payload-or-error-body); asserts the answer is well-formed and no 5xx."""
         headers = {"Authorization": f"Bearer {token}"}
@@ -58,8 +59,8 @@ class Web:
         configuration = "/" in action
         url = f"/v3.0/configuration/{action}" if configuration else f"/v3.0/{api}/action/{action}"
         try:
-            if files is not None:
-                resp = self.client.post(url, files=files, headers=headers, params=params)
+            if files is not None or data is not None:
+                resp = self.client.post(url, files=files, data=data, headers=headers, params=params)
             else:
                 headers["Content-Type"] = "application/json"
                 if content is None:

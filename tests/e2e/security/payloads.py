@@ -320,3 +320,133 @@ def fuzzed(act: Action, ids: Ids) -> st.SearchStrategy[Any]:
         json_values,
         st.dictionaries(st.text(max_size=12), json_values, max_size=5),
     )
+
+
+# -- nesting and size families ---------------------------------------------------------------
+# Built as JSON text, not Python values: the encoders (json.dumps, msgspec) recurse as the
+# server's decoder did, and a few thousand levels would break the client before the server.
+
+# The server's limit (chatplane.jsondecode.MAX_JSON_DEPTH), counting the request envelope.
+MAX_DEPTH = 64
+DEPTHS = st.one_of(
+    st.integers(min_value=1, max_value=MAX_DEPTH + 2),  # around the limit
+    st.sampled_from([100, 999, 1_000, 1_001, 5_000, 50_000]),  # where decoders recurse out
+)
+SHAPES = ("array", "object", "mixed", "strings", "unclosed")
+
+
+def nested_text(depth: int, shape: str) -> str:
+    """A JSON value `depth` levels deep (`unclosed`: its closing brackets cut off)."""
+    if shape == "array":
+        return "[" * depth + "]" * depth
+    if shape == "object":
+        return '{"k":' * (depth - 1) + "{}" + "}" * (depth - 1)
+    if shape == "mixed":
+        opens = "".join('{"k":[' if i % 2 == 0 else "" for i in range(depth // 2))
+        closes = "".join("]}" for _ in range(depth // 2))
+        return opens + ("[]" if depth % 2 else "1") + closes
+    if shape == "strings":  # brackets inside strings are text, not nesting
+        return "[" * (depth - 1) + '"[[[{{\\"]]"' + "]" * (depth - 1) if depth > 1 else '"[{"'
+    return "[" * depth
+
+
+def text_depth(text: str) -> int:
+    """The deepest nesting of arrays and objects in JSON text (strings skipped)."""
+    depth = deepest = 0
+    in_string = escaped = False
+    for ch in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif ch == "\\":
+                escaped = True
+            elif ch == '"':
+                in_string = False
+        elif ch == '"':
+            in_string = True
+        elif ch in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif ch in "]}":
+            depth -= 1
+    return deepest
+
+
+def _json_text(value: Any) -> str:
+    return msgspec.json.encode(value).decode()
+
+
+@st.composite
+def deep_payload(draw: st.DrawFn, act: Action, ids: Ids) -> str:
+    """A payload of the action as JSON text, one of its fields (or the whole payload, or an
+    unknown field) replaced by a deeply nested value."""
+    base = full(act, ids) if draw(st.booleans()) else minimal(act, ids)
+    depth, shape = draw(DEPTHS), draw(st.sampled_from(SHAPES))
+    marker = "__NESTED_VALUE__"
+    paths = [path for path, _ in _walk(base, ())]
+    where = draw(st.sampled_from(["payload", "unknown", *(["field"] if paths else [])]))
+    if where == "payload":
+        return nested_text(depth, shape)
+    if where == "unknown":
+        template = {**base, "unknown_nested_zz": marker}
+    else:
+        template = _replace(base, draw(st.sampled_from(paths)), marker)
+    return _json_text(template).replace(f'"{marker}"', nested_text(depth, shape))
+
+
+# Sizes around the server's default limits (1 MiB bodies and frames).
+SIZES = st.sampled_from([0, 1, 4_096, 65_536, 1_000_000, 1_048_000, 1_048_576, 1_100_000])
+BULK_SHAPES = ("string", "array", "object", "digits")
+
+
+def bulk_text(size: int, shape: str) -> str:
+    """A JSON value about `size` bytes long."""
+    if shape == "string":
+        return _json_text("x" * size)
+    if shape == "array":
+        return "[" + ",".join(["0"] * max(1, size // 2)) + "]"
+    if shape == "object":
+        n = max(1, size // 12)
+        return "{" + ",".join(f'"k{i:07d}":0' for i in range(n)) + "}"
+    return "1" * max(1, min(size, 4_300))  # digits: Python refuses more by default
+
+
+@st.composite
+def big_payload(draw: st.DrawFn, act: Action, ids: Ids) -> str:
+    """A payload of the action as JSON text with one field (or an unknown one) made big."""
+    base = minimal(act, ids)
+    marker = "__BULK_VALUE__"
+    paths = [path for path, _ in _walk(base, ())]
+    if paths and draw(st.booleans()):
+        template = _replace(base, draw(st.sampled_from(paths)), marker)
+    else:
+        template = {**base, "unknown_bulk_zz": marker}
+    bulk = bulk_text(draw(SIZES), draw(st.sampled_from(BULK_SHAPES)))
+    return _json_text(template).replace(f'"{marker}"', bulk)
+
+
+@st.composite
+def multipart_fields(draw: st.DrawFn, act: Action, ids: Ids) -> tuple[dict[str, str], Any]:
+    """(form fields, files) of a multipart body: the usual fields with nested or big text,
+    too many fields, odd names, and files that are empty, big or missing."""
+    file_field = "payload.image" if act.name == "upload_image" else "payload.file"
+    fields: dict[str, str] = {"payload.chat_id": ids.chat_ids[0]}
+    family = draw(st.sampled_from(["nested", "big", "many", "names"]))
+    if family == "nested":
+        name = draw(st.sampled_from(["payload.chat_id", "payload.custom_id", "author_id", "x"]))
+        fields[name] = nested_text(draw(DEPTHS), draw(st.sampled_from(SHAPES)))
+    elif family == "big":
+        name = draw(st.sampled_from(["payload.chat_id", "payload.custom_id", "payload.zz"]))
+        fields[name] = "x" * draw(st.sampled_from([1_000, 1_048_576, 2_000_000]))
+    elif family == "many":
+        for i in range(draw(st.sampled_from([19, 21, 500]))):
+            fields[f"payload.f{i}"] = "v"
+    else:
+        name = draw(st.sampled_from(["", "payload.", "payload.[[[", "payload." + "a" * 5_000]))
+        fields[name] = "v"
+    files: Any = None
+    size = draw(st.sampled_from([None, 0, 100, 1_000_000]))
+    if size is not None:
+        png = b"\x89PNG\r\n\x1a\n" + b"\x00" * size
+        files = {file_field: (draw(st.sampled_from(["a.png", "", "[[[.png"])), png, "image/png")}
+    return fields, files

@@ -47,3 +47,39 @@ async def test_every_process_receives_every_change_in_publish_order(redis_url: s
     finally:
         await one.stop()
         await two.stop()
+
+
+async def test_a_foreign_message_on_the_channel_is_dropped_and_the_bus_goes_on(
+    redis_url: str,
+) -> None:
+    """Anyone who can publish on the channel gets at most a log line: a pickle is never
+    loaded (it would run code), and the changes published after it are delivered."""
+    import pickle
+
+    import redis.asyncio as aioredis
+
+    from tests.unit.bus.test_wire import RAN, Exploit
+
+    channel = f"chatplane:test:{uuid.uuid4().hex}"
+    bus = RedisBus(redis_url, channel)
+    seen: list[int] = []
+
+    async def collect(changes: Sequence[Change], _origin: Origin) -> None:
+        seen.extend(c.timestamp for c in changes if isinstance(c, LastSeenUpdated))
+
+    bus.subscribe(collect)
+    await bus.start()
+    outsider = aioredis.Redis.from_url(redis_url)
+    try:
+        await outsider.publish(channel, pickle.dumps(([Exploit()], Origin())))
+        await outsider.publish(channel, b"not a change message")
+        await bus.publish([_change(1)], Origin("s1", "r1"))
+        for _ in range(100):
+            if seen:
+                break
+            await asyncio.sleep(0.05)
+        assert seen == [1]
+        assert RAN == []
+    finally:
+        await outsider.aclose()
+        await bus.stop()

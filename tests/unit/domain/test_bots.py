@@ -35,6 +35,15 @@ def setup(tmp_path: Path) -> Any:
     store.engine.dispose()
 
 
+def refuse(detail: str) -> None:
+    """A caller without the action's `wider` scopes (Context.require_wider)."""
+    raise ApiError("authorization", f"needs the wider scopes ({detail})")
+
+
+def allow(_detail: str) -> None:
+    """A caller holding them."""
+
+
 def test_my_bots_and_all_bots(setup: Any) -> None:
     store, mine, theirs = setup
     spec = bots.BotSpec(name="Mine", routing_status="accepting_chats")
@@ -42,26 +51,22 @@ def test_my_bots_and_all_bots(setup: Any) -> None:
     assert bot.client_id == mine.client_id
     assert store.read_sync(lambda tx: bots.list_bots(tx, theirs, False)) == []
     assert [b.id for b in store.read_sync(lambda tx: bots.list_bots(tx, theirs, True))] == [bot.id]
-    # Updating needs agents-bot--my:rw on a bot of one's own application.
+    # Only the bot's own application updates it.
     with pytest.raises(ApiError) as err:
         store.write_sync(lambda tx: bots.update_bot(tx, theirs, bot.id, bots.BotUpdate(name="x")))
     assert err.value.type == "authorization"
-    # Details and removal of another application's bot need the `all` scopes.
-    narrow = Principal(
-        theirs.license_id,
-        "agent",
-        theirs.user_id,
-        "app-two",
-        frozenset({"agents-bot--my:ro", "agents-bot--my:rw"}),
-    )
+    # Details and removal of another application's bot reach wider (the `all` scopes)...
     for fn in (
-        lambda tx: bots.bot_details(tx, narrow, bot.id),
-        lambda tx: bots.remove_bot(tx, narrow, bot.id),
+        lambda tx: bots.bot_details(tx, theirs, bot.id, refuse),
+        lambda tx: bots.remove_bot(tx, theirs, bot.id, refuse),
     ):
         with pytest.raises(ApiError) as err:
             store.write_sync(fn)
         assert err.value.type == "authorization"
-    store.write_sync(lambda tx: bots.remove_bot(tx, theirs, bot.id))
+        assert "belongs to another application" in err.value.message
+    # ... and one's own bot does not.
+    assert store.read_sync(lambda tx: bots.bot_details(tx, mine, bot.id, refuse)).agent.id == bot.id
+    store.write_sync(lambda tx: bots.remove_bot(tx, theirs, bot.id, allow))
     assert store.read_sync(lambda tx: bots.list_bots(tx, mine, True)) == []
 
 
