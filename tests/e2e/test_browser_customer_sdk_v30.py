@@ -140,7 +140,6 @@ def deployment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]
             "tls_self_signed": "true",
             "accounts_hosts": ACCOUNTS_HOST,
             "cors_origins": SITE,
-            "customer_token_rate_limit": "0",
         },
     )
     server.start()
