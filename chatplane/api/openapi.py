@@ -56,7 +56,12 @@ def _error_responses() -> dict[str, Any]:
     }
 
 
-def _operation(act: Action, content: dict[str, Any]) -> dict[str, Any]:
+def _operation(act: Action, content: dict[str, Any], enveloped: bool = False) -> dict[str, Any]:
+    ok: dict[str, Any] = {"type": "object"}
+    described = "The response payload ({} when the action has none)"
+    if enveloped:
+        ok = {"type": "object", "properties": {"payload": {"type": "object"}}}
+        described += ", its fields and the same payload again as `payload`"
     operation: dict[str, Any] = {
         "operationId": f"{act.api}_v{act.version}_{act.name}".replace("/", "_").replace(".", "_"),
         "tags": [f"{act.api} v{act.version}"],
@@ -66,8 +71,8 @@ def _operation(act: Action, content: dict[str, Any]) -> dict[str, Any]:
         "requestBody": {"required": act.multipart, "content": content},
         "responses": {
             "200": {
-                "description": "The response payload ({} when the action has none)",
-                "content": {"application/json": {"schema": {"type": "object"}}},
+                "description": described,
+                "content": {"application/json": {"schema": ok}},
             },
             **_error_responses(),
         },
@@ -97,6 +102,11 @@ def _operation(act: Action, content: dict[str, Any]) -> dict[str, Any]:
     return operation
 
 
+def _enveloped(act: Action, versions: dict[str, WireVersion]) -> bool:
+    """The chat APIs of an enveloped version (v3.0) answer with `payload` too (api/web.py)."""
+    return act.api != "configuration" and versions[act.version].enveloped
+
+
 def document(registry: Registry, versions: dict[str, WireVersion]) -> dict[str, Any]:
     actions = [a for a in registry.actions() if a.web]
     types = [a.payload_type for a in actions if a.payload_type is not None]
@@ -109,7 +119,7 @@ def document(registry: Registry, versions: dict[str, WireVersion]) -> dict[str, 
         [a for a in actions if a.payload_type is not None], schemas, strict=True
     ):
         path = path_of(act)
-        if act.api == "configuration" or not versions[act.version].enveloped:
+        if not _enveloped(act, versions):
             body_schema = schema
         else:
             body_schema = {
@@ -118,7 +128,9 @@ def document(registry: Registry, versions: dict[str, WireVersion]) -> dict[str, 
                 # Any other top-level key is refused (a payload sent without its envelope).
                 "additionalProperties": False,
             }
-        operation = _operation(act, {"application/json": {"schema": body_schema}})
+        operation = _operation(
+            act, {"application/json": {"schema": body_schema}}, _enveloped(act, versions)
+        )
         paths[path] = {"post": operation}
     for act in (a for a in actions if a.payload_type is None and a.multipart):
         # A multipart/form-data body of `payload.<field>` parts (files among them).
@@ -128,7 +140,8 @@ def document(registry: Registry, versions: dict[str, WireVersion]) -> dict[str, 
             "properties": {"author_id": {"type": "string"}},
         }
         path = path_of(act)
-        paths[path] = {"post": _operation(act, {"multipart/form-data": {"schema": multipart}})}
+        form = {"multipart/form-data": {"schema": multipart}}
+        paths[path] = {"post": _operation(act, form, _enveloped(act, versions))}
     return {
         "openapi": "3.1.0",
         "info": {

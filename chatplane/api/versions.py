@@ -14,8 +14,9 @@ from dataclasses import dataclass
 @dataclass(frozen=True)
 class WireVersion:
     name: str  # "3.0", "3.5", "3.6"
-    # v3.0: the Web API body is `{"payload": {...}, "author_id": "..."}`; v3.x: the body
-    # is the payload itself.
+    # v3.0: the Web API request body is `{"payload": {...}, "author_id": "..."}` and the
+    # response body has the payload's fields and `payload` (api/web.py enveloped_body);
+    # v3.x: both bodies are the payload itself.
     enveloped: bool
     # Query parameters that name a customer's license, in the order looked at.
     license_params: tuple[str, ...]

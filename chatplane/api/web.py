@@ -1,4 +1,5 @@
-"""The Web API transport: one HTTP POST per action, the response payload as the body."""
+"""The Web API transport: one HTTP POST per action, the response payload as the body (in
+v3.0 with the same payload under `payload` as well: `enveloped_body`)."""
 
 from __future__ import annotations
 
@@ -25,6 +26,19 @@ _encode = msgspec.json.Encoder().encode
 
 def json_response(body: Any, status: int = 200) -> Response:
     return Response(_encode(body), status_code=status, media_type="application/json")
+
+
+def enveloped_body(result: dict[str, Any]) -> bytes:
+    """A v3.0 Web API success body: the response payload's own fields, as the spec's sample
+    responses show them (and Chatplane's clients read them), and the same payload under
+    `payload`, where LiveChat's v3.0 customer SDK reads it (`send_file`'s URL). The payload
+    is encoded once and spliced in twice."""
+    if "payload" in result:  # no v3.0 payload has one; the envelope's own wins
+        return _encode({**result, "payload": result})
+    inner = _encode(result)
+    if inner == b"{}":
+        return b'{"payload":{}}'
+    return inner[:-1] + b',"payload":' + inner + b"}"
 
 
 def error_response(err: ApiError) -> Response:
@@ -209,6 +223,8 @@ def make_endpoint(
                     for value in payload.values():
                         if hasattr(value, "close"):
                             await value.close()
+            if version.enveloped and not seed:
+                return Response(enveloped_body(result), media_type="application/json")
             return json_response(result)
         except ApiError as err:
             return error_response(err)

@@ -2,7 +2,9 @@
 
 Configurations live per license and namespace (the creating application's `client_id`,
 configuration-api/readme.md). Every license also has the `test` namespace of the
-configuration readme and the server's own `routing` namespace; those live in code.
+configuration readme and the server's own `routing` namespace; those live in code. The
+rating properties (about-apis.md's, and the customer SDK's `rating` namespace) are stored
+configurations made with each license (`ensure_rating_properties`).
 A write is checked in full before anything changes: registered, allowed at that
 location, writable by the caller's user type, of the right type, inside domain or range.
 """
@@ -230,13 +232,36 @@ def rating_configs(namespace: str) -> list[PropertyConfig]:
     ]
 
 
+# LiveChat's customer SDK 2.0 rates the chat's last thread: `rateChat` writes the thread
+# properties `rating.score` and `rating.comment`, `cancelRate` deletes `rating.score`.
+SDK_RATING_NAMESPACE = "rating"
+
+
+def sdk_rating_configs() -> list[PropertyConfig]:
+    """The SDK's rating (customer-sdk/methods.md, rateChat: "score: 0 or 1", an optional
+    comment) on the thread, read by agents, read and written by customers."""
+    access = {"agent": {"read": True, "write": False}, "customer": {"read": True, "write": True}}
+    locations = {"thread": {"access": {k: dict(v) for k, v in access.items()}}}
+    return [
+        PropertyConfig(SDK_RATING_NAMESPACE, "score", "int", locations, domain=[0, 1]),
+        PropertyConfig(
+            SDK_RATING_NAMESPACE, "comment", "string", {k: dict(v) for k, v in locations.items()}
+        ),
+    ]
+
+
 def ensure_rating_properties(tx: Tx, license_id: int, namespace: str) -> None:
-    """Configure the rating properties in `namespace` unless a property of that name exists
-    there already (with whatever configuration its owner chose)."""
+    """Configure the rating properties, about-apis.md's in `namespace` (the default
+    application's) and the SDK's in `rating`, unless a property of that name exists there
+    already (with whatever configuration its owner chose)."""
     existing = load_configs(tx, license_id)
-    missing = [c for c in rating_configs(namespace) if (namespace, c.name) not in existing]
-    if missing:
-        create_properties(tx, license_id, namespace, missing)
+    for ns, configs in (
+        (namespace, rating_configs(namespace)),
+        (SDK_RATING_NAMESPACE, sdk_rating_configs()),
+    ):
+        missing = [c for c in configs if (ns, c.name) not in existing]
+        if missing:
+            create_properties(tx, license_id, ns, missing)
 
 
 # -- values ----------------------------------------------------------------------------

@@ -2,8 +2,9 @@
 
 Each request is all or nothing: every property is checked (configured, allowed at the
 location, writable by the caller's user type, of the right type, inside domain or range)
-before the object changes. The change carries only what the request set or removed;
-pushes show it to each user type as far as it may read it.
+before the object changes. The change carries what the request set or removed (named,
+even where that changes nothing); pushes show it to each user type as far as it may read
+it.
 
 `index_changes` is the transaction hook that keeps the filter index of chat and thread
 properties (storage/properties.py) in step with every change that sets them.
@@ -63,7 +64,9 @@ def delete_properties(
     tx: Tx, caller: Principal, target: Target, names: dict[str, list[str]]
 ) -> None:
     """Remove properties. Names that are configured but not set are no error (the
-    result is the same); only those actually removed are announced."""
+    result is the same), and are announced like the others, as an update that changes
+    nothing is: a v3.0 client (LiveChat's customer SDK) takes the `*_deleted` push that
+    carries its request_id as the answer, and would wait for it forever."""
     chat = chats.get_chat(tx, caller, target.chat_id, conv="rw")
     location = target.location
     configs = properties.load_configs(tx, chat.license_id)
@@ -72,9 +75,8 @@ def delete_properties(
         raise validation("properties must name at least one property")
     object_id, agents_only = _object(tx, caller, chat, target)
     kept, removed = properties.without(repo.current(tx.conn, location, object_id), checked)
-    if not removed:
-        return
-    repo.store(tx.conn, location, object_id, kept)
+    if removed:
+        repo.store(tx.conn, location, object_id, kept)
     tx.emit(
         changes.PropertiesDeleted(
             chat.license_id,
@@ -82,7 +84,7 @@ def delete_properties(
             location,
             target.thread_id,
             target.event_id,
-            removed,
+            checked,
             for_agents_only=agents_only,
         )
     )

@@ -11,6 +11,7 @@ import contextlib
 import itertools
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -26,6 +27,9 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
+
+# The v3.0 Web API of the chat APIs (not the seed's v0.5 paths, nor the Configuration API).
+V3_0_CHAT_ACTION = re.compile(r"^/v3\.0/(agent|customer)/action/")
 
 # Error types the spec lists (agent-chat-api and customer-chat-api, "Possible errors").
 SPEC_ERROR_TYPES = {
@@ -314,12 +318,19 @@ class Http:
 
     @staticmethod
     def _result(resp: httpx.Response) -> Any:
+        """The response payload. A v3.0 chat API answer carries it twice (docs/decisions.md,
+        "Web API responses"): as its own fields and under `payload`; both must agree."""
         try:
             body = resp.json()
         except ValueError:
             body = None
         if resp.status_code != 200:
             raise ApiError(resp.status_code, body, resp.text)
+        if V3_0_CHAT_ACTION.match(resp.request.url.path):
+            assert isinstance(body, dict) and isinstance(body.get("payload"), dict), body
+            payload = body["payload"]
+            assert {k: v for k, v in body.items() if k != "payload"} == payload, body
+            return payload
         return body
 
     def agent(

@@ -75,6 +75,42 @@ async def test_send_file_makes_a_file_event_with_the_image_size(env: Env, rtm: R
     assert served.headers["x-content-type-options"] == "nosniff"
 
 
+def test_the_v3_0_web_api_answers_the_payload_and_the_payload_again(env: Env) -> None:
+    """docs/decisions.md, "Web API responses": the payload's fields, as the spec's samples
+    show them, and `payload`, where LiveChat's v3.0 customer SDK reads send_file's URL."""
+    customer = env.new_customer()
+    chat = env.start_chat(customer)["chat"]
+    query = f"license_id={customer.license_id}"
+    resp = upload(
+        env,
+        customer.token,
+        f"/v3.0/customer/action/send_file?{query}",
+        {"payload.chat_id": chat["id"]},
+        {"payload.file": ("note.txt", b"a note", "text/plain")},
+    )
+    assert resp.status_code == 200, resp.text
+    url = resp.json()["url"]
+    assert resp.json() == {"url": url, "payload": {"url": url}}
+
+    def post(path: str, body: dict) -> httpx.Response:
+        return env.http.post_raw(path, token=customer.token, json_body=body)
+
+    # No response payload: `{}` under `payload`.
+    props = {"chat_id": chat["id"], "properties": {"test": {"int_property": 1}}}
+    resp = post(f"/v3.0/customer/action/update_chat_properties?{query}", {"payload": props})
+    assert resp.status_code == 200 and resp.json() == {"payload": {}}, resp.text
+    resp = post(f"/v3.0/customer/action/get_chats_summary?{query}", {"payload": {}})
+    body = resp.json()
+    assert body["total_chats"] == 1 and body["payload"]["total_chats"] == 1, body
+    assert {k: v for k, v in body.items() if k != "payload"} == body["payload"]
+    # Errors are as they were: `{"error": ...}` alone.
+    resp = post(f"/v3.0/customer/action/get_chat_threads?{query}", {"payload": {}})
+    assert resp.status_code == 400 and set(resp.json()) == {"error"}, resp.text
+    # The seed's v0.5 paths take the payload itself and answer it alone.
+    resp = post("/customer/v0.5/action/update_chat_properties", props)
+    assert resp.status_code == 200 and resp.json() == {}, resp.text
+
+
 def send_file(env: Env, name: str, data: bytes, content_type: str) -> httpx.Response:
     """A new customer's chat gets one file through the Customer Chat API's send_file."""
     customer = env.new_customer()

@@ -141,3 +141,126 @@ def test_every_license_comes_with_the_rating_properties_the_widget_uses(env):
         mine = resp.json()[lic.client_id]
         assert mine["rating_score"] == RATING_CONFIG["rating_score"]
         assert mine["rating_comment"] == RATING_CONFIG["rating_comment"]
+
+
+# The rating of LiveChat's customer SDK 2.0 (`rateChat` writes `rating.score` and
+# `rating.comment` on the chat's last thread, `cancelRate` deletes `rating.score`;
+# customer-sdk/methods.md: "score: 0 or 1", an optional comment).
+SDK_RATING_ACCESS = {
+    "thread": {
+        "access": {
+            "agent": {"read": True, "write": False},
+            "customer": {"read": True, "write": True},
+        }
+    }
+}
+SDK_RATING_CONFIG = {
+    "score": {"type": "int", "locations": SDK_RATING_ACCESS, "domain": [0, 1]},
+    "comment": {"type": "string", "locations": SDK_RATING_ACCESS},
+}
+
+
+def _all_configs(http, token: str) -> dict:
+    resp = http.post(
+        "/v3.0/configuration/properties/get_property_configs",
+        headers={"Authorization": f"Bearer {token}"},
+        json={"all": True},
+    )
+    assert resp.status_code == 200, resp.text
+    return resp.json()
+
+
+def test_every_license_comes_with_the_sdks_rating_namespace(env):
+    for lic in (env.a, env.b):  # made by `init` and by `license create`
+        assert _all_configs(env.http.client, lic.owner.token)["rating"] == SDK_RATING_CONFIG
+
+    customer = env.new_customer()
+    chat = env.start_chat(customer, "rate me")["chat"]
+    where = {"chat_id": chat["id"], "thread_id": chat["thread"]["id"]}
+    rating = {"rating": {"score": 1, "comment": "Agent helped me a lot!"}}
+    env.customer(customer, "update_chat_thread_properties", {**where, "properties": rating})
+    thread = env.agent(env.a.owner, "get_chat_threads", {"chat_id": chat["id"]})["chat"]["threads"][
+        -1
+    ]
+    assert thread["properties"]["rating"] == {
+        "score": {"value": 1},
+        "comment": {"value": "Agent helped me a lot!"},
+    }
+    env.customer(
+        customer, "delete_chat_thread_properties", {**where, "properties": {"rating": ["score"]}}
+    )
+    mine = env.customer(
+        customer, "get_chat_threads", {"chat_id": chat["id"], "thread_ids": [where["thread_id"]]}
+    )["chat"]
+    assert mine["threads"][-1]["properties"]["rating"] == {
+        "comment": {"value": "Agent helped me a lot!"}
+    }
+
+    # Its rules: 0 or 1, on the thread, agents read only.
+    err = expect_error(
+        env.customer,
+        customer,
+        "update_chat_thread_properties",
+        {**where, "properties": {"rating": {"score": 5}}},
+        status=400,
+        type="validation",
+    )
+    assert "rating.score value 5 is not in its domain" in err.message
+    err = expect_error(
+        env.customer,
+        customer,
+        "update_chat_properties",
+        {"chat_id": chat["id"], "properties": {"rating": {"score": 1}}},
+        status=400,
+        type="validation",
+    )
+    assert "rating.score cannot be set on a chat" in err.message
+    err = expect_error(
+        env.agent,
+        env.a.owner,
+        "update_chat_thread_properties",
+        {**where, "properties": {"rating": {"score": 0}}},
+        status=403,
+        type="authorization",
+    )
+    assert "rating.score is not writable by an agent" in err.message
+
+
+def test_init_gives_an_older_license_the_sdks_rating_namespace(tmp_path):
+    """A license made before the namespace existed gets it from `chatplane init` (as the
+    widget's rating properties), and `init` leaves a property of that name alone."""
+    import sqlite3
+
+    from .harness import run_cli
+
+    data_dir = tmp_path / "data"
+    lic = run_cli(data_dir, "init")
+    db = data_dir / "chatplane.db"  # a data dir of its own: always SQLite
+    assert db.exists()
+    with sqlite3.connect(db) as conn:  # as a license made before this release
+        conn.execute(
+            "DELETE FROM property_configs WHERE namespace = 'rating' OR "
+            "(namespace = ? AND name = 'rating_comment')",
+            (lic["client_id"],),
+        )
+        conn.execute(
+            "INSERT INTO property_configs (license_id, namespace, name, type, locations, "
+            "created_at) VALUES (?, 'rating', 'comment', 'tokenized_string', ?, 0)",
+            (lic["license_id"], json.dumps(SDK_RATING_ACCESS)),
+        )
+    again = run_cli(data_dir, "init")
+    assert again["license_id"] == lic["license_id"]
+    with sqlite3.connect(db) as conn:
+        rows = dict(
+            conn.execute(
+                "SELECT namespace || '.' || name, type FROM property_configs "
+                "WHERE namespace IN ('rating', ?)",
+                (lic["client_id"],),
+            ).fetchall()
+        )
+    assert rows == {
+        "rating.score": "int",
+        "rating.comment": "tokenized_string",  # the operator's own, kept
+        f"{lic['client_id']}.rating_score": "int",
+        f"{lic['client_id']}.rating_comment": "string",
+    }

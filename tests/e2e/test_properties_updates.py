@@ -358,6 +358,40 @@ def test_delete_removes_properties_and_is_checked_like_a_write(env, props, chat)
     assert "properties" not in event or event["properties"] == {}
 
 
+async def test_deleting_what_is_not_set_is_announced_to_the_requester_like_any_delete(
+    env, rtm, chat
+):
+    """A v3.0 RTM client takes the push carrying its request_id as the answer to a write
+    (LiveChat's customer SDK waits for it: `cancelRate` twice would never resolve), so a
+    delete of a property that is not set pushes the names it was given, as an update that
+    changes nothing pushes its values."""
+    customer, chat_id, thread_id, _ = chat
+    ws = await rtm.customer(customer)
+    where = {"chat_id": chat_id, "thread_id": thread_id}
+    for rid in ("set", "first", "again"):
+        action = "update" if rid == "set" else "delete"
+        props = {"test": {"int_property": 3}} if rid == "set" else {"test": ["int_property"]}
+        resp = await ws.request(
+            f"{action}_chat_thread_properties", {**where, "properties": props}, request_id=rid
+        )
+        assert resp["success"] is True, resp
+        push = await ws.wait_push(
+            f"chat_thread_properties_{action}d", lambda p: p["thread_id"] == thread_id
+        )
+        assert push["request_id"] == rid, push
+        if action == "delete":
+            assert push["payload"]["properties"] == {"test": ["int_property"]}, push
+    resp = await ws.request(
+        "delete_chat_properties",
+        {"chat_id": chat_id, "properties": {"test": ["string_property"]}},
+        request_id="chat-level",
+    )
+    assert resp["success"] is True, resp
+    push = await ws.wait_push("chat_properties_deleted", lambda p: p["chat_id"] == chat_id)
+    assert push["request_id"] == "chat-level"
+    assert push["payload"]["properties"] == {"test": ["string_property"]}
+
+
 def test_writes_name_missing_threads_and_events_and_refuse_system_messages(env, chat):
     customer, chat_id, thread_id, _ = chat
     err = expect_error(

@@ -71,10 +71,16 @@ def test_nothing_changes_when_nothing_is_to_change(world: World) -> None:
     assert again.result is None and not emitted(again, changes.AgentStatusChanged)
 
 
+def _own(what: str) -> None:
+    raise AssertionError(f"an agent's own status needs no wider scope ({what})")
+
+
 def test_an_agent_that_chose_not_to_accept_chats_stays_so(world: World) -> None:
     agent = world.agent("dee@example.com")
     login(world, agent)
-    world.store.write_sync(lambda tx: agent_status.update_agent(tx, agent, None, NOT_ACCEPTING))
+    world.store.write_sync(
+        lambda tx: agent_status.update_agent(tx, agent, None, NOT_ACCEPTING, _own)
+    )
     assert away(world, agent, True).result is None
     assert away(world, agent, False).result is None
     assert statuses(world, agent) == (NOT_ACCEPTING, NOT_ACCEPTING)
@@ -99,7 +105,9 @@ def test_logging_in_away_records_the_choice_but_accepts_no_chats(world: World) -
 def test_logging_in_away_with_reconnect_keeps_a_chosen_not_accepting(world: World) -> None:
     agent = world.agent("gil@example.com")
     login(world, agent)
-    world.store.write_sync(lambda tx: agent_status.update_agent(tx, agent, None, NOT_ACCEPTING))
+    world.store.write_sync(
+        lambda tx: agent_status.update_agent(tx, agent, None, NOT_ACCEPTING, _own)
+    )
     assert login(world, agent, reconnect=True, all_away=True) == NOT_ACCEPTING
     assert statuses(world, agent) == (NOT_ACCEPTING, NOT_ACCEPTING)
     assert away(world, agent, False).result is None
