@@ -253,6 +253,8 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         await services.bus.start()
         if services.board is not None:
             await services.board.start()
+        if services.resume_exchange is not None:
+            await services.resume_exchange.start()
         await webhook_worker.start()
         reaper = asyncio.create_task(rtm.reap_idle(services))
         key_sweeper = asyncio.create_task(_forget_idempotency_keys(services))
@@ -274,6 +276,8 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
                     s, "agent_disconnected_by_server" if s.api == "agent" else "internal_error"
                 )
             await webhook_worker.stop()
+            if services.resume_exchange is not None:
+                await services.resume_exchange.stop()
             if services.board is not None:
                 await services.board.stop()
             await services.bus.stop()

@@ -121,6 +121,14 @@ class Settings:
     # e.g. "accounts.example.com" (a port in the Host header is ignored).
     accounts_hosts: str = field(default_factory=lambda: _env("accounts_hosts", ""))
     log_level: str = field(default_factory=lambda: _env("log_level", "info"))
+    # Resumable RTM sessions (docs/resume.md): seconds a dropped session's pushes are kept
+    # for a resume (0 turns resuming off), at most this many per session, and at most this
+    # many dropped sessions per process (the oldest go first).
+    resume_window: float = field(default_factory=lambda: float(_env("resume_window", "180")))
+    resume_max_pushes: int = field(default_factory=lambda: int(_env("resume_max_pushes", "1000")))
+    resume_max_detached: int = field(
+        default_factory=lambda: int(_env("resume_max_detached", "10000"))
+    )
     # TLS (chatplane/tls.py): a certificate and key in PEM files, or a self-signed pair made
     # in the data directory (`tls_self_signed`) naming localhost and `tls_names`
     # (comma-separated host names or addresses). Neither: plain HTTP.

@@ -6,7 +6,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from chatplane.accounts import tokens
 from chatplane.bus import Bus, Origin, make_bus
@@ -17,8 +17,9 @@ from chatplane.domain.viewer import View
 from chatplane.errors import ApiError, authentication, authorization, validation
 from chatplane.files.storage import FileStore, LocalFileStore
 from chatplane.limits import TokenBucket
+from chatplane.realtime import resume, resume_exchange
 from chatplane.realtime.board import PresenceBoard
-from chatplane.realtime.hub import Hub, Session, disconnect
+from chatplane.realtime.hub import PROCESS_ID, Hub, Session, disconnect
 from chatplane.realtime.presence import Presence
 from chatplane.storage import Tx
 from chatplane.storage import accounts as accounts_repo
@@ -58,6 +59,14 @@ class Services:
         self._config_reloads: dict[int, asyncio.Task[properties.Configs]] = {}
         # The event loop that serves requests, once seen; threads ask it to reload configs.
         self._loop: asyncio.AbstractEventLoop | None = None
+        # Resuming on another process of a cluster (none with one process).
+        self.resume_exchange: resume_exchange.ResumeExchange | None = (
+            resume_exchange.ResumeExchange(
+                settings.redis_url, settings.redis_prefix, PROCESS_ID, self.take_detached
+            )
+            if settings.redis_url
+            else None
+        )
         # organization id (v3.x) -> license id; an organization never changes its license.
         self._organizations: dict[str, int] = {}
         # Agents' presence and auto-away; the app wires it (chatplane/app.py).
@@ -169,8 +178,10 @@ class Services:
 
     async def register_session(self, session: Session) -> None:
         """A session just logged in; the user's oldest sessions over the limit are let go.
-        An agent's connection logging in `away` sets `session.away` before this."""
+        An agent's connection logging in `away` sets `session.away` before this. Its pushes
+        are numbered from now on, starting with a resumed session's missed ones."""
         evicted = self.hub.register(session, self.settings.max_connections_per_user)
+        await self._resume(session)
         p = session.principal
         if self.board is not None and p is not None and p.is_agent:
             await self.board.connected(p.license_id, p.user_id)
@@ -178,6 +189,106 @@ class Services:
             await self.presence.session_opened(session)
         for old in evicted:
             await disconnect(old, "too_many_connections")
+
+    # -- resumable sessions (realtime/resume.py) --------------------------------------
+
+    async def _resume(self, session: Session) -> None:
+        """Give a logged-in session its push log; when its login asked to resume a session
+        of the same user, API and version, its missed pushes go first (`session.release`)."""
+        window = self.settings.resume_window
+        if window <= 0:
+            return
+        session.log = resume.PushLog(
+            resume.new_key(PROCESS_ID), self.settings.resume_max_pushes, window
+        )
+        asked = session.resume_request
+        if asked is None:
+            session.resume_outcome = {"session_id": session.log.key, "resumed": False}
+            return
+        reply = self._take_local(asked, session)
+        owner = resume.owner_of(asked.session_id)
+        if reply is None and owner != PROCESS_ID and self.resume_exchange is not None:
+            p = session.principal
+            assert p is not None
+            request = resume_exchange.Request(
+                asked.session_id,
+                asked.seq,
+                p.license_id,
+                p.user_type,
+                p.user_id,
+                session.api,
+                session.version,
+                reply_to="",
+                nonce="",
+            )
+            reply = await self.resume_exchange.fetch(owner, request)
+        outcome: dict[str, Any] = {"session_id": session.log.key}
+        if reply is None or not reply.ok:
+            outcome["resumed"] = False
+            outcome["reason"] = reply.reason if reply is not None else resume.UNKNOWN
+            session.resume_outcome = outcome
+            return
+        outcome["resumed"] = True
+        outcome["replayed"] = len(reply.entries)
+        session.resume_outcome = outcome
+        session.resume_replay = reply.entries
+
+    def _take_local(
+        self, asked: resume.ResumeRequest, session: Session
+    ) -> resume_exchange.Reply | None:
+        """This process's detached session `asked` names, taken for `session`; None when
+        this process does not keep it."""
+        p = session.principal
+        assert p is not None
+        request = resume_exchange.Request(
+            asked.session_id,
+            asked.seq,
+            p.license_id,
+            p.user_type,
+            p.user_id,
+            session.api,
+            session.version,
+            reply_to="",
+            nonce="",
+        )
+        if self.hub.detached(asked.session_id) is None:
+            return None
+        return self.take_detached(request)
+
+    def take_detached(self, request: resume_exchange.Request) -> resume_exchange.Reply:
+        """The missed pushes of a detached session of this process, for a resume (here or on
+        another process); the session is no longer kept afterwards."""
+        kept = self.hub.detached(request.session_id)
+        if kept is None or kept.log is None or kept.principal is None:
+            return resume_exchange.Reply(request.nonce, False, resume.UNKNOWN)
+        if kept.detached_until is not None and kept.detached_until <= time.monotonic():
+            self.hub.take_detached(kept)  # its window passed (the reaper had not run yet)
+            return resume_exchange.Reply(request.nonce, False, resume.UNKNOWN)
+        p = kept.principal
+        same = (p.license_id, p.user_type, p.user_id, kept.api, kept.version) == (
+            request.license_id,
+            request.user_type,
+            request.user_id,
+            request.api,
+            request.version,
+        )
+        if not same:
+            return resume_exchange.Reply(request.nonce, False, resume.MISMATCH)
+        missed = kept.log.after(request.seq)
+        self.hub.take_detached(kept)
+        if missed is None:
+            return resume_exchange.Reply(request.nonce, False, resume.GAP)
+        return resume_exchange.Reply(
+            request.nonce, True, entries=[(k.text, k.change) for k in missed]
+        )
+
+    def keep_detached(self, session: Session) -> None:
+        """A logged-in session's connection is gone: keep its pushes for a resume, unless
+        it ended on purpose."""
+        if session.log is None or not session.resumable or session.principal is None:
+            return
+        until = time.monotonic() + self.settings.resume_window
+        self.hub.detach(session, until, self.settings.resume_max_detached)
 
     async def on_session_closed(self, session: Session) -> None:
         """A connection closed: an agent's connections left may all be away now; a

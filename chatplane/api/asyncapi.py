@@ -166,6 +166,32 @@ def asyncapi_schema(schema: Any) -> Any:
     return out
 
 
+# Resumable sessions (docs/resume.md): the extension fields of push frames and of login.
+RESUME_MARK = {
+    "type": "object",
+    "description": "This push's place in its session: log in with it to resume after it",
+    "properties": {"session_id": {"type": "string"}, "seq": {"type": "integer", "minimum": 1}},
+    "required": ["session_id", "seq"],
+}
+RESUME_REQUEST = {
+    "type": "object",
+    "description": "Resume the session of a dropped connection after the last push seen",
+    "properties": {"session_id": {"type": "string"}, "seq": {"type": "integer", "minimum": 0}},
+    "required": ["session_id", "seq"],
+}
+RESUME_OUTCOME = {
+    "type": "object",
+    "description": "The session this connection has, and whether it resumed the one asked for",
+    "properties": {
+        "session_id": {"type": "string"},
+        "resumed": {"type": "boolean"},
+        "replayed": {"type": "integer", "minimum": 0},
+        "reason": {"enum": ["unknown_session", "pushes_dropped", "another_user"]},
+    },
+    "required": ["session_id", "resumed"],
+}
+
+
 def _frame(kind: str, action: str, payload: dict[str, Any], **extra: Any) -> dict[str, Any]:
     props: dict[str, Any] = {
         "request_id": {"type": "string"},
@@ -179,6 +205,12 @@ def _frame(kind: str, action: str, payload: dict[str, Any], **extra: Any) -> dic
         del props["type"]
         # Retry-safe writes (docs/idempotency.md).
         props["idempotency_key"] = {"type": "string", "minLength": 1, "maxLength": 255}
+        if action == "login":
+            props["resume"] = RESUME_REQUEST
+    elif kind == "push":
+        props["resume"] = RESUME_MARK
+    elif action == "login":
+        props["resume"] = RESUME_OUTCOME
     return {"type": "object", "properties": props, "required": required}
 
 

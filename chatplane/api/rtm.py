@@ -26,6 +26,7 @@ from chatplane.api.dispatch import Context, dispatch, refuse_unstorable
 from chatplane.api.registry import Registry
 from chatplane.api.versions import WireVersion
 from chatplane.errors import ApiError, validation
+from chatplane.realtime import resume
 from chatplane.realtime.hub import Session, disconnect
 from chatplane.services import Services
 
@@ -106,7 +107,13 @@ class WebSocketConnection:
         await self.websocket.close(code)
 
 
-def response(request_id: Any, action: str | None, payload: dict[str, Any], success: bool) -> str:
+def response(
+    request_id: Any,
+    action: str | None,
+    payload: dict[str, Any],
+    success: bool,
+    resumed: dict[str, Any] | None = None,
+) -> str:
     msg: dict[str, Any] = {}
     if request_id is not None:
         msg["request_id"] = request_id
@@ -114,6 +121,8 @@ def response(request_id: Any, action: str | None, payload: dict[str, Any], succe
     msg["type"] = "response"
     msg["success"] = success
     msg["payload"] = payload
+    if resumed is not None:  # a login's resumable session (realtime/resume.py)
+        msg["resume"] = resumed
     return _encode(msg).decode()
 
 
@@ -159,6 +168,10 @@ class RtmEndpoint:
                 session.last_activity = time.monotonic()
                 reply, close_after, ctx = await self.handle(session, text, conn)
                 session.send(reply)
+                if session.holding:
+                    # A login's pushes follow its response: a resume's missed ones first.
+                    replay, session.resume_replay = session.resume_replay, None
+                    session.release(replay)
                 if ctx is not None and ctx.deferred:
                     await ctx.publish_deferred()
                 if close_after:
@@ -168,6 +181,7 @@ class RtmEndpoint:
             log.exception("RTM connection failed")
         finally:
             services.hub.disconnect(session)
+            services.keep_detached(session)
             await services.on_session_closed(session)
             if not session.closed:
                 await session.finish(1000)
@@ -221,6 +235,14 @@ class RtmEndpoint:
                 raise validation("author_id must be a string")
             license_id = None
             if action_name == "login":
+                asked = msg.get("resume")
+                if asked is not None and session.principal is None:
+                    parsed = resume.parse_request(asked)
+                    if isinstance(parsed, str):
+                        raise validation(parsed)
+                    session.resume_request = parsed
+                if session.principal is None:
+                    session.hold()
                 license_id = await self.license_id(conn)
                 if self.api == "customer" and license_id is None:
                     raise validation(
@@ -247,7 +269,8 @@ class RtmEndpoint:
             if author_id is not None and session.principal is not None:
                 ctx.principal = await act_as(self.services, session.principal, author_id)
             payload = await dispatch(ctx, act, msg.get("payload"))
-            ok = response(request_id, action_name, payload, True)
+            resumed = session.resume_outcome if action_name == "login" else None
+            ok = response(request_id, action_name, payload, True, resumed)
             return ok, bool(ctx.extra.get("logout")), ctx
         # A handler that failed after a commit still hands back its context: what it
         # committed is published after the error response, as the Web API publishes it.
@@ -259,6 +282,7 @@ class RtmEndpoint:
             return response(request_id, action_name, failed, False), False, ctx
 
     async def logout(self, session: Session) -> None:
+        session.resumable = False  # logged out on purpose: nothing to resume
         p = session.principal
         if p is not None:
             for other in list(self.services.hub.sessions_of(p.license_id, p.user_type, p.user_id)):
@@ -279,6 +303,7 @@ async def reap_idle(services: Services, interval: float = 5.0) -> None:
         await asyncio.sleep(interval)
         timeout = services.settings.rtm_idle_timeout
         now = time.monotonic()
+        services.hub.expire_detached(now)
         for session in list(services.hub.connected):
             last = session.last_activity
             alive = session.alive() if session.alive is not None else None
@@ -286,6 +311,8 @@ async def reap_idle(services: Services, interval: float = 5.0) -> None:
                 last = max(last, alive)
             if now - last > timeout and not session.closed:
                 services.hub.disconnect(session)
-                task = asyncio.create_task(disconnect(session, "ping_timeout"))
+                # The client went silent (a network change, a sleeping laptop): it may
+                # come back and resume.
+                task = asyncio.create_task(disconnect(session, "ping_timeout", resumable=True))
                 closing.add(task)
                 task.add_done_callback(closing.discard)

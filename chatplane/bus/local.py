@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import itertools
 import logging
+import uuid
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from chatplane.domain.changes import Change
 
@@ -19,6 +21,18 @@ class Origin:
     request_id: str | None = None
     # (license_id, user_type, user_id) of the caller: its sessions hear what it caused.
     user: tuple[int, str, str] | None = None
+    # Names this publication across the processes of a cluster (set by `publish`): a change
+    # is "<batch>/<index>" (a resumed RTM session hears each change once).
+    batch: str | None = None
+
+
+_PUBLISHER = uuid.uuid4().hex[:8]
+_batches = itertools.count(1)
+
+
+def stamped(origin: Origin | None) -> Origin:
+    """The origin with a batch name unique to this publication."""
+    return replace(origin or Origin(), batch=f"{_PUBLISHER}:{next(_batches)}")
 
 
 Subscriber = Callable[[Sequence[Change], Origin], Awaitable[None]]
@@ -34,7 +48,7 @@ class LocalBus:
     async def publish(self, changes: Sequence[Change], origin: Origin | None = None) -> None:
         if not changes:
             return
-        origin = origin or Origin()
+        origin = stamped(origin)
         for subscriber in self._subscribers:
             try:
                 await subscriber(changes, origin)

@@ -18,7 +18,7 @@ from collections.abc import Sequence
 import redis.asyncio as aioredis
 
 from chatplane.bus import wire
-from chatplane.bus.local import Origin, Subscriber
+from chatplane.bus.local import Origin, Subscriber, stamped
 from chatplane.domain.changes import Change
 
 log = logging.getLogger(__name__)
@@ -57,7 +57,7 @@ class RedisBus:
             return
         assert self._redis is not None, "RedisBus.start() was not called"
         try:
-            data = wire.encode(changes, origin or Origin())
+            data = wire.encode(changes, stamped(origin))
             await self._redis.publish(self.channel, data)
         except Exception:
             # The change is committed; only its pushes are lost. Clients catch up on read.

@@ -3,7 +3,8 @@
 A message is MessagePack (msgspec) of
 
     {"v": 1,
-     "origin": {"session_id": ..., "request_id": ..., "user": [license_id, type, id] | null},
+     "origin": {"session_id": ..., "request_id": ..., "user": [license_id, type, id] | null,
+                "batch": "<publisher>:<n>" | null},
      "changes": [{"type": "EventAppended", "data": {...the dataclass's fields...}}, ...]}
 
 `changes` is a tagged union of the change types of `chatplane.domain.changes`: `type` names
@@ -40,6 +41,8 @@ class _Origin(msgspec.Struct, forbid_unknown_fields=False):
     session_id: str | None = None
     request_id: str | None = None
     user: tuple[int, str, str] | None = None
+    # The publication's name (bus/local.py `stamped`); older processes send none.
+    batch: str | None = None
 
 
 class _Change(msgspec.Struct, forbid_unknown_fields=False):
@@ -74,7 +77,7 @@ _decoders: dict[str, msgspec.msgpack.Decoder[Any]] = {}
 def encode(changes: Sequence[Change], origin: Origin) -> bytes:
     message = _Message(
         v=FORMAT_VERSION,
-        origin=_Origin(origin.session_id, origin.request_id, origin.user),
+        origin=_Origin(origin.session_id, origin.request_id, origin.user, origin.batch),
         changes=[_Change(type(c).__name__, msgspec.Raw(_encoder.encode(c))) for c in changes],
     )
     return _encoder.encode(message)
@@ -105,7 +108,7 @@ def decode(data: bytes) -> tuple[list[Change], Origin] | None:
         except (msgspec.DecodeError, msgspec.ValidationError) as exc:
             log.warning("dropped a %s change from the bus that does not decode: %s", item.type, exc)
     o = message.origin
-    return changes, Origin(o.session_id, o.request_id, o.user)
+    return changes, Origin(o.session_id, o.request_id, o.user, o.batch)
 
 
 def _decoder(tag: str) -> msgspec.msgpack.Decoder[Any] | None:

@@ -86,10 +86,12 @@ class Fanout:
         self.renderers = renderers
 
     async def __call__(self, changes: Sequence[ch.Change], origin: Origin) -> None:
-        for change in changes:
-            self.deliver(change, origin)
+        for index, change in enumerate(changes):
+            self.deliver(change, origin, f"{origin.batch}/{index}" if origin.batch else None)
 
-    def deliver(self, change: ch.Change, origin: Origin) -> None:
+    def deliver(self, change: ch.Change, origin: Origin, key: str | None = None) -> None:
+        """Push `change` to whoever may hear of it; `key` names the change across processes
+        (a resumed session hears each change once)."""
         recipients = self.recipients(change)
         signal = isinstance(change, _SIGNALS)
         if (
@@ -99,7 +101,7 @@ class Fanout:
         ):
             # The caller hears what it caused on all its connections, even when it is not
             # (or no longer) a user of the chat, or does not serve the customer.
-            recipients |= self.hub.sessions_of(*origin.user)
+            recipients |= self.hub.targets_of(*origin.user)
         if not recipients:
             return
         views: dict[str, View] = {}
@@ -117,11 +119,11 @@ class Fanout:
             if push is None:
                 continue
             if session.id == origin.session_id and origin.request_id is not None:
-                session.send(push_message(push[0], push[1], origin.request_id))
+                session.push(push_message(push[0], push[1], origin.request_id), key)
                 continue
             if kind not in texts:
                 texts[kind] = push_message(*push)
-            session.send(texts[kind])
+            session.push(texts[kind], key)
 
     def recipients(self, change: ch.Change) -> set[Session]:
         lic = change.license_id
@@ -130,20 +132,20 @@ class Fanout:
         if isinstance(change, ch.CustomerChange):
             return self._customer_recipients(change)
         if isinstance(change, ch.CustomerSideStorageUpdated):
-            return set(self.hub.sessions_of(lic, CUSTOMER, change.customer_id))
+            return set(self.hub.targets_of(lic, CUSTOMER, change.customer_id))
         if isinstance(change, ch.AgentStatusChanged | ch.CustomerBanned):
             # Every agent of the license sees teammates' statuses and bans.
-            return set(self.hub.agent_sessions(lic))
+            return set(self.hub.agent_targets(lic))
         if not isinstance(change, ch.ChatChange):
             return set()
         chat = change.chat
         if isinstance(change, ch.ChatFollowed | ch.ChatUnfollowed):
-            return set(self.hub.sessions_of(lic, AGENT, change.agent_id))
+            return set(self.hub.targets_of(lic, AGENT, change.agent_id))
         out: set[Session] = set()
         if isinstance(change, ch.EventPreviewSent):
             for user in chat.users:
                 if user.present and user.type == CUSTOMER:
-                    out |= self.hub.sessions_of(lic, CUSTOMER, user.id)
+                    out |= self.hub.targets_of(lic, CUSTOMER, user.id)
             return out
         agents_only = for_agents_only(change)
         author = _author(change)
@@ -152,27 +154,27 @@ class Fanout:
                 continue
             if agents_only and user.type != AGENT:
                 continue
-            out |= self.hub.sessions_of(lic, user.type, user.id)
+            out |= self.hub.targets_of(lic, user.type, user.id)
         for agent_id in chat.follower_ids:
             if agent_id == author:
                 continue
-            for session in self.hub.sessions_of(lic, AGENT, agent_id):
+            for session in self.hub.targets_of(lic, AGENT, agent_id):
                 if may_read(session, chat.group_ids):
                     out.add(session)
         if isinstance(change, ch.UserRemoved):
-            out |= self.hub.sessions_of(lic, change.user_type, change.user_id)
+            out |= self.hub.targets_of(lic, change.user_type, change.user_id)
         if isinstance(change, ch.AccessChanged):
             # Agents who gain or lose access hear of it too.
             groups = {*change.previous_group_ids, *chat.group_ids}
-            for session in self.hub.agent_sessions(lic):
+            for session in self.hub.agent_targets(lic):
                 if agent_has_group_access(groups, session.agent_group_ids):
                     out.add(session)
         if isinstance(change, ch.ChatTransferred):
             for agent_id in change.previous_agent_ids:
-                out |= self.hub.sessions_of(lic, AGENT, agent_id)
+                out |= self.hub.targets_of(lic, AGENT, agent_id)
         if not chat.present_agent_ids() and not isinstance(change, ch.SneakPeekSent):
             # Nobody serves the chat yet: the agents who may take it watch it (the queue).
-            for session in self.hub.agent_sessions(lic):
+            for session in self.hub.agent_targets(lic):
                 if agent_has_group_access(chat.group_ids, session.agent_group_ids):
                     out.add(session)
         return out
@@ -182,14 +184,14 @@ class Fanout:
         lic = change.license_id
         out: set[Session] = set()
         if isinstance(change, ch.CustomerCreated):
-            for session in self.hub.agent_sessions(lic):
+            for session in self.hub.agent_targets(lic):
                 assert session.principal is not None
                 if "customers:ro" in session.principal.scopes:
                     out.add(session)
         for agent_id in change.agent_ids:
-            out |= self.hub.sessions_of(lic, AGENT, agent_id)
+            out |= self.hub.targets_of(lic, AGENT, agent_id)
         if isinstance(change, ch.CustomerUpdated | ch.CustomerPageUpdated):
-            out |= self.hub.sessions_of(lic, CUSTOMER, change.customer.id)
+            out |= self.hub.targets_of(lic, CUSTOMER, change.customer.id)
         return out
 
     def _multicast_recipients(self, change: ch.MulticastSent) -> set[Session]:
@@ -197,7 +199,7 @@ class Fanout:
         out: set[Session] = set()
         wanted_agents = set(change.agent_ids)
         wanted_groups = set(change.group_ids)
-        for session in self.hub.agent_sessions(lic):
+        for session in self.hub.agent_targets(lic):
             assert session.principal is not None
             if (
                 change.all_agents
@@ -206,5 +208,5 @@ class Fanout:
             ):
                 out.add(session)
         for customer_id in change.customer_ids:
-            out |= self.hub.sessions_of(lic, CUSTOMER, customer_id)
+            out |= self.hub.targets_of(lic, CUSTOMER, customer_id)
         return out

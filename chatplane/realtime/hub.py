@@ -21,6 +21,7 @@ from typing import Any
 import msgspec
 
 from chatplane.domain.models import AGENT, Principal
+from chatplane.realtime.resume import PushLog, ResumeRequest, with_resume
 
 log = logging.getLogger(__name__)
 
@@ -66,6 +67,21 @@ class Session:
     # keeps it, with the agent's routing status (realtime/presence.py).
     away: bool = False
     closed: bool = False
+    # Resumable sessions (realtime/resume.py): the numbered pushes of a logged-in session;
+    # what its login asked to resume, and what came of it (for the login response).
+    log: PushLog | None = None
+    resume_request: ResumeRequest | None = None
+    resume_outcome: dict[str, Any] | None = None
+    # A resumed session's missed pushes (text, change), sent right after its login response.
+    resume_replay: list[tuple[str, str | None]] | None = None
+    # False once the server or the client ended the session on purpose (logout, eviction,
+    # ban, shutdown): its pushes are not kept after the connection closes.
+    resumable: bool = True
+    # Monotonic time until which a detached session (connection gone) is kept; None: live.
+    detached_until: float | None = None
+    # While its login runs, a session's pushes wait here (text, change) so that they follow
+    # the login response (and a resume's replay), numbered in that order.
+    _held: list[tuple[str, str | None]] | None = None
     # The client stopped reading (or its socket failed): closed with 1008, not `finish`'s code.
     _failed: bool = False
     _queue: asyncio.Queue[str | None] = field(default_factory=asyncio.Queue)
@@ -73,6 +89,42 @@ class Session:
 
     def start(self) -> None:
         self._writer = asyncio.create_task(self._write_loop())
+
+    def push(self, text: str, change: str | None = None) -> None:
+        """Send a push frame: numbered and kept when the session is resumable, held while
+        its login runs, only kept while it is detached."""
+        if self._held is not None:
+            self._held.append((text, change))
+            return
+        log = self.log
+        if log is None:
+            self.send(text)
+            return
+        seq = log.append(text, change)
+        if self.detached_until is None:
+            self.send(with_resume(text, log.key, seq))
+
+    @property
+    def holding(self) -> bool:
+        return self._held is not None
+
+    def hold(self) -> None:
+        """Pushes wait (unnumbered) until `release`: the login's response goes first."""
+        self._held = []
+
+    def release(self, replay: list[tuple[str, str | None]] | None = None) -> None:
+        """Push `replay` (a resumed session's missed pushes), then the held ones, numbered
+        in that order; a held push of a change the replay had is not sent twice."""
+        held, self._held = self._held or [], None
+        replayed: set[str] = set()
+        for text, change in replay or ():
+            self.push(text, change)
+            if change is not None:
+                replayed.add(change)
+        for text, change in held:
+            if change is not None and change in replayed:
+                continue
+            self.push(text, change)
 
     def send(self, text: str) -> None:
         """Queue a message; a client too slow to keep up is disconnected."""
@@ -114,9 +166,11 @@ class Session:
                 await self.close(1008)
 
 
-async def disconnect(session: Session, reason: str) -> None:
+async def disconnect(session: Session, reason: str, *, resumable: bool = False) -> None:
     """Tell a session why it is being disconnected (`agent_disconnected` or
-    `customer_disconnected`, the same in every version), then close it."""
+    `customer_disconnected`, the same in every version), then close it. Only a session the
+    server gave up on for the client's silence (`resumable`) may be resumed later."""
+    session.resumable = session.resumable and resumable
     action = "agent_disconnected" if session.api == AGENT else "customer_disconnected"
     session.send(push_message(action, {"reason": reason}))
     await session.finish(1000)
@@ -132,6 +186,11 @@ class Hub:
         self._per_address: dict[str | None, int] = defaultdict(int)
         # Told when an agent's last session goes (presence starts its offline grace).
         self.on_agent_gone: Callable[[Principal], None] | None = None
+        # Detached sessions (realtime/resume.py): no connection, still numbering and keeping
+        # their pushes until `detached_until`, by resume id and by user.
+        self._detached: dict[str, Session] = {}
+        self._detached_by_user: dict[tuple[int, str, str], set[Session]] = defaultdict(set)
+        self._detached_agents: dict[int, set[Session]] = defaultdict(set)
 
     def register(self, session: Session, max_per_user: int = 0) -> list[Session]:
         """Index a logged-in session; returns the user's oldest sessions over the limit,
@@ -190,6 +249,74 @@ class Hub:
 
     def agent_sessions(self, license_id: int) -> set[Session]:
         return self._agents.get(license_id, set())
+
+    # -- push targets: live sessions and detached ones ----------------------------------
+
+    def targets_of(self, license_id: int, user_type: str, user_id: str) -> set[Session]:
+        """A user's sessions that get its pushes: connected ones, and detached ones that
+        keep them for a resume."""
+        key = (license_id, user_type, user_id)
+        live = self._by_user.get(key, set())
+        detached = self._detached_by_user.get(key)
+        return live | detached if detached else live
+
+    def agent_targets(self, license_id: int) -> set[Session]:
+        live = self._agents.get(license_id, set())
+        detached = self._detached_agents.get(license_id)
+        return live | detached if detached else live
+
+    # -- detached sessions ---------------------------------------------------------------
+
+    def detach(self, session: Session, until: float, max_detached: int) -> list[Session]:
+        """Keep a session whose connection is gone (already unindexed) for a resume;
+        returns the oldest detached sessions dropped to stay within `max_detached`."""
+        log, p = session.log, session.principal
+        if log is None or p is None:
+            return []
+        session.detached_until = until
+        self._detached[log.key] = session
+        self._detached_by_user[(p.license_id, p.user_type, p.user_id)].add(session)
+        if p.user_type == AGENT:
+            self._detached_agents[p.license_id].add(session)
+        dropped: list[Session] = []
+        if len(self._detached) > max_detached:
+            by_age = sorted(self._detached.values(), key=lambda s: s.detached_until or 0.0)
+            for old in by_age[: len(self._detached) - max_detached]:
+                self.take_detached(old)
+                dropped.append(old)
+        return dropped
+
+    def detached(self, key: str) -> Session | None:
+        return self._detached.get(key)
+
+    def take_detached(self, session: Session) -> None:
+        """Stop keeping a detached session (resumed, expired or dropped)."""
+        log, p = session.log, session.principal
+        if log is not None:
+            self._detached.pop(log.key, None)
+        if p is None:
+            return
+        key = (p.license_id, p.user_type, p.user_id)
+        mine = self._detached_by_user.get(key)
+        if mine is not None:
+            mine.discard(session)
+            if not mine:
+                del self._detached_by_user[key]
+        agents = self._detached_agents.get(p.license_id)
+        if agents is not None:
+            agents.discard(session)
+            if not agents:
+                del self._detached_agents[p.license_id]
+
+    def expire_detached(self, now: float) -> int:
+        """Drop detached sessions past their window; how many went."""
+        gone = [s for s in self._detached.values() if (s.detached_until or 0.0) <= now]
+        for session in gone:
+            self.take_detached(session)
+        return len(gone)
+
+    def detached_count(self) -> int:
+        return len(self._detached)
 
     def away_counts(self, license_id: int, agent_id: str) -> tuple[int, int]:
         """(connections, connections away) of an agent on this process."""

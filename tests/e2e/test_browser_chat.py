@@ -550,6 +550,38 @@ def test_agent_app_by_keyboard_at_phone_width(agent: AgentApp) -> None:
         driver.set_window_size(1280, 860)
 
 
+# -- resuming after a dropped connection (docs/resume.md) -----------------------------------
+
+
+def test_widget_resumes_after_its_connection_drops_and_gets_what_it_missed(
+    agent: AgentApp, widget: Widget
+) -> None:
+    """The widget's socket drops while its network is down; the agent writes meanwhile; when
+    the network is back the widget logs in resuming its session, and the server replays the
+    missed message (the widget does not re-read the chat)."""
+    ensure_conversation(agent, widget, "Hold on, my train goes into a tunnel")
+    driver = widget.driver
+    driver.execute_cdp_cmd("Network.enable", {})
+    offline = {"offline": True, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1}
+    driver.execute_cdp_cmd("Network.emulateNetworkConditions", offline)
+    try:
+        driver.execute_script("window.ChatplaneWidget.rtm.reconnectNow()")
+        wait_for(driver, lambda: widget.host.get_attribute("data-state") != "ready", "the drop")
+        agent_send(agent, "Written while you were in the tunnel")
+    finally:
+        driver.execute_cdp_cmd("Network.emulateNetworkConditions", {**offline, "offline": False})
+    wait_for(driver, lambda: widget.host.get_attribute("data-state") == "ready", "reconnected")
+    wait_for(
+        driver,
+        lambda: "Written while you were in the tunnel" in widget.texts(),
+        "the missed message, replayed",
+    )
+    assert driver.execute_script("return window.ChatplaneWidget.rtm.resumed") is True
+    # The answer goes out with an idempotency key, like every message the widget sends.
+    widget_send(widget, "Out of the tunnel")
+    wait_for(agent.driver, lambda: "Out of the tunnel" in agent.event_texts(), "the reply")
+
+
 # -- reconnecting (restarts the server: keep last) ------------------------------------------
 
 

@@ -60,6 +60,12 @@ async function call(action, payload = {}) {
   return rtm.request(action, payload);
 }
 
+/** A write that survives a dropped connection: retried with its idempotency key. */
+async function write(action, payload = {}) {
+  if (!rtm) throw new ApiError("connection", "Not connected");
+  return rtm.write(action, payload);
+}
+
 // -- sign in / out -------------------------------------------------------------------
 
 function showSignin(message = "") {
@@ -201,7 +207,9 @@ async function onLogin(payload) {
   await refreshQueue();
   if (reconnect) {
     toast("Reconnected.");
-    await fillIn();
+    // A resumed session got what it missed as pushes, right after the login; only a
+    // session the server could not resume re-reads its chats.
+    if (!payload.resumed) await fillIn();
   }
   render();
 }
@@ -728,7 +736,7 @@ async function send() {
     stopTyping(chat);
     let res;
     if (chat.active || kind === "annotation") {
-      res = await call("send_event", { chat_id: chat.id, event });
+      res = await write("send_event", { chat_id: chat.id, event });
       chat.addEvent(res.thread_id, res.event);
     } else {
       res = await call("activate_chat", { chat: { id: chat.id, thread: { events: [event] } } });

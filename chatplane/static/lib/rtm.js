@@ -7,8 +7,13 @@
 // - After `login` succeeds the client pings every 15 s (a browser cannot send control
 //   frame pings, so it uses the protocol's `ping` action).
 // - A dropped connection is reopened by itself with exponential backoff and jitter; each
-//   new connection logs in again through the `login` callback and then fires "ready",
-//   so the owner can fill in what it missed.
+//   new connection logs in again through the `login` callback and then fires "ready".
+//   The login asks to *resume* the previous session (docs/resume.md): when the server
+//   still has it, the pushes missed meanwhile arrive right after the login, exactly once,
+//   and "ready" says `resumed: true`; otherwise the owner fills in what it missed.
+// - write(action, payload) sends a request with an idempotency key (docs/idempotency.md)
+//   and, when the connection drops before the answer, sends it again with the same key
+//   once the client is back: the server stores it once and answers the first answer.
 
 export class ApiError extends Error {
   constructor(type, message, data) {
@@ -47,6 +52,9 @@ export class RtmClient extends EventTarget {
     this.timer = null;
     this.pinger = null;
     this.retryAt = 0;
+    // The last push seen: {session_id, seq} (a reconnect's login asks to resume after it).
+    this.resumeMark = null;
+    this.resumed = false;
   }
 
   start() {
@@ -105,7 +113,7 @@ export class RtmClient extends EventTarget {
           this.request("ping", {}).catch(() => {});
         }, PING_EVERY_MS);
         this.setState("ready");
-        this.dispatchEvent(new CustomEvent("ready", { detail: payload }));
+        this.dispatchEvent(new CustomEvent("ready", { detail: { ...payload, resumed: this.resumed } }));
       } catch (err) {
         if (this.ws !== ws) return;
         // A login the server refuses (bad token) is not retried blindly: the owner decides.
@@ -140,6 +148,11 @@ export class RtmClient extends EventTarget {
       return;
     }
     if (msg.type === "response") {
+      if (msg.action === "login" && msg.success && msg.resume) {
+        // The session this connection now has; pushes carry its numbers from here on.
+        this.resumed = msg.resume.resumed === true;
+        this.resumeMark = { session_id: msg.resume.session_id, seq: 0 };
+      }
       const waiting = this.pending.get(msg.request_id);
       if (!waiting) return;
       this.pending.delete(msg.request_id);
@@ -153,6 +166,7 @@ export class RtmClient extends EventTarget {
       return;
     }
     if (msg.type === "push") {
+      if (msg.resume) this.resumeMark = { session_id: msg.resume.session_id, seq: msg.resume.seq };
       this.dispatchEvent(
         new CustomEvent("push", { detail: { action: msg.action, payload: msg.payload || {} } }),
       );
@@ -162,8 +176,37 @@ export class RtmClient extends EventTarget {
     }
   }
 
+  /**
+   * A write that is safe to retry: sent with an idempotency key, and sent again with the
+   * same key (at most `attempts` times) when the connection drops before its answer.
+   */
+  async write(action, payload = {}, { attempts = 4 } = {}) {
+    const key = crypto.randomUUID ? crypto.randomUUID() : `${Date.now()}-${Math.random()}`;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.request(action, payload, { idempotencyKey: key });
+      } catch (err) {
+        const lost = err instanceof ApiError && ["connection", "request_timeout"].includes(err.type);
+        if (!lost || attempt >= attempts || this.state === "stopped") throw err;
+        await this.whenReady();
+      }
+    }
+  }
+
+  /** Resolves once the client is connected and logged in (again). */
+  whenReady() {
+    if (this.state === "ready") return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = () => {
+        this.removeEventListener("ready", done);
+        resolve();
+      };
+      this.addEventListener("ready", done);
+    });
+  }
+
   /** Send a request; before login only `login` may go out. */
-  request(action, payload = {}, { timeout = REQUEST_TIMEOUT_MS } = {}) {
+  request(action, payload = {}, { timeout = REQUEST_TIMEOUT_MS, idempotencyKey = null } = {}) {
     const ws = this.ws;
     if (!ws || ws.readyState !== WebSocket.OPEN) {
       return Promise.reject(new ApiError("connection", "Not connected: reconnecting…"));
@@ -178,7 +221,10 @@ export class RtmClient extends EventTarget {
         reject(new ApiError("request_timeout", `No answer to ${action}`));
       }, timeout);
       this.pending.set(requestId, { resolve, reject, timer });
-      ws.send(JSON.stringify({ request_id: requestId, action, payload }));
+      const frame = { request_id: requestId, action, payload };
+      if (idempotencyKey) frame.idempotency_key = idempotencyKey;
+      if (action === "login" && this.resumeMark) frame.resume = this.resumeMark;
+      ws.send(JSON.stringify(frame));
     });
   }
 }

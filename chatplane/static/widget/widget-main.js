@@ -209,7 +209,7 @@ class Widget {
       },
     });
     this.rtm.addEventListener("state", (ev) => this.onState(ev.detail));
-    this.rtm.addEventListener("ready", () => this.onReady());
+    this.rtm.addEventListener("ready", (ev) => this.onReady(ev.detail.resumed));
     this.rtm.addEventListener("push", (ev) => this.onPush(ev.detail.action, ev.detail.payload));
     this.rtm.addEventListener("login-failed", (ev) => {
       if (ev.detail.type === "authentication") this.forgetToken();
@@ -294,10 +294,15 @@ class Widget {
     }
   }
 
-  async onReady() {
+  async onReady(resumed = false) {
     const reconnect = this.everReady;
     this.everReady = true;
     this.host.dataset.ready = "true";
+    // Resumed after a reconnect: what was missed came as pushes (docs/resume.md).
+    if (reconnect && resumed && this.chat) {
+      this.say("");
+      return;
+    }
     try {
       const summary = await this.rtm.request("get_chats_summary", { limit: 1 });
       const last = (summary.chats_summary || [])[0];
@@ -521,7 +526,7 @@ class Widget {
   async startChat(formEvents, text, group) {
     const chat = { thread: { events: [...formEvents, { type: "message", text }] } };
     if (group != null) chat.access = { group_ids: [group] };
-    const res = await this.rtm.request("start_chat", { chat });
+    const res = await this.rtm.write("start_chat", { chat });
     this.pendingForm = null;
     this.chat = this.chat && this.chat.id === res.chat.id ? this.chat : { id: res.chat.id, events: [] };
     this.applyThread(res.chat.thread, res.chat);
@@ -671,7 +676,7 @@ class Widget {
       if (!this.chat) {
         await this.startChat(this.pendingForm.events, text, this.pendingForm.group);
       } else if (this.chat.active) {
-        const res = await this.rtm.request("send_event", { chat_id: this.chat.id, event });
+        const res = await this.rtm.write("send_event", { chat_id: this.chat.id, event });
         if (res.thread_id !== this.chat.threadId) {
           this.chat.threadId = res.thread_id;
           this.chat.events = [];
@@ -679,7 +684,7 @@ class Widget {
         }
         mergeEvent(this.chat.events, res.event);
       } else {
-        const res = await this.rtm.request("activate_chat", {
+        const res = await this.rtm.write("activate_chat", {
           chat: { id: this.chat.id, thread: { events: [event] } },
         });
         this.applyThread(res.chat.threads[res.chat.threads.length - 1], res.chat);
