@@ -461,7 +461,8 @@ webhook_deliveries = sa.Table(
     sa.Column("created_at", sa.Float, nullable=False),
     sa.Column("finished_at", sa.Float, nullable=True),
     sa.Index("ix_webhook_deliveries_due", "status", "next_attempt_at"),
-    sa.Index("ix_webhook_deliveries_order", "ordering_key", "status", "seq"),
+    # Leads with status: a claim walks the pending part key by key (webhooks.claim_due).
+    sa.Index("ix_webhook_deliveries_pending_order", "status", "ordering_key", "seq"),
     sa.Index("ix_webhook_deliveries_license", "license_id", "status", "seq"),
 )
 

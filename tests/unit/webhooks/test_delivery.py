@@ -82,6 +82,46 @@ def test_released_leases_make_rows_claimable_again(store: Store) -> None:
     assert _claim(store, "w") == ["d1"]
 
 
+def _claim_cost(tmp_path: Path, waiting: int) -> int:
+    """SQLite virtual-machine steps one claim takes when three chats each have `waiting`
+    deliveries pending behind a first one that is in flight (leased)."""
+    store = Store(f"sqlite:///{tmp_path / f'cost{waiting}.sqlite'}")
+    upgrade(store.engine)
+    now = time.time()
+    rows = [_row(n, key, now) for key in "ABC" for n in range(waiting + 1)]
+    for i, row in enumerate(rows):
+        row["delivery_id"] = f"d{i}"
+    store.write_sync(lambda tx: repo.insert_deliveries(tx.conn, rows))
+    assert len(_claim(store, "in-flight")) == 3  # each chat's first delivery
+    steps = [0]
+
+    def count() -> int:
+        steps[0] += 1
+        return 0
+
+    def claim(tx: Any) -> list[Any]:
+        raw = tx.conn.connection.driver_connection
+        raw.set_progress_handler(count, 10)
+        try:
+            return repo.claim_due(tx.conn, tx.dialect, now + 1, 10, "w", now + 30)
+        finally:
+            raw.set_progress_handler(None, 10)
+
+    assert store.write_sync(claim).result == []  # everything waits behind a leased one
+    store.engine.dispose()
+    return steps[0]
+
+
+def test_a_claim_reads_each_chats_first_delivery_not_the_pile_behind_it(tmp_path: Path) -> None:
+    """While a receiver is down or slow, deliveries pile up behind each chat's first one. A
+    claim that read every waiting row made draining a pile quadratic (the soak's cluster run
+    fell minutes behind) and, on SQLite, held the one writer for that long on every commit
+    that wrote a webhook. Counted in SQLite steps, not time: a pile 100 times higher costs a
+    claim about the same."""
+    small, large = _claim_cost(tmp_path, 20), _claim_cost(tmp_path, 2000)
+    assert large < 2 * small, (small, large)
+
+
 def test_backoff_doubles_and_is_capped() -> None:
     assert 0.8 <= backoff(1, 1) <= 1.2
     assert 6.4 <= backoff(1, 4) <= 9.6
