@@ -47,9 +47,11 @@ class Services:
         self.bus = bus or make_bus(settings.redis_url, settings.redis_prefix)
         self.hub = Hub()
         # Cluster-wide presence (several processes on Redis); None with one process.
-        self.board: PresenceBoard | None = (
-            PresenceBoard(settings.redis_url, settings.redis_prefix) if settings.redis_url else None
-        )
+        self.board: PresenceBoard | None = None
+        if settings.redis_url:
+            self.board = PresenceBoard(
+                settings.redis_url, settings.redis_prefix, self.hub.agent_connection_counts
+            )
         self._tokens: dict[str, tuple[Principal, float]] = {}
         self._token_lookups: dict[str, asyncio.Future[Principal | None]] = {}
         self.request_limit = TokenBucket(settings.requests_per_second)

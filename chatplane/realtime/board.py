@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Callable
 
 import redis.asyncio as aioredis
 
@@ -24,10 +25,15 @@ HEARTBEAT_SECONDS = 5.0
 HEARTBEAT_TTL = 20
 
 
+LocalCounts = Callable[[], dict[tuple[int, str], int]]
+
+
 class PresenceBoard:
-    def __init__(self, url: str, prefix: str) -> None:
+    def __init__(self, url: str, prefix: str, local_counts: LocalCounts | None = None) -> None:
         self.url = url
         self.prefix = prefix
+        # This process's agent connections, from its hub: written again when Redis lost them.
+        self.local_counts = local_counts
         self._redis: aioredis.Redis | None = None
         self._beat: asyncio.Task[None] | None = None
 
@@ -56,13 +62,32 @@ class PresenceBoard:
             await self._redis.aclose()
 
     async def _heartbeat(self) -> None:
-        assert self._redis is not None
         while True:
             await asyncio.sleep(HEARTBEAT_SECONDS)
             try:
-                await self._redis.set(self._process_key(PROCESS_ID), "1", ex=HEARTBEAT_TTL)
+                await self.beat()
             except Exception:
                 log.exception("presence heartbeat failed")
+
+    async def beat(self) -> None:
+        """Keep this process's heartbeat alive. When its key is gone, so may be its counts:
+        a Redis restarted without persistence comes back empty, and then every process
+        would take this one's agents for disconnected and set them offline while they are
+        connected here (the soak saw it). The hub's counts are written again first."""
+        assert self._redis is not None
+        key = self._process_key(PROCESS_ID)
+        if not await self._redis.exists(key) and self.local_counts is not None:
+            counts = self.local_counts()
+            if counts:
+                # Absolute values: right whether the hash was lost or only the heartbeat.
+                pipe = self._redis.pipeline(transaction=False)
+                for (license_id, agent_id), n in counts.items():
+                    pipe.hset(self._agent_key(license_id, agent_id), PROCESS_ID, str(n))
+                await pipe.execute()
+                log.warning(
+                    "presence heartbeat was gone from Redis; counted %d agents again", len(counts)
+                )
+        await self._redis.set(key, "1", ex=HEARTBEAT_TTL)
 
     async def connected(self, license_id: int, agent_id: str) -> None:
         assert self._redis is not None

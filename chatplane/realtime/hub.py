@@ -323,6 +323,14 @@ class Hub:
         sessions = self._by_user.get((license_id, AGENT, agent_id), ())
         return len(sessions), sum(1 for s in sessions if s.away)
 
+    def agent_connection_counts(self) -> dict[tuple[int, str], int]:
+        """(license, agent) -> this process's logged-in sessions of that agent."""
+        return {
+            (license_id, user_id): len(sessions)
+            for (license_id, user_type, user_id), sessions in self._by_user.items()
+            if user_type == AGENT and sessions
+        }
+
     def is_online(self, license_id: int, agent_id: str) -> bool:
         return bool(self._by_user.get((license_id, AGENT, agent_id)))
 

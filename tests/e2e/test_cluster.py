@@ -193,3 +193,44 @@ async def test_an_agent_who_moves_to_another_process_stays_online(
     ]
     await second.close()
     await profile.close()
+
+
+async def test_an_agent_stays_online_when_redis_comes_back_empty(
+    cluster: tuple[list[ClusterNode], dict[str, Any]], redis_url: str
+) -> None:
+    """Redis restarted without persistence forgets which process holds which agent's
+    connections. Each process writes its counts again with its next heartbeat, so a
+    process that restarts afterwards (and takes every agent not connected to it offline
+    after the grace period, unless it is connected elsewhere) leaves a connected agent be.
+    Found by the soak (bench/soak.py): agents were told they were offline while connected."""
+    import redis
+
+    nodes, created = cluster
+    owner = created["owner"]["access_token"]
+    agent = await _login(f"{nodes[0].ws_base}/v3.0/agent/rtm/ws", owner)
+    prefix = nodes[0].settings["redis_prefix"]
+    client = redis.Redis.from_url(redis_url)
+    try:
+        # What a restart of Redis does to this cluster: its keys are gone (only its own
+        # keys here: other tests share this Redis).
+        client.delete(*client.keys(f"{prefix}:*"))
+        deadline = asyncio.get_running_loop().time() + 15
+        while len(client.keys(f"{prefix}:process:*")) < len(nodes):
+            assert asyncio.get_running_loop().time() < deadline, "no heartbeat came back"
+            await asyncio.sleep(0.2)
+    finally:
+        client.close()
+    nodes[1].kill()
+    nodes[1].start()
+    await asyncio.sleep(3)  # well past the restarted process's 1 s offline grace
+    offline = [
+        p
+        for p in agent.pushes
+        if p["action"] == "agent_updated" and p["payload"].get("routing_status") == "offline"
+    ]
+    assert offline == []
+    assert await agent.alive()
+    profile = await _login(f"{nodes[2].ws_base}/v3.0/agent/rtm/ws", owner)
+    assert profile.responses[-1]["payload"]["my_profile"]["routing_status"] == "accepting_chats"
+    await agent.close()
+    await profile.close()
