@@ -340,6 +340,24 @@ class Soak:
                 await asyncio.sleep(0.5)
         return False
 
+    async def outbox(self) -> dict[str, float]:
+        """The server's count of pending and failed webhook deliveries (from /metrics)."""
+        names = {
+            "chatplane_webhook_deliveries_pending": "pending",
+            "chatplane_webhook_deliveries_failed": "failed",
+        }
+        out: dict[str, float] = {}
+        async with httpx.AsyncClient(trust_env=False, timeout=10) as client:
+            try:
+                resp = await client.get(self.nodes[0].base_url + "/metrics")
+            except httpx.HTTPError:
+                return out
+        for line in resp.text.splitlines():
+            name, _, value = line.partition(" ")
+            if name in names:
+                out[names[name]] = float(value)
+        return out
+
     async def probe_rtm(self, deadline: float) -> tuple[int, int]:
         """Every RTM client is logged in again and hears an event sent through another
         process (so, in a cluster, through Redis) after the last outage."""
@@ -420,9 +438,15 @@ class Soak:
         hits = self.receiver.snapshot()
         self.log(f"{len(hits)} webhook requests received; checking")
         check_events(self.ledger, stored, v)
-        check_webhooks(self.ledger, stored, hits, v)
+        check_webhooks(self.ledger, stored, hits, await self.outbox(), v)
         await check_files(reader, self.ledger, stored, v)
         links = self.rtm_links
+        for _, rtm in links:
+            if rtm.set_offline_while_connected:
+                v.problem(
+                    f"PRESENCE: {rtm.name} was told {rtm.set_offline_while_connected} time(s) "
+                    "that it is offline while its connection was open"
+                )
         v.figures.update(
             {
                 "kills survived": self.kills,

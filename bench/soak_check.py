@@ -124,14 +124,24 @@ def webhooks_missing(stored: list[Stored], hits: list[Hit]) -> set[str]:
     return {s.tag for s in stored} - delivered
 
 
-def check_webhooks(ledger: Ledger, stored: list[Stored], hits: list[Hit], v: Verdict) -> None:
+def check_webhooks(
+    ledger: Ledger, stored: list[Stored], hits: list[Hit], outbox: dict[str, float], v: Verdict
+) -> None:
+    """`outbox`: the server's own count of pending and failed deliveries (/metrics) at the
+    end, which tells a webhook that is late (still pending) from one that is lost."""
     acked = {s.tag for s in ledger.sent if s.outcome == ACKED}
     stored_tags = {s.tag for s in stored}
     position = {s.tag: (s.chat_id, s.position) for s in stored}
     missing = webhooks_missing(stored, hits)
-    for tag in sorted(missing)[:20]:
+    if missing:
+        v.problem(
+            f"WEBHOOKS NOT DELIVERED: {len(missing)} stored events' webhooks never came; the "
+            f"outbox still holds {outbox.get('pending', '?')} pending and "
+            f"{outbox.get('failed', '?')} failed deliveries"
+        )
+    for tag in sorted(missing)[:10]:
         state = "acknowledged" if tag in acked else "stored (unacknowledged)"
-        v.problem(f"WEBHOOK LOST: {tag} is {state} and its webhook never came")
+        v.problem(f"WEBHOOK NOT DELIVERED: {tag} is {state} and its webhook never came")
     # The same change must always come with the same delivery id.
     ids: dict[tuple[str, str], set[str]] = defaultdict(set)
     for h in hits:
@@ -165,6 +175,7 @@ def check_webhooks(ledger: Ledger, stored: list[Stored], hits: list[Hit], v: Ver
         {
             "webhooks checked": len(stored_tags) - len(missing),
             "webhooks lost": len(missing),
+            "webhook deliveries pending in the outbox at the end": outbox.get("pending"),
             "webhook requests received": len(hits),
             "webhook requests answered 500": sum(1 for h in hits if h.status >= 500),
             "webhook repeats with the same delivery id": repeats,
