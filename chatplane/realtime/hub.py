@@ -323,10 +323,10 @@ class Hub:
         sessions = self._by_user.get((license_id, AGENT, agent_id), ())
         return len(sessions), sum(1 for s in sessions if s.away)
 
-    def agent_connection_counts(self) -> dict[tuple[int, str], int]:
-        """(license, agent) -> this process's logged-in sessions of that agent."""
+    def agent_connection_counts(self) -> dict[tuple[int, str], tuple[int, int]]:
+        """(license, agent) -> (connections, connections away) on this process."""
         return {
-            (license_id, user_id): len(sessions)
+            (license_id, user_id): (len(sessions), sum(1 for s in sessions if s.away))
             for (license_id, user_type, user_id), sessions in self._by_user.items()
             if user_type == AGENT and sessions
         }

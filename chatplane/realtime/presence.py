@@ -78,25 +78,38 @@ class Presence:
         )
 
     async def _offline_after_grace(self, license_id: int, agent_id: str) -> None:
+        """Offline once a grace period has passed with the agent connected nowhere. When
+        that cannot be told (the presence board is unreachable, or being counted again
+        after Redis came back empty) or the change cannot be stored (the database is
+        away), it is decided again a grace period later: never on a guess, never dropped."""
+        hub = self.hub
+
+        def still_gone() -> bool:
+            return not hub.is_online(license_id, agent_id)
+
         try:
-            await asyncio.sleep(self.offline_grace)
-            hub = self.hub
-
-            def still_gone() -> bool:
-                return not hub.is_online(license_id, agent_id)
-
-            board = self.board
-            if board is not None and await board.online_elsewhere(license_id, agent_id):
-                return  # connected to another process of the cluster
-            if still_gone():
-                await self.commit(
-                    lambda tx: agent_status.went_offline(tx, license_id, agent_id, still_gone),
-                    PRESENCE,
-                )
-        except asyncio.CancelledError:
-            raise
-        except Exception:
-            log.exception("could not set agent %s offline", agent_id)
+            while True:
+                await asyncio.sleep(self.offline_grace)
+                if not still_gone():
+                    return
+                if self.board is not None:
+                    try:
+                        elsewhere = await self.board.online_elsewhere(license_id, agent_id)
+                    except Exception:
+                        log.warning("presence board unreachable; deciding on %s later", agent_id)
+                        continue
+                    if elsewhere is None:
+                        continue
+                    if elsewhere:
+                        return  # connected to another process of the cluster
+                try:
+                    await self.commit(
+                        lambda tx: agent_status.went_offline(tx, license_id, agent_id, still_gone),
+                        PRESENCE,
+                    )
+                    return
+                except Exception:
+                    log.exception("could not set agent %s offline; trying again", agent_id)
         finally:
             self._pending.pop((license_id, agent_id), None)
 
