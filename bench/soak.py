@@ -442,10 +442,10 @@ class Soak:
         await check_files(reader, self.ledger, stored, v)
         links = self.rtm_links
         for _, rtm in links:
-            if rtm.set_offline_while_connected:
+            for at, node in rtm.told_offline:
                 v.problem(
-                    f"PRESENCE: {rtm.name} was told {rtm.set_offline_while_connected} time(s) "
-                    "that it is offline while its connection was open"
+                    f"PRESENCE: {rtm.name} was told at {at - T0:.1f}s that it is offline while "
+                    f"connected to {node}"
                 )
         v.figures.update(
             {
@@ -457,7 +457,7 @@ class Soak:
                 "RTM clients receiving": receiving,
                 "RTM logins": sum(rtm.logins for _, rtm in links),
                 "RTM agents told they are offline while connected": sum(
-                    rtm.set_offline_while_connected for _, rtm in links
+                    len(rtm.told_offline) for _, rtm in links
                 ),
                 "pushes of soak events received": sum(sum(rtm.pushed.values()) for _, rtm in links),
                 "processes": len(self.nodes),

@@ -161,7 +161,8 @@ class Rtm:
         self.pushed: Counter[str] = Counter()  # tag -> incoming_event pushes of it
         self.user_id = ""
         # An agent told it is offline while its connection is open: presence went wrong.
-        self.set_offline_while_connected = 0
+        # (monotonic time, the node it was connected to) of each time.
+        self.told_offline: list[tuple[float, str]] = []
         self._pushed_event = asyncio.Event()
 
     @property
@@ -236,7 +237,7 @@ class Rtm:
             and payload.get("agent_id") == self.user_id
             and payload.get("routing_status") == "offline"
         ):
-            self.set_offline_while_connected += 1
+            self.told_offline.append((time.monotonic(), self.nodes[self.node_index].name))
         if msg.get("action") == "incoming_event":
             events = [payload.get("event")]
         elif msg.get("action") == "incoming_chat_thread":
