@@ -6,16 +6,16 @@ chat), walking the pending part of this index key by key, so a pile of deliverie
 behind a receiver that is down is never read row by row (storage/webhooks.py claim_due).
 The same index still answers "is an earlier delivery of this key pending?".
 
-Revision ID: 0010_webhook_heads
-Revises: 0009_idempotency
+Revision ID: 0011_webhook_heads
+Revises: 0010_bot_statuses
 """
 
 from __future__ import annotations
 
 from alembic import op
 
-revision = "0010_webhook_heads"
-down_revision = "0009_idempotency"
+revision = "0011_webhook_heads"
+down_revision = "0010_bot_statuses"
 branch_labels = None
 depends_on = None
 
