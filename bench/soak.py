@@ -19,8 +19,8 @@ stored exactly once and in order, every stored event's webhook delivered (repeat
 the same delivery id), every RTM client back and receiving pushes after the last outage,
 every process answering ``/healthz`` and a request, and the figures. Exit status 1 on any
 loss or other problem. The short setting (``--short``, what CI runs through
-tests/e2e/test_soak.py) takes about two minutes; the long one five to eight on a shared
-2-core machine. docs/reliability.md has the figures of the last long run.
+tests/e2e/test_soak.py) takes about two minutes; the long one four to eight on a
+2-core machine, with other work on it or not. docs/reliability.md has the figures of the last long run.
 """
 
 from __future__ import annotations
