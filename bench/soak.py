@@ -20,7 +20,8 @@ the same delivery id), every RTM client back and receiving pushes after the last
 every process answering ``/healthz`` and a request, and the figures. Exit status 1 on any
 loss or other problem. The short setting (``--short``, what CI runs through
 tests/e2e/test_soak.py) takes about two minutes; the long one four to eight on a
-2-core machine, with other work on it or not. docs/reliability.md has the figures of the last long run.
+2-core machine, with other work on it or not. docs/reliability.md has the figures of the
+last long run.
 """
 
 from __future__ import annotations
