@@ -43,6 +43,22 @@ from chatplane.api.v3_0 import (
 from chatplane.api.v3_0 import pushes as pushes_v3_0
 from chatplane.api.v3_0 import webhooks as webhooks_v3_0
 from chatplane.api.v3_0.version import VERSION as V3_0
+from chatplane.api.v3_5 import agent_customers as agent_customers_v3_5
+from chatplane.api.v3_5 import agent_events as agent_events_v3_5
+from chatplane.api.v3_5 import agent_reads as agent_reads_v3_5
+from chatplane.api.v3_5 import pushes as pushes_v3_5
+from chatplane.api.v3_5 import serialize as shapes_v3_5
+from chatplane.api.v3_5.version import VERSION as V3_5
+from chatplane.api.v3_6 import (
+    agent_chats,
+    agent_customers,
+    agent_events,
+    agent_other,
+    agent_reads,
+    agent_status,
+)
+from chatplane.api.v3_6 import pushes as pushes_v3_6
+from chatplane.api.v3_6.version import VERSION as V3_6
 from chatplane.api.versions import WireVersion
 from chatplane.config import Settings
 from chatplane.domain import changes, property_writes, timers
@@ -83,9 +99,41 @@ V3_0_ACTIONS: list[Actions] = [
     configuration_webhooks.actions,
 ]
 
+# v3.6: the Agent Chat API (api/v3_6).
+V3_6_ACTIONS: list[Actions] = [
+    agent_reads.actions,
+    agent_chats.actions,
+    agent_events.actions,
+    agent_customers.actions,
+    agent_status.actions,
+    agent_other.actions,
+]
+
+# v3.5: v3.6 with what its changelog lists as different (api/v3_5): the reads, login and
+# get_customer in v3.5's shapes, v3.5's own list_chats, list_archives and rich message
+# postbacks, list_customers, create_customer and get_license_info; none of what v3.6
+# added.
+V3_5_REPLACED: list[Actions] = [
+    agent_reads.actions_for(shapes_v3_5.SHAPES),
+    agent_status.actions_for(shapes_v3_5.SHAPES),
+    agent_customers.actions_for(shapes_v3_5.SHAPES),
+    agent_reads_v3_5.actions,
+    agent_events_v3_5.actions,
+    agent_customers_v3_5.actions,
+]
+V3_5_REMOVED: list[tuple[str, str]] = [
+    ("agent", "request_thread_summary"),
+    ("agent", "subscribe_customers"),
+    ("agent", "unsubscribe_customers"),
+]
+
 # The versions served, each with its transport rules, push shapes and webhook format.
-WIRE_VERSIONS: list[WireVersion] = [V3_0]
-PUSHES: dict[str, PushRenderer] = {V3_0.name: pushes_v3_0.render}
+WIRE_VERSIONS: list[WireVersion] = [V3_0, V3_6, V3_5]
+PUSHES: dict[str, PushRenderer] = {
+    V3_0.name: pushes_v3_0.render,
+    V3_6.name: pushes_v3_6.render,
+    V3_5.name: pushes_v3_5.render,
+}
 WEBHOOK_FORMATS: dict[str, WebhookFormat] = {V3_0.name: webhooks_v3_0.WEBHOOKS}
 
 # The spec's paths for the v3.0 Web API: the v3.0 one and the seed's v0.5 examples.
@@ -96,6 +144,8 @@ def build_registry() -> Registry:
     """Every action of every version, keyed by (API, version, action)."""
     registry = Registry()
     registry.add(V3_0.name, *V3_0_ACTIONS)
+    registry.add(V3_6.name, *V3_6_ACTIONS)
+    registry.derive(V3_5.name, base=V3_6.name, replaced=V3_5_REPLACED, removed=V3_5_REMOVED)
     return registry
 
 

@@ -27,8 +27,13 @@ DEFAULT_MESSAGES = {
     "group_offline": "Group offline",
     "users_limit_reached": "users limit reached",
     "too_many_requests": "Too many requests",
-    # v3.x
+    # The newer versions' own types (v3.x "Possible errors"), where v3.0 answers
+    # `validation` or `authorization`.
+    "not_found": "Not found",
     "chat_inactive": "Chat is inactive",
+    "missing_access": "Missing access",
+    "agent_offline": "Agent is offline",
+    "service_unavailable": "Service unavailable",
 }
 
 HTTP_STATUS = {
@@ -49,7 +54,11 @@ HTTP_STATUS = {
     "group_offline": 400,
     "users_limit_reached": 400,
     "too_many_requests": 429,
+    "not_found": 404,
     "chat_inactive": 400,
+    "missing_access": 403,
+    "agent_offline": 400,
+    "service_unavailable": 503,
 }
 
 
@@ -63,11 +72,16 @@ class ApiError(Exception):
         *,
         status: int | None = None,
         data: dict[str, Any] | None = None,
+        kind: str | None = None,
     ) -> None:
         self.type = type
         self.message = message or DEFAULT_MESSAGES.get(type, type)
         self.status = status or HTTP_STATUS.get(type, 400)
         self.data = data
+        # The precise type the newer versions answer (`not_found`, `chat_inactive`,
+        # `missing_access`, `agent_offline`) where v3.0 has only `type`: each version's
+        # transport picks one (WireVersion.answer), so v3.0 answers exactly as it did.
+        self.kind = kind
         super().__init__(f"{type}: {self.message}")
 
     def payload(self) -> dict[str, Any]:
@@ -84,7 +98,22 @@ def validation(message: str) -> ApiError:
 def not_found(what: str, ident: object) -> ApiError:
     # The v3.0 spec has no `not_found` type: a missing resource is a request the
     # caller must fix, so it is a `validation` error, with HTTP 404 on the Web API.
-    return ApiError("validation", f"{what} {ident!r} not found", status=404)
+    return ApiError("validation", f"{what} {ident!r} not found", status=404, kind="not_found")
+
+
+def chat_inactive(message: str) -> ApiError:
+    """The chat has no active thread where one is needed (v3.0: `validation`)."""
+    return ApiError("validation", message, kind="chat_inactive")
+
+
+def missing_access(message: str) -> ApiError:
+    """The caller may not use this chat (v3.0: `authorization`)."""
+    return ApiError("authorization", message, kind="missing_access")
+
+
+def agent_offline(type: str, message: str) -> ApiError:
+    """No agent can take the chat now (v3.0: `type`, a validation or group error)."""
+    return ApiError(type, message, kind="agent_offline")
 
 
 def authorization(message: str) -> ApiError:

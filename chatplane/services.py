@@ -12,6 +12,7 @@ from chatplane.accounts import tokens
 from chatplane.bus import Bus, Origin, make_bus
 from chatplane.config import Settings
 from chatplane.domain import properties
+from chatplane.domain.ids import new_secret
 from chatplane.domain.models import Principal
 from chatplane.domain.viewer import View
 from chatplane.errors import ApiError, authentication, authorization, validation
@@ -21,7 +22,7 @@ from chatplane.realtime import resume, resume_exchange
 from chatplane.realtime.board import PresenceBoard
 from chatplane.realtime.hub import PROCESS_ID, Hub, Session, disconnect
 from chatplane.realtime.presence import Presence
-from chatplane.storage import Tx
+from chatplane.storage import Tx, secrets
 from chatplane.storage import accounts as accounts_repo
 from chatplane.storage.store import Store
 
@@ -73,6 +74,8 @@ class Services:
         self._organizations: dict[str, int] = {}
         # Agents' presence and auto-away; the app wires it (chatplane/app.py).
         self.presence: Presence | None = None
+        # The server's own keys (storage/secrets.py), read once per process.
+        self._secrets: dict[str, bytes] = {}
 
     # -- units of work -----------------------------------------------------------------
 
@@ -167,6 +170,14 @@ class Services:
                 self._organizations.clear()
             license_id = self._organizations[organization_id] = found
         return license_id
+
+    async def secret(self, name: str) -> bytes:
+        """A key of this installation (made on first use, the same in every process)."""
+        key = self._secrets.get(name)
+        if key is None:
+            value = await self.commit(lambda tx: secrets.get_or_create(tx.conn, name, new_secret))
+            key = self._secrets[name] = value.encode()
+        return key
 
     def forget_token(self, token: str) -> None:
         self._tokens.pop(tokens.token_hash(tokens.strip_bearer(token)), None)

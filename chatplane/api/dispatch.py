@@ -140,7 +140,7 @@ def refuse_unstorable(raw: bytes | str, decoded: Any) -> None:
             stack.extend(item)
 
 
-async def dispatch(ctx: Context, act: Action, payload: Any) -> dict[str, Any]:
+async def dispatch(ctx: Context, act: Action, payload: Any) -> dict[str, Any] | list[Any]:
     if act.needs_login and ctx.principal is None:
         raise authentication("Log in first: send the login action with your access token")
     if ctx.principal is not None:

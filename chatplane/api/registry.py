@@ -19,7 +19,9 @@ from chatplane.errors import ApiError, validation
 if TYPE_CHECKING:
     from chatplane.api.dispatch import Context
 
-Handler = Callable[["Context", Any], Awaitable[dict[str, Any] | None]]
+# A response payload is an object, or (v3.x list_routing_statuses and
+# list_agents_for_transfer) an array; None answers `{}`.
+Handler = Callable[["Context", Any], Awaitable[dict[str, Any] | list[Any] | None]]
 
 CONFIGURATION = "configuration"
 

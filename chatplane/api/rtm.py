@@ -110,7 +110,7 @@ class WebSocketConnection:
 def response(
     request_id: Any,
     action: str | None,
-    payload: dict[str, Any],
+    payload: Any,
     success: bool,
     resumed: dict[str, Any] | None = None,
 ) -> str:
@@ -136,6 +136,7 @@ class RtmEndpoint:
         self.registry = registry
         self.api = api
         self.version = version
+        self.versions = {v for v in registry.versions()}
 
     async def serve(self, websocket: WebSocket) -> None:
         """The ASGI websocket route."""
@@ -153,6 +154,7 @@ class RtmEndpoint:
         session = Session(
             api=self.api,
             version=self.version.name,
+            push_version=self.version.name if self.version.versioned_frames else None,
             send_text=conn.send_text,
             close=conn.close,
             address=client_ip,
@@ -200,6 +202,27 @@ class RtmEndpoint:
                 raise validation(f"{name} {raw!r} is not an integer") from None
         return None
 
+    def served_in(self, requested: Any) -> str:
+        """The version a request is served in: the connection's, or (v3.3 and later) the
+        higher one the request names in `version`."""
+        if requested is None or not self.version.versioned_frames:
+            return self.version.name
+        if not isinstance(requested, str):
+            raise validation('version must be a string such as "3.6"')
+        if requested not in self.versions:
+            served = ", ".join(sorted(v for v in self.versions if v >= self.version.name))
+            raise ApiError(
+                "unsupported_version",
+                f"Version {requested!r} is not served on this connection (served: {served})",
+            )
+        mine = self.version.number()
+        if tuple(int(n) for n in requested.split(".")) < mine:
+            raise validation(
+                f"A v{self.version.name} connection serves no requests in the lower "
+                f"version {requested}"
+            )
+        return requested
+
     async def handle(
         self, session: Session, text: str, conn: RtmConnection
     ) -> tuple[str, bool, Context | None]:
@@ -227,7 +250,8 @@ class RtmEndpoint:
                 raise ApiError("entity_too_large", f"Message over {limit} bytes")
             if not isinstance(action_name, str) or not action_name:
                 raise validation("A request needs an `action` string")
-            act = self.registry.lookup(self.api, self.version.name, action_name, "rtm")
+            served_in = self.served_in(msg.get("version"))
+            act = self.registry.lookup(self.api, served_in, action_name, "rtm")
             if self.version.enveloped:  # v3.0: nothing but the envelope's keys
                 jsondecode.refuse_unknown_keys(msg, FRAME_KEYS, FRAME_SHAPE)
             author_id = msg.get("author_id")
@@ -253,7 +277,7 @@ class RtmEndpoint:
                 services=self.services,
                 api=self.api,
                 transport="rtm",
-                version=self.version.name,
+                version=served_in,
                 principal=session.principal,
                 session=session,
                 extra={"referrer": session.referrer},
@@ -275,7 +299,8 @@ class RtmEndpoint:
         # A handler that failed after a commit still hands back its context: what it
         # committed is published after the error response, as the Web API publishes it.
         except ApiError as err:
-            return response(request_id, action_name, err.payload(), False), False, ctx
+            failed = self.version.answer(err).payload()
+            return response(request_id, action_name, failed, False), False, ctx
         except Exception:
             log.exception("internal error in RTM %s/%s", self.api, action_name)
             failed = ApiError("internal").payload()

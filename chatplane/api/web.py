@@ -227,7 +227,7 @@ def make_endpoint(
                 return Response(enveloped_body(result), media_type="application/json")
             return json_response(result)
         except ApiError as err:
-            return error_response(err)
+            return error_response(version.answer(err))
         except Exception:
             log.exception("internal error in %s/%s", api, request.path_params.get("action"))
             return error_response(ApiError("internal"))

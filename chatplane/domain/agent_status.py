@@ -17,10 +17,10 @@ import time
 from collections.abc import Callable
 
 from chatplane.domain import changes, routing
-from chatplane.domain.access import RequireWider
-from chatplane.domain.models import Principal
+from chatplane.domain.access import RequireWider, require_scope
+from chatplane.domain.models import Agent, Principal
 from chatplane.domain.routing import ACCEPTING, NOT_ACCEPTING, OFFLINE
-from chatplane.errors import not_found
+from chatplane.errors import not_found, validation
 from chatplane.storage import Tx
 from chatplane.storage import accounts as accounts_repo
 from chatplane.storage import routing as rrepo
@@ -110,19 +110,48 @@ def update_agent(
         raise not_found("Agent", target)
     if status is None:
         return
-    current = rrepo.current_status(tx.conn, caller.license_id, target)
+    _apply(tx, agent, status)
+
+
+def set_routing_status(tx: Tx, caller: Principal, agent_id: str | None, status: str) -> None:
+    """v3.x set_routing_status: an agent's status (`agents--my:rw` / `agents--all:rw`), or
+    a bot's, `offline` included (`agents-bot--all:rw`, or `agents-bot--my:rw` for the
+    bots of the caller's application)."""
+    target = agent_id or caller.user_id
+    agent = accounts_repo.get_agent(tx.conn, caller.license_id, target)
+    if agent is None:
+        raise not_found("Agent", target)
+    if agent.is_bot and target != caller.user_id:
+        if agent.client_id == caller.client_id:
+            require_scope(caller.scopes, "agents-bot--my:rw", "agents-bot--all:rw")
+        else:
+            require_scope(caller.scopes, "agents-bot--all:rw")
+    elif target == caller.user_id:
+        require_scope(caller.scopes, "agents--my:rw", "agents--all:rw")
+    else:
+        require_scope(caller.scopes, "agents--all:rw")
+    if status == OFFLINE and not agent.is_bot:
+        raise validation(
+            "status 'offline' is for bot agents: an agent is offline when it has no connection"
+        )
+    _apply(tx, agent, status)
+
+
+def _apply(tx: Tx, agent: Agent, status: str) -> None:
+    target = agent.id
+    current = rrepo.current_status(tx.conn, agent.license_id, target)
     if current == OFFLINE and not agent.is_bot:
         # A person who is not connected stays offline; the choice is kept for the next
         # `login` with `reconnect`. Bots never connect, so their status applies at once.
-        accounts_repo.update_agent(tx.conn, caller.license_id, target, routing_status=status)
-        tx.emit(changes.AgentStatusChanged(caller.license_id, target, OFFLINE))
+        accounts_repo.update_agent(tx.conn, agent.license_id, target, routing_status=status)
+        tx.emit(changes.AgentStatusChanged(agent.license_id, target, OFFLINE))
         return
     if current == status:
-        accounts_repo.update_agent(tx.conn, caller.license_id, target, routing_status=status)
+        accounts_repo.update_agent(tx.conn, agent.license_id, target, routing_status=status)
         # Still answer with the push the spec promises, though nothing changed.
-        tx.emit(changes.AgentStatusChanged(caller.license_id, target, status))
+        tx.emit(changes.AgentStatusChanged(agent.license_id, target, status))
         return
-    set_status(tx, caller.license_id, target, status, chosen=True)
+    set_status(tx, agent.license_id, target, status, chosen=True)
 
 
 def went_offline(tx: Tx, license_id: int, agent_id: str, still_gone: Callable[[], bool]) -> bool:
@@ -133,3 +162,9 @@ def went_offline(tx: Tx, license_id: int, agent_id: str, still_gone: Callable[[]
         return False
     set_status(tx, license_id, agent_id, OFFLINE, chosen=False)
     return True
+
+
+def list_statuses(tx: Tx, caller: Principal, group_ids: list[int] | None) -> list[tuple[str, str]]:
+    """(agent id, routing status now) of the license's agents, bots included (of the
+    groups, when given)."""
+    return rrepo.statuses(tx.conn, caller.license_id, group_ids)

@@ -51,6 +51,10 @@ class ThreadClosed(ChatChange):
 class UserAdded(ChatChange):
     thread_id: str | None
     user: ChatUser
+    # The user who did it (None: the server, routing), and why (v3.x `reason`: manual,
+    # assigned by routing, ...).
+    requester_id: str | None = None
+    reason: str = "manual"
 
 
 @dataclass
@@ -58,6 +62,8 @@ class UserRemoved(ChatChange):
     thread_id: str | None
     user_id: str
     user_type: str
+    requester_id: str | None = None
+    reason: str = "manual"
 
 
 @dataclass
@@ -65,6 +71,8 @@ class LastSeenUpdated(ChatChange):
     thread_id: str | None
     user_id: str
     timestamp: int
+    # The same moment to the microsecond (v3.x `seen_up_to`).
+    seen_up_to: float | None = None
 
 
 @dataclass
@@ -106,6 +114,9 @@ class RichMessagePostback(ChatChange):
     postback_id: str
     toggled: bool
     thread_active: bool
+    # What v3.6 postbacks may say about the button besides its id (button_type,
+    # button_value, ecommerce).
+    details: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -286,6 +297,8 @@ class ChatTransferred(ChatChange):
     ids: list[Any]
     # Agents taken off the chat by the transfer also hear of it.
     previous_agent_ids: list[str] = field(default_factory=list)
+    # The transfer moved the chat's access to other groups (v3.x `chat_access_updated`).
+    access_changed: bool = False
 
 
 @dataclass

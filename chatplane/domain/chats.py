@@ -19,13 +19,21 @@ from chatplane.domain import changes, properties
 from chatplane.domain.access import agent_has_group_access, chat_rights
 from chatplane.domain.ids import new_chat_id, new_event_id, new_thread_id
 from chatplane.domain.models import AGENT, CUSTOMER, Chat, Event, Principal, Thread
-from chatplane.errors import ApiError, authorization, not_found, validation
+from chatplane.errors import (
+    ApiError,
+    authorization,
+    chat_inactive,
+    missing_access,
+    not_found,
+    validation,
+)
 from chatplane.storage import Tx
 from chatplane.storage import accounts as accounts_repo
 from chatplane.storage import chats as repo
 
 MAX_TEXT_BYTES = 16 * 1024
-CLIENT_EVENT_TYPES = ("message", "annotation", "filled_form", "custom", "rich_message")
+# `form` is a v3.x type (v3.0's structs have no such event).
+CLIENT_EVENT_TYPES = ("message", "annotation", "filled_form", "form", "custom", "rich_message")
 
 
 @dataclass
@@ -94,7 +102,7 @@ def get_chat(
     if (meta and not _enough(have_meta, meta)) or (conv and not _enough(have_conv, conv)):
         what = "conversation data" if conv and not _enough(have_conv, conv) else "chat data"
         mode = "write" if "rw" in (meta, conv) else "read"
-        raise authorization(f"You may not {mode} {what} of chat {chat_id!r}")
+        raise missing_access(f"You may not {mode} {what} of chat {chat_id!r}")
     return chat
 
 
@@ -172,15 +180,23 @@ def send_event(
     attach_to_last_thread: bool = False,
     require_active_thread: bool = False,
     server_made: bool = False,
+    require_present: bool = False,
+    mark_seen: bool = False,
+    system_messages: bool = False,
 ) -> tuple[str, Event]:
     """Add an event. `server_made` is for events the server builds (a `file` event from
-    an upload); clients cannot send those types themselves."""
+    an upload); clients cannot send those types themselves. `require_present`: an agent
+    must be a user of the chat already (it does not join by writing); `mark_seen`: the
+    caller has seen the chat up to this event; `system_messages`: an agent may send a
+    system message (all three as v3.x asks)."""
     now = time.time()
     if caller.is_customer:
         _refuse_banned(tx, caller)
     chat = get_chat(tx, caller, chat_id, conv="rw")
+    if require_present and caller.is_agent:
+        _require_present(caller, chat)
     if not server_made:
-        _check_new_event(caller, new, initial=False)
+        _check_new_event(caller, new, initial=system_messages and caller.is_agent)
     event_props = properties.validate_write(
         tx, chat.license_id, caller.user_type, "event", new.properties
     )
@@ -189,17 +205,19 @@ def send_event(
     if new.type == "annotation" or (attach_to_last_thread and not chat.active_thread_id):
         # An annotation goes to the last thread and never starts one.
         if chat.last_thread_id is None:
-            raise validation(f"Chat {chat.id!r} has no thread to attach the event to")
+            raise chat_inactive(f"Chat {chat.id!r} has no thread to attach the event to")
         thread_id = chat.last_thread_id
     elif chat.active_thread_id:
         thread_id = chat.active_thread_id
     elif require_active_thread:
-        raise validation(f"Chat {chat.id!r} has no active thread")
+        raise chat_inactive(f"Chat {chat.id!r} has no active thread")
     else:
         thread = _open_thread(
             tx, caller, chat, NewThread(events=[new]), now, first_event_props=event_props
         )
         assert thread.events
+        if mark_seen:
+            mark_seen_now(tx, caller, chat, now)
         return thread.id, thread.events[0]
 
     order = repo.next_orders(tx.conn, chat.id, 1, updated_at=now)
@@ -210,6 +228,8 @@ def send_event(
         _add_thread_user(tx, chat, thread_id, caller.user_id)
     _touch_customer(tx, chat, caller, now)
     chat = _reload(tx, chat) if joined else chat
+    if mark_seen:
+        mark_seen_now(tx, caller, chat, now)
     tx.emit(changes.EventAppended(chat.license_id, chat, thread_id, event))
     return thread_id, event
 
@@ -222,7 +242,7 @@ def close_thread(tx: Tx, caller: Principal, chat_id: str, *, by_router: bool = F
         else _must_load(tx, caller, chat_id)
     )
     if not chat.active_thread_id:
-        raise validation(f"Chat {chat.id!r} has no active thread to close")
+        raise chat_inactive(f"Chat {chat.id!r} has no active thread to close")
     thread_id = chat.active_thread_id
     if not by_router:
         name = _display_name(tx, caller)
@@ -270,7 +290,7 @@ def add_user_to_chat(tx: Tx, caller: Principal, chat_id: str, user_id: str, user
     chat = _reload(tx, chat)
     user = chat.user(user_id)
     assert user is not None
-    tx.emit(changes.UserAdded(chat.license_id, chat, thread_id, user))
+    tx.emit(changes.UserAdded(chat.license_id, chat, thread_id, user, caller.user_id))
     if user_type == AGENT and chat.active_thread_id:
         system_message(
             tx,
@@ -310,25 +330,84 @@ def remove_user_from_chat(
             now=now,
         )
     chat = _reload(tx, chat)
-    tx.emit(changes.UserRemoved(chat.license_id, chat, thread_id, user_id, user_type))
+    tx.emit(
+        changes.UserRemoved(chat.license_id, chat, thread_id, user_id, user_type, caller.user_id)
+    )
 
 
 def update_last_seen_timestamp(
     tx: Tx, caller: Principal, chat_id: str, timestamp: int | None
 ) -> int:
+    ts = int(timestamp if timestamp is not None else time.time())
+    mark_events_as_seen(tx, caller, chat_id, ts)
+    return ts
+
+
+def mark_events_as_seen(tx: Tx, caller: Principal, chat_id: str, seen_up_to: float) -> None:
+    """The caller has seen the chat's events up to `seen_up_to` (UNIX seconds, to the
+    microsecond); everyone in the chat hears of it."""
     chat = get_chat(tx, caller, chat_id, meta="ro")
     user = chat.user(caller.user_id)
     if user is None:
         raise validation(f"You are not a user of chat {chat.id!r}")
-    ts = int(timestamp if timestamp is not None else time.time())
-    repo.set_last_seen(tx.conn, chat.id, caller.user_id, ts)
-    user.last_seen_timestamp = ts
+    repo.set_last_seen(tx.conn, chat.id, caller.user_id, seen_up_to)
+    user.last_seen_timestamp = int(seen_up_to)
+    user.events_seen_up_to = seen_up_to
     tx.emit(
         changes.LastSeenUpdated(
-            chat.license_id, chat, chat.active_thread_id or chat.last_thread_id, caller.user_id, ts
+            chat.license_id,
+            chat,
+            chat.active_thread_id or chat.last_thread_id,
+            caller.user_id,
+            int(seen_up_to),
+            seen_up_to,
         )
     )
-    return ts
+
+
+def check_requester(
+    tx: Tx, caller: Principal, chat_id: str, *, present: bool = True, active: bool = False
+) -> None:
+    """What the v3.x methods ask before they change a chat: the caller is a present user
+    of it (unless told `ignore_requester_presence`), and (`active`) it has an active
+    thread. The rest (access, scopes) the method checks itself."""
+    chat = _must_load(tx, caller, chat_id)
+    if active and not chat.active_thread_id:
+        raise chat_inactive(f"Chat {chat.id!r} has no active thread")
+    if present:
+        _require_present(caller, chat)
+
+
+def _require_present(caller: Principal, chat: Chat) -> None:
+    if not chat.is_present(caller.user_id):
+        raise validation(
+            f"You are not a user of chat {chat.id!r}: join it first, or set "
+            "ignore_requester_presence where the method takes it"
+        )
+
+
+def mark_seen_now(tx: Tx, caller: Principal, chat: Chat, at: float) -> None:
+    """The caller has seen every event of the chat so far (a v3.x method that writes to a
+    chat counts as seeing it); nobody is told, as no push names this."""
+    if chat.user(caller.user_id) is not None:
+        repo.set_last_seen(tx.conn, chat.id, caller.user_id, at)
+
+
+def typing_indicator(
+    tx: Tx, caller: Principal, chat_id: str, recipients: str, is_typing: bool
+) -> changes.TypingIndicatorSent:
+    """A typing indicator for the chat's users (never stored: the caller publishes it)."""
+    chat = get_chat(tx, caller, chat_id, conv="rw", lock=False)
+    return changes.TypingIndicatorSent(
+        chat.license_id,
+        chat,
+        chat.active_thread_id or chat.last_thread_id,
+        caller.user_id,
+        caller.user_type,
+        recipients,
+        is_typing,
+        int(time.time()),
+    )
 
 
 def delete_event(tx: Tx, caller: Principal, chat_id: str, thread_id: str, event_id: str) -> None:
@@ -576,7 +655,11 @@ def _join_if_absent(tx: Tx, caller: Principal, chat: Chat, now: float) -> bool:
     assert user is not None
     tx.emit(
         changes.UserAdded(
-            chat.license_id, fresh, chat.active_thread_id or chat.last_thread_id, user
+            chat.license_id,
+            fresh,
+            chat.active_thread_id or chat.last_thread_id,
+            user,
+            caller.user_id,
         )
     )
     chat.users = fresh.users

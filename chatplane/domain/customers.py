@@ -20,6 +20,19 @@ MAX_PAGES = 20
 MAX_FIELDS = 100
 
 
+def profile(tx: Tx, license_id: int, customer_id: str) -> tuple[Customer, list[str]]:
+    """A customer and the ids of their chats, oldest first."""
+    customer = repo.get_customer(tx.conn, license_id, customer_id)
+    if customer is None:
+        raise not_found("Customer", customer_id)
+    return customer, customers_repo.chat_ids(tx.conn, license_id, customer_id)
+
+
+def ids_by_email(tx: Tx, license_id: int, email: str) -> list[str]:
+    """The customers of the license with this e-mail address."""
+    return customers_repo.ids_by_email(tx.conn, license_id, email)
+
+
 def serving_agents(tx: Tx, customer_id: str) -> list[str]:
     """Agents present in the customer's active chats."""
     return customers_repo.serving_agents(tx.conn, customer_id)

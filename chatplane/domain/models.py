@@ -85,6 +85,9 @@ class ChatUser:
     avatar: str | None = None
     routing_status: str | None = None
     customer: Customer | None = None
+    # When the user last saw the chat's events, to the microsecond (v3.x
+    # `events_seen_up_to`); `last_seen_timestamp` is the same moment in whole seconds.
+    events_seen_up_to: float | None = None
 
 
 @dataclass

@@ -8,6 +8,7 @@ is announced while the thread is active.
 from __future__ import annotations
 
 import copy
+from typing import Any
 
 from chatplane.domain import changes, chats
 from chatplane.domain.models import Principal
@@ -24,7 +25,10 @@ def send_postback(
     event_id: str,
     postback_id: str,
     toggled: bool,
+    details: dict[str, Any] | None = None,
 ) -> None:
+    """`details`: what a v3.6 postback says of the button besides its id (button_type,
+    button_value, ecommerce), passed on in the push."""
     chat = chats.get_chat(tx, caller, chat_id, conv="rw")
     thread = repo.load_thread(tx.conn, chat.id, thread_id)
     if thread is None:
@@ -60,5 +64,6 @@ def send_postback(
             postback_id,
             toggled,
             thread.active,
+            dict(details or {}),
         )
     )

@@ -232,7 +232,7 @@ def assign(tx: Tx, chat: Chat, cand: Candidate, *, message: bool = True) -> Chat
     fresh = _load(tx, chat.license_id, chat.id)
     user = fresh.user(cand.agent_id)
     assert user is not None
-    tx.emit(changes.UserAdded(chat.license_id, fresh, thread_id, user))
+    tx.emit(changes.UserAdded(chat.license_id, fresh, thread_id, user, reason="assigned"))
     set_flag(tx, fresh, thread_id, "unassigned", False)
     if message:
         chats.system_message(
@@ -252,7 +252,7 @@ def unassign(tx: Tx, chat_id: str, license_id: int, agent_id: str) -> None:
     repo.upsert_chat_user(tx.conn, chat_id, agent_id, AGENT, False, time.time())
     fresh = _load(tx, license_id, chat_id)
     thread_id = fresh.active_thread_id or fresh.last_thread_id
-    tx.emit(changes.UserRemoved(license_id, fresh, thread_id, agent_id, AGENT))
+    tx.emit(changes.UserRemoved(license_id, fresh, thread_id, agent_id, AGENT, reason="unassigned"))
 
 
 def mark_unassigned(tx: Tx, chat_id: str, license_id: int | None = None) -> None:

@@ -12,8 +12,8 @@ import time
 
 from chatplane.domain import changes, chats, routing
 from chatplane.domain.models import Principal
-from chatplane.domain.routing import OFFLINE
-from chatplane.errors import ApiError, not_found, validation
+from chatplane.domain.routing import ACCEPTING, NOT_ACCEPTING, OFFLINE
+from chatplane.errors import agent_offline, chat_inactive, not_found, validation
 from chatplane.storage import Tx
 from chatplane.storage import accounts as accounts_repo
 from chatplane.storage import chats as repo
@@ -31,9 +31,10 @@ def transfer_chat(
     force: bool,
 ) -> None:
     lic = caller.license_id
+    access_changed = False
     chat = chats.get_chat(tx, caller, chat_id, meta="rw")
     if chat.active_thread_id is None:
-        raise validation(f"Chat {chat.id!r} has no active thread to transfer")
+        raise chat_inactive(f"Chat {chat.id!r} has no active thread to transfer")
     rrepo.lock_license(tx.conn, lic)
     previous = chat.present_agent_ids()
     if target_type is None:
@@ -57,12 +58,13 @@ def transfer_chat(
             members = rrepo.group_member_ids(tx.conn, lic, group_ids) - set(previous)
             online = any(rrepo.current_status(tx.conn, lic, a) != OFFLINE for a in members)
             if online:
-                raise ApiError(
+                raise agent_offline(
                     "group_unavailable",
                     f"No agent of groups {group_ids} is accepting chats with a free slot",
                 )
-            raise ApiError("group_offline", f"No agent of groups {group_ids} is online")
-        if sorted(chat.group_ids) != group_ids:
+            raise agent_offline("group_offline", f"No agent of groups {group_ids} is online")
+        access_changed = sorted(chat.group_ids) != group_ids
+        if access_changed:
             access = {"group_ids": group_ids}
             repo.update_chat(tx.conn, chat.id, access=access, updated_at=time.time())
             repo.update_thread(tx.conn, chat.active_thread_id, access=access)
@@ -84,8 +86,30 @@ def transfer_chat(
             target_type,
             list(ids),
             [a for a in previous if not fresh.is_present(a)],
+            access_changed,
         )
     )
+
+
+def agents_for_transfer(tx: Tx, caller: Principal, chat_id: str) -> list[tuple[str, int]]:
+    """(agent id, active chats with customers) of the agents the chat could go to: online
+    (accepting chats or not), with access to the chat, not in it already; least loaded
+    first."""
+    lic = caller.license_id
+    chat = chats.get_chat(tx, caller, chat_id, meta="ro")
+    online = {
+        **rrepo.candidates(tx.conn, lic, ACCEPTING),
+        **rrepo.candidates(tx.conn, lic, NOT_ACCEPTING),
+    }
+    present = set(chat.present_agent_ids())
+    groups = set(chat.group_ids)
+    eligible = [
+        c.agent_id
+        for c in online.values()
+        if c.agent_id not in present and (0 in groups or groups & set(c.groups))
+    ]
+    load = rrepo.loads(tx.conn, lic, eligible, with_customers=True)
+    return sorted(((a, load.get(a, 0)) for a in eligible), key=lambda pair: (pair[1], pair[0]))
 
 
 def _agent_target(tx: Tx, lic: int, ids: list[int | str], previous: list[str], force: bool) -> str:
@@ -97,7 +121,9 @@ def _agent_target(tx: Tx, lic: int, ids: list[int | str], previous: list[str], f
     if agent_id in previous and len(previous) == 1:
         raise validation(f"Agent {agent_id!r} already has this chat")
     if not force and rrepo.current_status(tx.conn, lic, agent_id) == OFFLINE:
-        raise validation(f"Agent {agent_id!r} is offline; use force to transfer anyway")
+        raise agent_offline(
+            "validation", f"Agent {agent_id!r} is offline; use force to transfer anyway"
+        )
     return agent_id
 
 

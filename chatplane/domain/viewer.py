@@ -42,3 +42,14 @@ class View:
     def readable(self, location: str, stored: dict[str, dict[str, Any]]) -> dict[str, Any]:
         """`{ns: {name: value}}` of `stored`, only what this user type may read."""
         return props.readable(self.configs, location, self.user_type, stored)
+
+    def readable_names(self, location: str, names: dict[str, list[str]]) -> dict[str, list[str]]:
+        """`{ns: [name, ...]}` of `names`, only the properties this user type may read
+        (unknown configurations are not shown, as in `readable`)."""
+        out: dict[str, list[str]] = {}
+        for ns, listed in names.items():
+            for name in listed:
+                config = self.configs.get((ns, name))
+                if config is not None and config.can(location, self.user_type, "read"):
+                    out.setdefault(ns, []).append(name)
+        return out

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from chatplane.domain import chats as chat_rules
 from chatplane.domain.models import Chat, Event, Principal, Thread
-from chatplane.errors import authorization, validation
+from chatplane.errors import ApiError, authorization
 from chatplane.storage import Tx, archives
 from chatplane.storage import accounts as accounts_repo
 from chatplane.storage import chats as repo
@@ -73,7 +73,11 @@ def chat_threads(
     loaded = repo.load_threads(tx.conn, wanted)
     missing = [tid for tid in wanted if tid not in loaded or loaded[tid].chat_id != chat.id]
     if missing:
-        raise validation(f"Thread {missing[0]!r} is not a thread of chat {chat.id!r}")
+        raise ApiError(
+            "validation",
+            f"Thread {missing[0]!r} is not a thread of chat {chat.id!r}",
+            kind="not_found",
+        )
     threads = [loaded[tid] for tid in wanted]
     events = repo.load_events(
         tx.conn,
@@ -111,6 +115,12 @@ def thread_orders(tx: Tx, summaries_: list[ChatSummary]) -> dict[str, int]:
     """Orders of the threads the summaries' last events belong to."""
     ids = {e.thread_id for s in summaries_ for e in s.last_event_per_type.values()}
     return {tid: t.order for tid, t in repo.load_threads(tx.conn, ids).items()}
+
+
+def thread_created(tx: Tx, summaries_: list[ChatSummary]) -> dict[str, float]:
+    """When the threads the summaries' last events belong to started (v3.x)."""
+    ids = {e.thread_id for s in summaries_ for e in s.last_event_per_type.values()}
+    return {tid: t.created_at for tid, t in repo.load_threads(tx.conn, ids).items()}
 
 
 def agent_login_chats(
@@ -181,3 +191,95 @@ def archive(
         thread.events = events.get(thread_id, [])
         out.append((chats[chat_id], thread))
     return out, total
+
+
+# -- the v3.x reads ---------------------------------------------------------------------
+
+
+@dataclass
+class ChatsPage:
+    summaries: list[ChatSummary]
+    total: int
+
+
+def list_chats(
+    tx: Tx,
+    caller: Principal,
+    *,
+    active: bool | None,
+    with_threads: bool,
+    group_ids: list[int] | None,
+    extra: list[object],
+    ascending: bool,
+    offset: int,
+    limit: int,
+) -> ChatsPage:
+    """The chats an agent may list (v3.x list_chats), one page of them."""
+    vis = visibility(tx, caller)
+    ids, total = archives.list_chats(
+        tx.conn,
+        caller.license_id,
+        vis,
+        active=active,
+        with_threads=with_threads,
+        group_ids=group_ids,
+        extra=extra,
+        ascending=ascending,
+        offset=offset,
+        limit=limit,
+    )
+    chats = repo.load_chats(tx.conn, caller.license_id, ids)
+    return ChatsPage(summaries(tx, caller, chats), total)
+
+
+@dataclass
+class ThreadsPage:
+    chat: Chat
+    threads: list[Thread]  # with their events
+    total: int
+    # Every thread id of the chat, oldest first (each thread's previous and next).
+    thread_ids: list[str]
+
+
+def list_threads(
+    tx: Tx,
+    caller: Principal,
+    chat_id: str,
+    *,
+    ascending: bool,
+    created_from: float | None,
+    created_to: float | None,
+    offset: int,
+    limit: int | None,
+    min_events: int | None = None,
+) -> ThreadsPage:
+    """A page of a chat's threads with their events. With `min_events`, as many threads
+    (from `offset` on) as hold that many events between them, instead of `limit`."""
+    chat = chat_rules.get_chat(tx, caller, chat_id, meta="ro")
+    threads, total = repo.list_threads(
+        tx.conn,
+        chat.id,
+        ascending=ascending,
+        created_from=created_from,
+        created_to=created_to,
+        offset=offset,
+        limit=None if min_events is not None else limit,
+    )
+    if min_events is not None:
+        taken, seen = [], 0
+        for t in threads:
+            if seen >= min_events:
+                break
+            taken.append(t)
+            seen += t.total_events
+        threads = taken
+    events = repo.load_events(tx.conn, [t.id for t in threads], agents_view=caller.is_agent)
+    for t in threads:
+        t.events = events.get(t.id, [])
+    ids = repo.thread_ids_by_chat(tx.conn, [chat.id])[chat.id]
+    return ThreadsPage(chat, threads, total, ids)
+
+
+def thread_ids_by_chat(tx: Tx, chat_ids: list[str]) -> dict[str, list[str]]:
+    """Every thread id of each chat, oldest first."""
+    return repo.thread_ids_by_chat(tx.conn, chat_ids)

@@ -15,7 +15,8 @@
 - Whoever caused a chat or customer change hears it on all its connections.
 The push is rendered once per (user type, API version), by the version's renderer that
 the app hands in, then the same text is queued to each session of that kind; the session
-that made the request gets its `request_id` in the push.
+that made the request gets its `request_id` in the push. A renderer may answer several
+pushes for one change (a transfer that also moved the chat's access, in v3.x).
 """
 
 from __future__ import annotations
@@ -30,9 +31,9 @@ from chatplane.domain.models import AGENT, CUSTOMER
 from chatplane.domain.viewer import View
 from chatplane.realtime.hub import Hub, Session, push_message
 
-Push = tuple[str, dict[str, Any]]
-# One API version's pushes: the push a change is for a viewer, or None (nothing to say).
-PushRenderer = Callable[[ch.Change, View], Push | None]
+Push = tuple[str, Any]
+# One API version's pushes: the push (or pushes) a change is for a viewer, or None.
+PushRenderer = Callable[[ch.Change, View], Push | list[Push] | None]
 
 # Signals are not caused "for" their sender: the author does not hear its own.
 _SIGNALS = (
@@ -105,8 +106,8 @@ class Fanout:
         if not recipients:
             return
         views: dict[str, View] = {}
-        rendered: dict[tuple[str, str], Push | None] = {}
-        texts: dict[tuple[str, str], str] = {}
+        rendered: dict[tuple[str, str], list[Push]] = {}
+        texts: dict[tuple[str, str], list[str]] = {}
         for session in recipients:
             assert session.principal is not None
             user_type = session.principal.user_type
@@ -114,16 +115,27 @@ class Fanout:
             if kind not in rendered:
                 if user_type not in views:
                     views[user_type] = self.view_for(change.license_id, user_type)
-                rendered[kind] = self.renderers[session.version](change, views[user_type])
-            push = rendered[kind]
-            if push is None:
+                out = self.renderers[session.version](change, views[user_type])
+                rendered[kind] = [] if out is None else out if isinstance(out, list) else [out]
+            pushes = rendered[kind]
+            if not pushes:
                 continue
             if session.id == origin.session_id and origin.request_id is not None:
-                session.push(push_message(push[0], push[1], origin.request_id), key)
+                for action, payload in pushes:
+                    if session.pushes is None or action in session.pushes:
+                        session.push(
+                            push_message(action, payload, origin.request_id, session.push_version),
+                            key,
+                        )
                 continue
             if kind not in texts:
-                texts[kind] = push_message(*push)
-            session.push(texts[kind], key)
+                texts[kind] = [
+                    push_message(action, payload, version=session.push_version)
+                    for action, payload in pushes
+                ]
+            for (action, _), text in zip(pushes, texts[kind], strict=True):
+                if session.pushes is None or action in session.pushes:
+                    session.push(text, key)
 
     def recipients(self, change: ch.Change) -> set[Session]:
         lic = change.license_id

@@ -34,9 +34,17 @@ SendText = Callable[[str], Awaitable[None]]
 _encode = msgspec.json.Encoder().encode
 
 
-def push_message(action: str, payload: dict[str, Any], request_id: str | None = None) -> str:
-    """A push frame; the same in every API version."""
+def push_message(
+    action: str,
+    payload: Any,
+    request_id: str | None = None,
+    version: str | None = None,
+) -> str:
+    """A push frame. From v3.3 on a push names the version it is shaped in (`version`,
+    the session's `push_version`); v3.0's frames have no such field."""
     msg: dict[str, Any] = {}
+    if version is not None:
+        msg["version"] = version
     if request_id is not None:
         msg["request_id"] = request_id
     msg["action"] = action
@@ -52,6 +60,10 @@ class Session:
     close: Callable[[int], Awaitable[None]]
     # The API version the client speaks: its pushes are rendered in that version's shapes.
     version: str = "3.0"
+    # The version its push frames name (v3.3 and later), None where frames name none.
+    push_version: str | None = None
+    # The pushes the client asked for at login (v3.x `pushes`); None: every push.
+    pushes: frozenset[str] | None = None
     max_queue: int = 2048
     id: str = field(default_factory=lambda: f"{PROCESS_ID}-{next(_ids)}")
     principal: Principal | None = None
@@ -172,7 +184,7 @@ async def disconnect(session: Session, reason: str, *, resumable: bool = False) 
     server gave up on for the client's silence (`resumable`) may be resumed later."""
     session.resumable = session.resumable and resumable
     action = "agent_disconnected" if session.api == AGENT else "customer_disconnected"
-    session.send(push_message(action, {"reason": reason}))
+    session.send(push_message(action, {"reason": reason}, version=session.push_version))
     await session.finish(1000)
 
 

@@ -48,6 +48,74 @@ class ArchiveFilters:
     tags: TagsFilter | None = None
     # Extra WHERE clauses on threads/chats (property filters add them).
     extra: list[Any] = field(default_factory=list)
+    # v3.x: threads created in [created_from, created_to] (UNIX seconds, inclusive).
+    created_from: float | None = None
+    created_to: float | None = None
+    chat_ids: list[str] | None = None
+    thread_ids: list[str] | None = None
+    customer_ids: list[str] | None = None
+    # Threads with an agent (True) or none (False).
+    agents_exist: bool | None = None
+    exclude_agent_ids: list[str] | None = None
+    # Agents: every one of agent_ids took part (not just one of them).
+    every_agent: bool = False
+    # Threads holding an event of one of these types (of each, with every_event_type),
+    # or none of exclude_event_types.
+    event_types: list[str] | None = None
+    exclude_event_types: list[str] | None = None
+    every_event_type: bool = False
+    # Oldest first (v3.x sort_order asc); newest first by default.
+    ascending: bool = False
+
+    def v3x_conditions(self, license_id: int) -> list[Any]:
+        """The v3.x filters as conditions on `threads`."""
+        t, ta, e = s.threads, s.thread_agents, s.events
+        out: list[Any] = []
+        if self.created_from is not None:
+            out.append(t.c.created_at >= self.created_from)
+        if self.created_to is not None:
+            out.append(t.c.created_at <= self.created_to)
+        if self.chat_ids is not None:
+            out.append(t.c.chat_id.in_(self.chat_ids))
+        if self.thread_ids is not None:
+            out.append(t.c.id.in_(self.thread_ids))
+        if self.customer_ids is not None:
+            out.append(
+                t.c.chat_id.in_(
+                    sa.select(s.chats.c.id).where(
+                        s.chats.c.license_id == license_id,
+                        s.chats.c.customer_id.in_(self.customer_ids),
+                    )
+                )
+            )
+        if self.agents_exist is not None:
+            any_agent = sa.select(ta.c.thread_id).where(ta.c.thread_id == t.c.id).exists()
+            out.append(any_agent if self.agents_exist else ~any_agent)
+        if self.every_agent and self.agent_ids:
+            for agent_id in dict.fromkeys(self.agent_ids):
+                out.append(
+                    sa.select(ta.c.thread_id)
+                    .where(ta.c.thread_id == t.c.id, ta.c.agent_id == agent_id)
+                    .exists()
+                )
+        if self.exclude_agent_ids:
+            out.append(
+                ~sa.select(ta.c.thread_id)
+                .where(ta.c.thread_id == t.c.id, ta.c.agent_id.in_(self.exclude_agent_ids))
+                .exists()
+            )
+
+        def has_event(types: list[str]) -> Any:
+            return sa.select(e.c.seq).where(e.c.thread_id == t.c.id, e.c.type.in_(types)).exists()
+
+        if self.event_types:
+            if self.every_event_type:
+                out.extend(has_event([kind]) for kind in dict.fromkeys(self.event_types))
+            else:
+                out.append(has_event(self.event_types))
+        if self.exclude_event_types:
+            out.append(~has_event(self.exclude_event_types))
+        return out
 
 
 @dataclass
@@ -183,12 +251,13 @@ def search_threads(
         if clause is not None:
             where.append(clause)
     where.extend(filters.extra)
+    where.extend(filters.v3x_conditions(license_id))
     # A thread's own chat row is always there; a clause that names `chats` gets the join.
     from_: Any = t
     if any(s.chats in find_tables(clause) for clause in where):
         from_ = t.join(s.chats, s.chats.c.id == t.c.chat_id)
 
-    order = (t.c.created_at.desc(), t.c.id)
+    order = (t.c.created_at.asc(), t.c.id) if filters.ascending else (t.c.created_at.desc(), t.c.id)
     offset = (page - 1) * limit
 
     def page_of(*cond: Any) -> list[tuple[str, str]]:
@@ -196,8 +265,9 @@ def search_threads(
         rows = conn.execute(q.order_by(*order).offset(offset).limit(limit)).all()
         return [(r.chat_id, r.id) for r in rows]
 
-    agent_ids = list(dict.fromkeys(filters.agent_ids or []))
-    only_license = len(where) == 1 and from_ is t
+    agent_ids = [] if filters.every_agent else list(dict.fromkeys(filters.agent_ids or []))
+    # The fast paths below walk the index newest first.
+    only_license = len(where) == 1 and from_ is t and not filters.ascending
     if only_license and not agent_ids:
         # No filter: the count and the page both read the covering index.
         total = conn.execute(sa.select(sa.func.count()).where(*where)).scalar_one()
@@ -280,6 +350,55 @@ def filter_chats(
         sa.select(c.c.id).where(*where).order_by(c.c.updated_at.desc()).limit(limit)
     ).all()
     return [r.id for r in rows]
+
+
+def list_chats(
+    conn: Connection,
+    license_id: int,
+    vis: Visibility,
+    *,
+    active: bool | None,
+    with_threads: bool,
+    group_ids: list[int] | None,
+    extra: list[Any],
+    ascending: bool,
+    offset: int,
+    limit: int,
+) -> tuple[list[str], int]:
+    """Chats the agent may list (v3.x list_chats), ordered by when their last thread
+    started (a chat without threads: when it was made), and how many match."""
+    c, t = s.chats, s.threads
+    where: list[Any] = [c.c.license_id == license_id, *extra]
+    vis_clause = visible_chats_clause(vis, license_id)
+    if vis_clause is not None:
+        where.append(vis_clause)
+    if active is True:
+        where.append(c.c.active_thread_id.is_not(None))
+    elif active is False:
+        where.append(c.c.active_thread_id.is_(None))
+    if not with_threads:
+        where.append(c.c.last_thread_id.is_not(None))
+    if group_ids:
+        where.append(
+            c.c.id.in_(
+                sa.select(s.chat_access.c.chat_id).where(
+                    s.chat_access.c.license_id == license_id,
+                    s.chat_access.c.group_id.in_(group_ids),
+                )
+            )
+        )
+    total = conn.execute(sa.select(sa.func.count()).select_from(c).where(*where)).scalar_one()
+    started = sa.func.coalesce(t.c.created_at, c.c.created_at)
+    order = (started.asc(), c.c.id) if ascending else (started.desc(), c.c.id)
+    rows = conn.execute(
+        sa.select(c.c.id)
+        .select_from(c.outerjoin(t, t.c.id == c.c.last_thread_id))
+        .where(*where)
+        .order_by(*order)
+        .offset(offset)
+        .limit(limit)
+    ).all()
+    return [r.id for r in rows], int(total)
 
 
 def customer_chats(

@@ -112,6 +112,7 @@ def _chat_user(r: Any) -> ChatUser:
         present=bool(r.present),
         last_seen_timestamp=r.last_seen_timestamp,
         joined_at=r.joined_at,
+        events_seen_up_to=r.events_seen_up_to,
     )
     if r.user_type == AGENT and r.agent_name is not None:
         user.name, user.email, user.avatar = r.agent_name, r.agent_email, r.agent_avatar
@@ -203,11 +204,30 @@ def upsert_chat_user(
         )
 
 
-def set_last_seen(conn: Connection, chat_id: str, user_id: str, timestamp: int) -> None:
-    conn.execute(
-        s.chat_users.update()
-        .where(s.chat_users.c.chat_id == chat_id, s.chat_users.c.user_id == user_id)
-        .values(last_seen_timestamp=timestamp)
+_SET_SEEN = Compiled(
+    s.chat_users.update()
+    .where(
+        s.chat_users.c.chat_id == sa.bindparam("b_chat_id"),
+        s.chat_users.c.user_id == sa.bindparam("b_user_id"),
+    )
+    .values(
+        last_seen_timestamp=sa.bindparam("b_timestamp"),
+        events_seen_up_to=sa.bindparam("b_seen_up_to"),
+    )
+)
+
+
+def set_last_seen(conn: Connection, chat_id: str, user_id: str, seen_up_to: float) -> None:
+    """The user has seen the chat's events up to `seen_up_to` (kept to the microsecond,
+    and in whole seconds for v3.0's `last_seen_timestamp`)."""
+    _SET_SEEN.execute(
+        conn,
+        {
+            "b_chat_id": chat_id,
+            "b_user_id": user_id,
+            "b_timestamp": int(seen_up_to),
+            "b_seen_up_to": seen_up_to,
+        },
     )
 
 
@@ -298,6 +318,49 @@ def thread_summaries(
     if limit is not None:
         q = q.limit(limit)
     return [to_thread(r) for r in conn.execute(q)], int(total)
+
+
+def list_threads(
+    conn: Connection,
+    chat_id: str,
+    *,
+    ascending: bool,
+    created_from: float | None,
+    created_to: float | None,
+    offset: int,
+    limit: int | None,
+) -> tuple[list[Thread], int]:
+    """Threads of a chat in time order (oldest or newest first), within [from, to]."""
+    t = s.threads
+    where: list[Any] = [t.c.chat_id == chat_id]
+    if created_from is not None:
+        where.append(t.c.created_at >= created_from)
+    if created_to is not None:
+        where.append(t.c.created_at <= created_to)
+    total = conn.execute(sa.select(sa.func.count()).select_from(t).where(*where)).scalar_one()
+    q = (
+        sa.select(t)
+        .where(*where)
+        .order_by(t.c.order.asc() if ascending else t.c.order.desc())
+        .offset(offset)
+    )
+    if limit is not None:
+        q = q.limit(limit)
+    return [to_thread(r) for r in conn.execute(q)], int(total)
+
+
+def thread_ids_by_chat(conn: Connection, chat_ids: Iterable[str]) -> dict[str, list[str]]:
+    """Every thread id of each chat, oldest first (for a thread's previous and next)."""
+    ids = list(dict.fromkeys(chat_ids))
+    out: dict[str, list[str]] = {cid: [] for cid in ids}
+    if not ids:
+        return out
+    t = s.threads
+    for r in conn.execute(
+        sa.select(t.c.chat_id, t.c.id).where(t.c.chat_id.in_(ids)).order_by(t.c.order)
+    ):
+        out[r.chat_id].append(r.id)
+    return out
 
 
 _EVENT_COLUMNS = [c.name for c in s.events.columns if c.name != "seq"]

@@ -24,6 +24,12 @@ class CustomerQuery:
     ascending: bool
     offset: int
     limit: int
+    # v3.x: the order (a column of `customers`, then `created_at`), customers with a chat
+    # in these groups ({"values": [...]} | {"exclude_values": [...]}), only customers
+    # with a chat.
+    sort_by: str = "created_at"
+    chat_group_ids: dict[str, list[int]] | None = None
+    with_chats_only: bool = False
 
 
 _OPS = {
@@ -54,16 +60,31 @@ def search(conn: Connection, q: CustomerQuery) -> tuple[list[Customer], int]:
             where.append(sa.or_(col.is_(None), col.not_in(flt["exclude_values"])))
     for name, op, value in q.range_filters:
         where.append(_OPS[op](_column(name), value))
+    c = s.customers.c
+    if q.with_chats_only:
+        where.append(c.chats_count > 0)
+    if q.chat_group_ids:
+        (kind, groups), *_ = q.chat_group_ids.items()
+        in_groups = c.id.in_(
+            sa.select(s.chats.c.customer_id)
+            .select_from(s.chats.join(s.chat_access, s.chat_access.c.chat_id == s.chats.c.id))
+            .where(
+                s.chats.c.license_id == q.license_id,
+                s.chat_access.c.group_id.in_(groups),
+                s.chats.c.customer_id.is_not(None),
+            )
+        )
+        where.append(in_groups if kind == "values" else ~in_groups)
     total = conn.execute(
         sa.select(sa.func.count()).select_from(s.customers).where(*where)
     ).scalar_one()
-    order = s.customers.c.created_at.asc() if q.ascending else s.customers.c.created_at.desc()
+    columns = [getattr(c, q.sort_by)] if q.sort_by != "created_at" else []
+    # Customers without the value (no event yet) come last either way, on both engines.
+    order = [
+        (col.asc() if q.ascending else col.desc()).nulls_last() for col in (*columns, c.created_at)
+    ]
     rows = conn.execute(
-        sa.select(s.customers)
-        .where(*where)
-        .order_by(order, s.customers.c.id)
-        .offset(q.offset)
-        .limit(q.limit)
+        sa.select(s.customers).where(*where).order_by(*order, c.id).offset(q.offset).limit(q.limit)
     ).all()
     return [to_customer(r) for r in rows], int(total)
 
@@ -92,6 +113,25 @@ def active_chat_ids(conn: Connection, license_id: int, customer_id: str) -> list
             s.chats.c.license_id == license_id,
             s.chats.c.customer_id == customer_id,
             s.chats.c.active_thread_id.is_not(None),
+        )
+    ).all()
+    return [r.id for r in rows]
+
+
+def chat_ids(conn: Connection, license_id: int, customer_id: str) -> list[str]:
+    """Every chat of the customer, oldest first."""
+    rows = conn.execute(
+        sa.select(s.chats.c.id)
+        .where(s.chats.c.license_id == license_id, s.chats.c.customer_id == customer_id)
+        .order_by(s.chats.c.created_at, s.chats.c.id)
+    ).all()
+    return [r.id for r in rows]
+
+
+def ids_by_email(conn: Connection, license_id: int, email: str) -> list[str]:
+    rows = conn.execute(
+        sa.select(s.customers.c.id).where(
+            s.customers.c.license_id == license_id, s.customers.c.email == email
         )
     ).all()
     return [r.id for r in rows]

@@ -89,8 +89,15 @@ class Candidate:
         return self.max_chats - self.load
 
 
-def loads(conn: Connection, license_id: int, agent_ids: list[str] | None = None) -> dict[str, int]:
-    """Active chats (with an active thread) each agent is present in."""
+def loads(
+    conn: Connection,
+    license_id: int,
+    agent_ids: list[str] | None = None,
+    *,
+    with_customers: bool = False,
+) -> dict[str, int]:
+    """Active chats (with an active thread) each agent is present in (only chats with a
+    customer, when `with_customers`)."""
     cu, c = s.chat_users, s.chats
     q = (
         sa.select(cu.c.user_id, sa.func.count().label("n"))
@@ -103,6 +110,8 @@ def loads(conn: Connection, license_id: int, agent_ids: list[str] | None = None)
         )
         .group_by(cu.c.user_id)
     )
+    if with_customers:
+        q = q.where(c.c.customer_id.is_not(None))
     if agent_ids is not None:
         q = q.where(cu.c.user_id.in_(agent_ids))
     return {r.user_id: int(r.n) for r in conn.execute(q)}
@@ -295,3 +304,28 @@ def last_activity(conn: Connection, thread_id: str) -> float | None:
         )
     ).scalar()
     return float(value) if value is not None else None
+
+
+def statuses(
+    conn: Connection, license_id: int, group_ids: list[int] | None
+) -> list[tuple[str, str]]:
+    """(agent id, current routing status) of every agent of the license (of the groups,
+    when given), bots included; an agent without a status row is offline."""
+    a, st, ga = s.agents, s.agent_statuses, s.group_agents
+    q = (
+        sa.select(a.c.id, sa.func.coalesce(st.c.status, "offline").label("status"))
+        .select_from(
+            a.outerjoin(st, sa.and_(st.c.license_id == a.c.license_id, st.c.agent_id == a.c.id))
+        )
+        .where(a.c.license_id == license_id)
+        .order_by(a.c.id)
+    )
+    if group_ids and 0 not in group_ids:
+        q = q.where(
+            a.c.id.in_(
+                sa.select(ga.c.agent_id).where(
+                    ga.c.license_id == license_id, ga.c.group_id.in_(group_ids)
+                )
+            )
+        )
+    return [(r.id, r.status) for r in conn.execute(q)]

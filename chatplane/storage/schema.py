@@ -167,6 +167,8 @@ chat_users = sa.Table(
     sa.Column("user_type", sa.String(16), nullable=False),
     sa.Column("present", sa.Boolean, nullable=False, default=True),
     sa.Column("last_seen_timestamp", sa.Integer, nullable=True),
+    # The same moment to the microsecond (v3.x `events_seen_up_to`), migration 0012.
+    sa.Column("events_seen_up_to", sa.Float, nullable=True),
     sa.Column("joined_at", sa.Float, nullable=False),
     sa.Index("ix_chat_users_user", "user_id", "present"),
 )
@@ -500,4 +502,14 @@ idempotency_keys = sa.Table(
     sa.Column("response", sa.Text, nullable=True),
     sa.Column("created_at", sa.Float, nullable=False),
     sa.Index("ix_idempotency_keys_created", "created_at"),
+)
+
+# Keys the server keeps for itself (the key that signs v3.x page ids), made on first use
+# and shared by every process of an installation (migration 0012).
+server_secrets = sa.Table(
+    "server_secrets",
+    metadata,
+    sa.Column("name", sa.String(64), primary_key=True),
+    sa.Column("value", sa.String(128), nullable=False),
+    sa.Column("created_at", sa.Float, nullable=False),
 )

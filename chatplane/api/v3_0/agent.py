@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal
 
 from msgspec import Meta, Struct
 
+from chatplane.api.agent_sessions import login_agent
 from chatplane.api.dispatch import Context
 from chatplane.api.registry import Actions
 from chatplane.api.v3_0 import common
@@ -20,7 +21,8 @@ from chatplane.domain.access import (
     CONVERSATION_WRITE,
     Wider,
 )
-from chatplane.errors import authentication, authorization, validation
+from chatplane.domain.models import Principal
+from chatplane.errors import validation
 from chatplane.storage import accounts as accounts_repo
 from chatplane.storage.archives import ArchiveFilters
 
@@ -54,45 +56,27 @@ actions(AGENT, "get_chat_threads", st.GetChatThreads, scopes=CHATS_READ_WIDE)(
 @actions(AGENT, "login", st.AgentLogin, web=False, needs_login=False)
 async def login(ctx: Context, p: st.AgentLogin) -> dict[str, Any]:
     services = ctx.services
-    principal = await services.authenticate(p.token)
-    if not principal.is_agent:
-        raise authentication("This is not an agent's access token")
-    if principal.is_bot:
-        raise authorization("A bot agent cannot log in; it acts with its application's token")
-    session = ctx.session
-    assert session is not None
-    if session.principal is not None:
-        raise validation("This connection is logged in already")
 
-    def load(tx: Any) -> tuple[Any, Any, list[int], list[views.ChatSummary], dict[str, int]]:
-        agent = accounts_repo.get_agent(tx.conn, principal.license_id, principal.user_id)
-        lic = accounts_repo.get_license(tx.conn, principal.license_id)
-        groups = accounts_repo.agent_group_ids(tx.conn, principal.license_id, principal.user_id)
-        summaries = views.agent_login_chats(tx, principal)
-        return agent, lic, groups, summaries, views.thread_orders(tx, summaries)
-
-    agent, lic, groups, summaries, orders = await services.read(load)
-    device = p.push_notifications
-    if device is not None and device.firebase_token:
+    async def keep_push_device(principal: Principal) -> None:
+        device = p.push_notifications
+        if device is None or not device.firebase_token:
+            return
+        token = device.firebase_token
         await services.commit(
             lambda tx: accounts_repo.set_push_device(
-                tx.conn,
-                principal.license_id,
-                principal.user_id,
-                device.firebase_token or "",
-                device.platform,
-                True,
+                tx.conn, principal.license_id, principal.user_id, token, device.platform, True
             )
         )
-    if agent is None:
-        raise authentication("The agent of this token no longer exists")
-    session.principal = ctx.principal = principal
-    session.agent_group_ids = tuple(groups)
-    # The session is registered first, so the offline grace of an earlier connection
-    # sees the agent back before it can take the status away.
-    await services.register_session(session)
-    routing_status = await ctx.commit(lambda tx: agent_status.login(tx, principal, p.reconnect))
-    v = common.reader_view(ctx, groups)
+
+    done = await login_agent(
+        ctx,
+        p.token,
+        reconnect=p.reconnect,
+        extra=views.thread_orders,
+        before_register=keep_push_device,
+    )
+    agent, lic = done.agent, done.license
+    v = common.reader_view(ctx, done.group_ids)
     return {
         "license": {
             "id": str(lic.id),
@@ -108,10 +92,10 @@ async def login(ctx: Context, p: st.AgentLogin) -> dict[str, Any]:
             "email": agent.email,
             "present": True,
             "avatar": agent.avatar,
-            "routing_status": routing_status,
+            "routing_status": done.routing_status,
             "permission": agent.role,
         },
-        "chats_summary": [ser.agent_chat_summary(v, s, orders) for s in summaries],
+        "chats_summary": [ser.agent_chat_summary(v, s, done.extra) for s in done.summaries],
     }
 
 

@@ -95,7 +95,7 @@ def _epoch(name: str, value: str) -> float:
     return parsed.timestamp()
 
 
-def _query(
+def customer_query(
     license_id: int, filters: CustomerFilters, order: str, offset: int, limit: int
 ) -> CustomerQuery:
     strings: list[tuple[str, dict[str, list[str]]]] = []
@@ -153,7 +153,7 @@ async def get_customers(ctx: Context, p: GetCustomers) -> dict[str, Any]:
         filters, order, offset, limit = _decode_page(p.page_id)
     else:
         filters, order, offset, limit = p.filters or CustomerFilters(), p.order, 0, p.limit
-    query = _query(caller.license_id, filters, order, offset, limit)
+    query = customer_query(caller.license_id, filters, order, offset, limit)
     found, total = await ctx.services.read(lambda tx: search(tx.conn, query))
     v = common.view(ctx)
     out: dict[str, Any] = {

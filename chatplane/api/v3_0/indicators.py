@@ -31,23 +31,10 @@ class SendSneakPeek(Struct, kw_only=True):
 @actions("agent", "send_typing_indicator", SendTypingIndicator, scopes=CONVERSATION_WRITE)
 async def send_typing_indicator(ctx: Context, p: SendTypingIndicator) -> None:
     caller = ctx.caller
-    chat = await ctx.services.read(
-        lambda tx: chats.get_chat(tx, caller, p.chat_id, conv="rw", lock=False)
+    indicator = await ctx.services.read(
+        lambda tx: chats.typing_indicator(tx, caller, p.chat_id, p.recipients, p.is_typing)
     )
-    await ctx.publish(
-        [
-            changes.TypingIndicatorSent(
-                chat.license_id,
-                chat,
-                chat.active_thread_id or chat.last_thread_id,
-                caller.user_id,
-                caller.user_type,
-                p.recipients,
-                p.is_typing,
-                int(time.time()),
-            )
-        ]
-    )
+    await ctx.publish([indicator])
 
 
 @actions("customer", "send_sneak_peek", SendSneakPeek)

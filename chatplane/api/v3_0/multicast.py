@@ -8,10 +8,9 @@ import msgspec
 from msgspec import Struct
 
 from chatplane.api.dispatch import Context
+from chatplane.api.multicasts import send_multicast
 from chatplane.api.registry import Actions
 from chatplane.api.v3_0.structs import GroupId
-from chatplane.domain import changes
-from chatplane.errors import validation
 
 actions = Actions()
 
@@ -39,26 +38,15 @@ class Multicast(Struct, kw_only=True):
 
 @actions("agent", "multicast", Multicast, scopes=("multicast:rw",))
 async def multicast(ctx: Context, p: Multicast) -> None:
-    caller = ctx.caller
     agents = p.scopes.agents or AgentsScope()
     customers = p.scopes.customers or CustomersScope()
-    if not (agents.all or agents.ids or agents.groups or customers.ids):
-        raise validation(
-            "scopes needs at least one of agents.all, agents.ids, agents.groups, customers.ids"
-        )
-    if p.content is None:
-        raise validation("content is required")
-    await ctx.publish(
-        [
-            changes.MulticastSent(
-                caller.license_id,
-                caller.user_id,
-                p.content,
-                p.type,
-                all_agents=agents.all,
-                agent_ids=agents.ids,
-                group_ids=agents.groups,
-                customer_ids=customers.ids,
-            )
-        ]
+    await send_multicast(
+        ctx,
+        "scopes",
+        p.content,
+        p.type,
+        all_agents=agents.all,
+        agent_ids=agents.ids,
+        group_ids=agents.groups,
+        customer_ids=customers.ids,
     )

@@ -70,13 +70,7 @@ def render(change: ch.Change, view: ser.View) -> Push | None:
             "properties": visible,
         }
     if isinstance(change, ch.PropertiesDeleted):
-        deleted: dict[str, list[str]] = {}
-        for ns, names in change.properties.items():
-            for name in names:
-                config = view.configs.get((ns, name))
-                # Unknown configurations are not shown (as in serialize.properties).
-                if config is not None and config.can(change.location, view.user_type, "read"):
-                    deleted.setdefault(ns, []).append(name)
+        deleted = view.readable_names(change.location, change.properties)
         if not deleted:
             return None
         return _properties_action(change.location, "deleted"), {

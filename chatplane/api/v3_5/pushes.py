@@ -1,0 +1,20 @@
+"""v3.5's pushes: v3.6's, in v3.5's shapes, except where v3.5 differs: a rich message
+postback says only the button's id and whether it is toggled (v3.6 added `button_type`,
+`button_value` and `ecommerce`)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chatplane.api.v3_5.serialize import SHAPES
+from chatplane.api.v3_6.pushes import Pushes
+from chatplane.domain import changes as ch
+
+
+class Pushes35(Pushes):
+    def postback(self, c: ch.RichMessagePostback) -> dict[str, Any]:
+        return {"id": c.postback_id, "toggled": c.toggled}
+
+
+PUSHES = Pushes35(SHAPES)
+render = PUSHES.render
