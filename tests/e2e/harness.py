@@ -178,12 +178,17 @@ class ServerProcess:
         return str(self.settings.get("tls_self_signed", "")).lower() in ("1", "true", "yes", "on")
 
     @property
+    def host(self) -> str:
+        """`127.0.0.1:PORT`, as the official SDKs take it (`base_url`)."""
+        return f"127.0.0.1:{self.port}"
+
+    @property
     def base_url(self) -> str:
-        return f"{'https' if self.tls else 'http'}://127.0.0.1:{self.port}"
+        return f"{'https' if self.tls else 'http'}://{self.host}"
 
     @property
     def ws_base(self) -> str:
-        return f"{'wss' if self.tls else 'ws'}://127.0.0.1:{self.port}"
+        return f"{'wss' if self.tls else 'ws'}://{self.host}"
 
     def start(self, timeout: float = 40, *, port: int | None = None) -> None:
         """Start serving, on `port` when given (a restart keeps its clients' URLs)."""

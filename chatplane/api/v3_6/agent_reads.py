@@ -258,13 +258,13 @@ async def list_archives(shapes: Shapes, ctx: Context, p: st.ListArchives) -> dic
             for chat, t in chats
         ]
     }
-    hl = page.query["highlights"]
     words = re.findall(r"\w+", f.query or "")
-    if hl is not None and words:
+    if page.query["highlights"] is not None and words:
+        hl = msgspec.convert(page.query["highlights"], st.Highlights)
         for chat in out["chats"]:
             for e in chat["thread"].get("events", []):
                 if isinstance(e.get("text"), str):
-                    e["text"] = _highlight(e["text"], words, hl["pre_tag"], hl["post_tag"])
+                    e["text"] = _highlight(e["text"], words, hl.pre_tag, hl.post_tag)
     out["found_chats"] = total
     out.update(await page_ids(ctx, "list_archives", page, total, len(chats)))
     return out
