@@ -295,9 +295,9 @@ class ApiError(AssertionError):
 class Http:
     """Thin Web API client: `agent()` / `customer()` return the payload or raise ApiError."""
 
-    def __init__(self, base_url: str) -> None:
+    def __init__(self, base_url: str, *, verify: bool = True) -> None:
         self.base_url = base_url
-        self.client = httpx.Client(base_url=base_url, trust_env=False, timeout=20)
+        self.client = httpx.Client(base_url=base_url, trust_env=False, timeout=20, verify=verify)
 
     def close(self) -> None:
         self.client.close()

@@ -29,6 +29,8 @@ AGENT = "agent"
 @actions(AGENT, "send_event", st.SendEvent, scopes=CONVERSATION)
 async def send_event(ctx: Context, p: st.SendEvent) -> dict[str, Any]:
     caller = ctx.caller
+    if p.opts and set(p.opts) - {"author_id"}:
+        raise validation(f"opts: unknown field {', '.join(sorted(set(p.opts) - {'author_id'}))}")
     new = await new_event(ctx, p.event)
     server_made = isinstance(p.event, st.FileIn)  # checked against the file store above
     _thread_id, event = await ctx.commit(

@@ -323,6 +323,9 @@ class SendEvent(Payload):
     # Not in the v3.6 table, but described since v3.1 and sent by the official SDK:
     # an event for an inactive chat goes to its last thread.
     attach_to_last_thread: bool = False
+    # lc-sdk-python 0.4.2's RTM send_event puts a local variable of its own in the
+    # payload: `{}`, or the `author_id` it also sends beside the payload. Only that.
+    opts: dict[str, str] | None = None
 
 
 class Postback(Payload):
