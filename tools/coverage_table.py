@@ -1,10 +1,17 @@
-"""Write docs/coverage.md: every method and push of both v3.0 references, with the tests
-that exercise it (found by the action's name in quotes in tests/).
+"""Write docs/coverage.md: every method and push of the v3.0 references, and of the Agent
+Chat API v3.6 and v3.5, with the tests that exercise it (found by the action's name in
+quotes in tests/).
 
     python tools/coverage_table.py [--check]
 
---check exits 1 when a method or push has no test (the document itself is regenerated
-whenever tests change; it is not compared, so adding a test never breaks the build).
+A test counts for the versions it names: a module-level `V`, `VERSION` or `VERSIONS`, or
+a "3.5"/"3.6" (or a /v3.x/ path) in the test itself; a test that names none counts for
+v3.0. Names in module-level collections the test uses count as its own.
+
+--check exits 1 when a method or push has no test, or (v3.x) is neither served with a
+test nor listed below with the reason Chatplane does not serve it (the document itself
+is regenerated whenever tests change; it is not compared, so adding a test never breaks
+the build).
 """
 
 from __future__ import annotations
@@ -20,7 +27,69 @@ REFERENCES = {
     "Agent Chat API": SPEC / "agent-chat-api" / "api-reference.md",
     "Customer Chat API": SPEC / "customer-chat-api" / "api-reference.md",
 }
+SPEC_3X = ROOT.parent / "shared" / "spec-v3.6" / "messaging" / "agent-chat-api"
+# The Agent Chat API reference of each newer version: the folder of its pages.
+AGENT_3X = {"3.6": SPEC_3X, "3.5": SPEC_3X / "v3.5"}
+VERSIONS_3X = tuple(AGENT_3X)
 OUT = ROOT / "docs" / "coverage.md"
+
+DOMAIN36 = "needs domain work being built on branch `domain36` (not on main yet)"
+CONFIGURATION = "a Configuration API push: comes with the Configuration API v3.x issue"
+# Methods of the v3.x references Chatplane does not serve, and why.
+NOT_SERVED = {
+    "follow_chat": DOMAIN36,
+    "unfollow_chat": DOMAIN36,
+    "tag_thread": DOMAIN36,
+    "untag_thread": DOMAIN36,
+    "send_event_preview": DOMAIN36,
+    "send_thinking_indicator": DOMAIN36,
+    "set_away_status": DOMAIN36,
+    "update_session": DOMAIN36,
+}
+# Pushes of the v3.x references Chatplane never sends, and why.
+NOT_SENT = {
+    "chat_deleted": "Chatplane deletes no chats",
+    "thread_deleted": "Chatplane deletes no threads",
+    "threads_deleted": "Chatplane deletes no threads",
+    "event_deleted": DOMAIN36,
+    "thread_tagged": DOMAIN36,
+    "thread_untagged": DOMAIN36,
+    "incoming_thinking_indicator": DOMAIN36,
+    "chat_unfollowed": DOMAIN36,
+    "incoming_customers": "no customer list is pushed after login (get_customer reads one)",
+    "customer_transferred": "customers are not tracked by group (no traffic service)",
+    "customer_statistics_updated": "statistics are read with get_customer, not pushed",
+    "subscribed_customers_totals_updated": "subscribe_customers needs a traffic service",
+    "ticket_created": "no HelpDesk tickets",
+    "ticket_deleted": "no HelpDesk tickets",
+    "queue_positions_updated": "no wait-time estimates are kept",
+    "thread_summary_set": "AI thread summaries are not a self-hosted service",
+    "incoming_error": "AI thread summaries are not a self-hosted service",
+    **dict.fromkeys(
+        [
+            "agent_created",
+            "agent_approved",
+            "agent_updated",
+            "agent_suspended",
+            "agent_unsuspended",
+            "agent_deleted",
+            "auto_accesses_updated",
+            "bot_created",
+            "bot_updated",
+            "bot_deleted",
+            "group_created",
+            "group_updated",
+            "group_deleted",
+            "tag_created",
+            "tag_deleted",
+            "tag_updated",
+            "groups_status_updated",
+            "license_properties_updated",
+            "group_properties_updated",
+        ],
+        CONFIGURATION,
+    ),
+}
 
 
 def toc(path: Path) -> tuple[list[str], list[str]]:
@@ -36,35 +105,133 @@ def toc(path: Path) -> tuple[list[str], list[str]]:
     return names(methods), names(pushes)
 
 
-def test_index() -> dict[str, list[str]]:
-    """name in quotes -> ['tests/x.py::test_y', ...] for every test function."""
-    found: dict[str, set[str]] = {}
+def _strings(node: ast.AST) -> set[str]:
+    return {
+        sub.value
+        for sub in ast.walk(node)
+        if isinstance(sub, ast.Constant) and isinstance(sub.value, str)
+    }
+
+
+def _versions_named(strings: set[str]) -> set[str]:
+    return {
+        v for v in VERSIONS_3X for s in strings if s == v or f"/v{v}/" in s or s == f"v{v}"
+    }
+
+
+def _module_facts(tree: ast.Module) -> tuple[set[str], dict[str, set[str]]]:
+    """The versions a module declares (`V`, `VERSION`, `VERSIONS`), and its module-level
+    collections of strings by name."""
+    declared: set[str] = set()
+    collections: dict[str, set[str]] = {}
+    for node in tree.body:
+        if not isinstance(node, ast.Assign | ast.AnnAssign):
+            continue
+        targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+        names = [t.id for t in targets if isinstance(t, ast.Name)]
+        if node.value is None:
+            continue
+        strings = _strings(node.value)
+        for name in names:
+            if name in ("V", "VERSION", "VERSIONS"):
+                declared |= _versions_named(strings)
+            elif isinstance(node.value, ast.Set | ast.List | ast.Tuple | ast.Dict):
+                collections[name] = strings
+    return declared, collections
+
+
+def test_index() -> dict[tuple[str, str], list[str]]:
+    """(version, name in quotes) -> ['tests/x.py::test_y', ...] for every test function."""
+    found: dict[tuple[str, str], set[str]] = {}
     for path in sorted((ROOT / "tests").rglob("test_*.py")):
         tree = ast.parse(path.read_text())
         rel = path.relative_to(ROOT)
+        declared, collections = _module_facts(tree)
         for node in ast.walk(tree):
             if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.name.startswith(
                 "test_"
             ):
+                strings = _strings(node)
                 for sub in ast.walk(node):
-                    if isinstance(sub, ast.Constant) and isinstance(sub.value, str):
-                        # "send_event", or a path ".../action/send_event?license_id=1"
-                        value = sub.value
-                        match = re.search(r"/action/([a-z_]+)", value)
-                        key = match.group(1) if match else value
-                        found.setdefault(key, set()).add(f"{rel}::{node.name}")
+                    if isinstance(sub, ast.Name) and sub.id in collections:
+                        strings |= collections[sub.id]
+                versions = (declared | _versions_named(strings)) or {"3.0"}
+                for value in strings:
+                    # "send_event", or a path ".../action/send_event?license_id=1"
+                    match = re.search(r"/action/([a-z_]+)", value)
+                    key = match.group(1) if match else value
+                    for version in versions:
+                        found.setdefault((version, key), set()).add(f"{rel}::{node.name}")
     return {k: sorted(v) for k, v in found.items()}
+
+
+def toc_3x(folder: Path) -> tuple[list[str], list[str]]:
+    """The methods (Web and RTM) and the pushes a v3.x reference lists."""
+
+    def table(page: Path, heading: str) -> list[str]:
+        part = page.read_text().split(heading, 1)[1].split("</Text>", 1)[0]
+        return list(dict.fromkeys(re.findall(r"\[`([a-z_]+)`\]", part)))
+
+    methods = table(folder / "index.mdx", "## Available methods")
+    methods += table(folder / "rtm-reference" / "index.mdx", "## Available methods")
+    pushes = table(folder / "rtm-pushes" / "index.mdx", "## Available pushes")
+    return list(dict.fromkeys(methods)), pushes
+
+
+def _row(name: str, tests: list[str], reason: str | None = None) -> str:
+    shown = ", ".join(f"`{t}`" for t in tests[:3])
+    more = f" (+{len(tests) - 3} more)" if len(tests) > 3 else ""
+    if not tests and reason:
+        return f"| `{name}` | not served: {reason} |"
+    return f"| `{name}` | {shown or '**none**'}{more} |"
+
+
+def render_3x(index: dict[tuple[str, str], list[str]], empty: list[str]) -> list[str]:
+    """The tables of the Agent Chat API v3.6 and v3.5."""
+    sys.path.insert(0, str(ROOT))
+    from chatplane.api.v3_6.pushes import PUSH_NAMES
+    from chatplane.app import build_registry
+
+    registry = build_registry()
+    lines: list[str] = []
+    for version, folder in AGENT_3X.items():
+        served = {a.name for a in registry.actions(version) if a.api == "agent"}
+        methods, pushes = toc_3x(folder)
+        for kind, names, serves, reasons in (
+            ("methods", methods, served, NOT_SERVED),
+            ("pushes", pushes, PUSH_NAMES, NOT_SENT),
+        ):
+            lines += [
+                f"## Agent Chat API v{version}: {kind}",
+                "",
+                f"| {kind[:-1] if kind == 'methods' else 'push'} | tests |",
+                "| --- | --- |",
+            ]
+            for name in names:
+                tests = index.get((version, name), [])
+                reason = reasons.get(name)
+                label = f"Agent Chat API v{version} {name}"
+                if name in serves and not tests:
+                    empty.append(f"{label} (served, no test)")
+                elif name not in serves and not reason:
+                    empty.append(f"{label} (not served, and no reason given)")
+                elif name in serves and reason:
+                    empty.append(f"{label} (served: its reason in tools/coverage_table.py is stale)")
+                lines.append(_row(name, tests, None if name in serves else reason))
+            lines.append("")
+    return lines
 
 
 def render() -> tuple[str, list[str]]:
     index = test_index()
     empty: list[str] = []
     lines = [
-        "# Coverage of the v3.0 references",
+        "# Coverage of the references",
         "",
-        "Every method and push of the Agent and Customer Chat API references, with the tests",
-        "that exercise it (generated by `python tools/coverage_table.py`; a test checks that",
-        "no row is empty).",
+        "Every method and push of the v3.0 Agent and Customer Chat API references, and of the",
+        "Agent Chat API v3.6 and v3.5, with the tests that exercise it (generated by",
+        "`python tools/coverage_table.py`; a test checks that no row is empty, and that what",
+        "Chatplane does not serve says why).",
         "",
     ]
     for api, path in REFERENCES.items():
@@ -77,13 +244,13 @@ def render() -> tuple[str, list[str]]:
                 "| --- | --- |",
             ]
             for name in names:
-                tests = index.get(name, [])
+                tests = index.get(("3.0", name), [])
                 if not tests:
                     empty.append(f"{api} {name}")
-                shown = ", ".join(f"`{t}`" for t in tests[:3])
-                more = f" (+{len(tests) - 3} more)" if len(tests) > 3 else ""
-                lines.append(f"| `{name}` | {shown or '**none**'}{more} |")
+                lines.append(_row(name, tests))
             lines.append("")
+    if SPEC_3X.exists():
+        lines += render_3x(index, empty)
     return "\n".join(lines), empty
 
 

@@ -29,7 +29,7 @@ def test_a_bot_acts_through_the_web_api_with_x_author_id(env: Env, web: Web3x) -
         {"name": unique("Bot "), "status": "accepting chats"},
     )["bot_agent_id"]
     chat_id = web.call(env.a.owner, "start_chat", {})["chat_id"]
-    join(env, Web3x(env, "3.6"), chat_id, env.admin)
+    join(env, chat_id, env.admin)
     web.call(
         env.admin,
         "add_user_to_chat",
@@ -114,7 +114,7 @@ async def test_v35_names_a_customers_visit_last_visit(env: Env, web: Web3x, rtm3
     await rtm3x.customer(cust)
     found = web.call(env.admin, "get_customer", {"id": cust.id})
     assert "last_visit" in found and "visit" not in found
-    join(env, web, chat_id, env.admin)
+    join(env, chat_id, env.admin)
     chat = web.call(env.admin, "get_chat", {"chat_id": chat_id})
     user = next(u for u in chat["users"] if u["id"] == cust.id)
     assert "last_visit" in user and "visit" not in user

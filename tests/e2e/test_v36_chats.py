@@ -330,7 +330,7 @@ async def test_users_join_and_leave_with_a_reason_and_the_requester(
 ) -> None:
     _cust, chat_id, _thread = customer_chat(env)
     watcher = await rtm3x.agent(env.admin)
-    join(env, web, chat_id, env.admin)
+    join(env, chat_id, env.admin)
     added = await watcher.wait_push(
         "user_added_to_chat", lambda p: p["chat_id"] == chat_id and p["user"]["id"] == env.admin.id
     )
@@ -376,7 +376,7 @@ async def test_transfer_chat_to_an_agent_and_the_agents_to_transfer_to(
     _cust, chat_id, _thread = customer_chat(env)
     target = await rtm3x.agent(env.normal)  # logged in: accepting chats
     watcher = await rtm3x.agent(env.admin)
-    join(env, web, chat_id, env.admin)
+    join(env, chat_id, env.admin)
     candidates = web.call(env.admin, "list_agents_for_transfer", {"chat_id": chat_id})
     assert isinstance(candidates, list)
     mine = next(c for c in candidates if c["agent_id"] == env.normal.id)

@@ -205,7 +205,7 @@ async def test_customers_are_read_updated_and_banned(env: Env, web: Web3x, rtm3x
     cust, chat_id, _thread = customer_chat(env)
     await rtm3x.customer(cust)  # a visit
     me = await rtm3x.agent(env.admin)
-    join(env, web, chat_id, env.admin)
+    join(env, chat_id, env.admin)
     found = web.call(env.admin, "get_customer", {"id": cust.id})
     assert found["id"] == cust.id and found["type"] == "customer"
     assert found["chat_ids"] == [chat_id]
@@ -274,7 +274,7 @@ async def test_seen_typing_and_multicast_reach_the_right_users(
     customer = await rtm3x.customer(cust)
     me = await rtm3x.agent(env.admin)
     other = await rtm3x.agent(env.normal)
-    join(env, web, chat_id, env.admin)
+    join(env, chat_id, env.admin)
     seen = "2031-01-02T03:04:05.123456Z"
     web.call(env.admin, "mark_events_as_seen", {"chat_id": chat_id, "seen_up_to": seen})
     push = await me.wait_push("events_marked_as_seen", lambda p: p["chat_id"] == chat_id)

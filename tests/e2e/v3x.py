@@ -104,9 +104,10 @@ def customer_chat(env: Env, text: str | None = None) -> tuple[Customer, str, str
     return cust, chat["id"], chat["thread"]["id"]
 
 
-def join(env: Env, web: Web3x, chat_id: str, who: Agent) -> None:
-    """`who` becomes a user of the chat (an administrator adds it, from outside)."""
-    web.call(
+def join(env: Env, chat_id: str, who: Agent) -> None:
+    """`who` becomes a user of the chat (an administrator adds it over v3.6, from
+    outside)."""
+    Web3x(env, "3.6").call(
         env.admin,
         "add_user_to_chat",
         {

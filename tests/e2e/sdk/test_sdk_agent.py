@@ -171,6 +171,7 @@ def test_agent_web_client_runs_every_method(
 ) -> None:
     args = scenario_args(sdk_server, version)
     out = run(sdk_python, "web_methods", args)
+    assert set(out) >= WEB_METHODS, sorted(WEB_METHODS - set(out))
     failed = {
         name: r
         for name, r in out.items()
@@ -205,6 +206,23 @@ def test_agent_web_client_runs_every_method(
         assert out["get_license_info"]["body"]["license_id"] == str(sdk_server.license_id)
 
 
+# The methods each client ran (scenarios.py), besides the version's own (see the tests).
+WEB_METHODS = {
+    "start_chat",
+    "send_event",
+    "get_chat",
+    "list_chats",
+    "list_threads",
+    "list_archives",
+    "upload_file",
+    "get_customer",
+    "resume_chat",
+    "list_agents_for_transfer",
+    "list_routing_statuses",
+    *EMPTY,
+}
+RTM_METHODS = (WEB_METHODS - {"upload_file"}) | {"login", "change_push_notifications", "logout"}
+
 # The pushes the RTM clients must have received, all in the connection's version.
 PUSHES = {
     "incoming_chat",
@@ -236,6 +254,7 @@ def test_agent_rtm_client_runs_every_method_and_receives_the_pushes(
     args = scenario_args(sdk_server, version)
     out = run(sdk_python, "rtm_methods", args)
     pushes = out.pop("pushes") + out.pop("actor pushes")
+    assert set(out) >= RTM_METHODS, sorted(RTM_METHODS - set(out))
     failed = {name: r for name, r in out.items() if r["success"] is not True}
     assert not failed, failed
     login = out["login"]["payload"]
