@@ -49,15 +49,17 @@ def _error_responses() -> dict[str, Any]:
             (400, "validation: the request is malformed or breaks a rule"),
             (401, "authentication: missing, invalid or expired token"),
             (403, "authorization: the caller may not do this"),
-            (404, "validation: unknown action or missing resource"),
+            (404, "validation (v3.x: not_found): unknown action or missing resource"),
             (413, "entity_too_large: the body is too large"),
             (429, "too_many_requests: slow down; see Retry-After"),
+            (501, "service_unavailable (v3.x): the method needs a service this server has not"),
         )
     }
 
 
 def _operation(act: Action, content: dict[str, Any], enveloped: bool = False) -> dict[str, Any]:
-    ok: dict[str, Any] = {"type": "object"}
+    # v3.x list_routing_statuses and list_agents_for_transfer answer arrays.
+    ok: dict[str, Any] = {"type": "object"} if enveloped else {"type": ["object", "array"]}
     described = "The response payload ({} when the action has none)"
     if enveloped:
         ok = {"type": "object", "properties": {"payload": {"type": "object"}}}

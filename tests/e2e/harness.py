@@ -49,6 +49,12 @@ SPEC_ERROR_TYPES = {
     "group_unavailable",
     "group_offline",
     "users_limit_reached",
+    # v3.x's own (agent-chat-api v3.6 and v3.5, "Possible errors").
+    "not_found",
+    "chat_inactive",
+    "missing_access",
+    "agent_offline",
+    "service_unavailable",
 }
 
 

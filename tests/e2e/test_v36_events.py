@@ -342,7 +342,7 @@ async def test_methods_of_hosted_services_say_why_they_are_unavailable(
         env.admin,
         "request_thread_summary",
         {"chat_id": chat_id, "thread_id": thread_id},
-        status=503,
+        status=501,
         type="service_unavailable",
     )
     assert "AI" in err.message

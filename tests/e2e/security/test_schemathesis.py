@@ -82,4 +82,9 @@ def test_web_api_conforms_to_its_openapi_document(case: Any, lab: Lab) -> None:
     FIGURES["schemathesis calls"] += 1
     response = case.call(base_url=lab.server.base_url, headers={"Authorization": f"Bearer {token}"})
     _spec_error(None, response, case)
+    if response.status_code == 501:
+        # A v3.x method of a hosted service this server has not (api/v3_6/agent_other.py):
+        # documented, and not a server error.
+        assert response.json()["error"]["type"] == "service_unavailable", response.text
+        return
     case.validate_response(response, excluded_checks=EXCLUDED)
