@@ -114,9 +114,7 @@ def _strings(node: ast.AST) -> set[str]:
 
 
 def _versions_named(strings: set[str]) -> set[str]:
-    return {
-        v for v in VERSIONS_3X for s in strings if s == v or f"/v{v}/" in s or s == f"v{v}"
-    }
+    return {v for v in VERSIONS_3X for s in strings if s == v or f"/v{v}/" in s or s == f"v{v}"}
 
 
 def _module_facts(tree: ast.Module) -> tuple[set[str], dict[str, set[str]]]:
@@ -216,7 +214,7 @@ def render_3x(index: dict[tuple[str, str], list[str]], empty: list[str]) -> list
                 elif name not in serves and not reason:
                     empty.append(f"{label} (not served, and no reason given)")
                 elif name in serves and reason:
-                    empty.append(f"{label} (served: its reason in tools/coverage_table.py is stale)")
+                    empty.append(f"{label} (served: its reason here is stale)")
                 lines.append(_row(name, tests, None if name in serves else reason))
             lines.append("")
     return lines

@@ -89,7 +89,7 @@ def sdk_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SdkServer]:
         "administrator",
     )
     normal = run_cli(data_dir, "agent", "create", "--email", "normal@sdk.example", "--name", "Ned")
-    server = ServerProcess(data_dir, tls=True)
+    server = ServerProcess(data_dir, {"tls_self_signed": "true"})
     server.start()
     http = Http(server.base_url, verify=False)
     try:
