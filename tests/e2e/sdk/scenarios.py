@@ -125,6 +125,9 @@ def web_methods(a: dict[str, Any]) -> dict[str, Any]:
         visibility="all",
         ignore_requester_presence=True,
     )
+    # The customer is served (by the caller): agents in its chats hear of updates.
+    call("get_customer", id=a["customer_id"])
+    call("update_customer", id=a["customer_id"], name="Thomas Anderson")
     call(
         "transfer_chat",
         id=customer_chat,
@@ -138,8 +141,6 @@ def web_methods(a: dict[str, Any]) -> dict[str, Any]:
         user_type="agent",
         ignore_requester_presence=True,
     )
-    call("get_customer", id=a["customer_id"])
-    call("update_customer", id=a["customer_id"], name="Thomas Anderson")
     call("ban_customer", id=a["banned_customer_id"], ban={"days": 1})
     call("set_routing_status", status="not_accepting_chats", agent_id=a["agent_id"])
     call("list_routing_statuses", filters={"group_ids": [0]})
@@ -242,6 +243,9 @@ def rtm_methods(a: dict[str, Any]) -> dict[str, Any]:
         visibility="all",
         ignore_requester_presence=True,
     )
+    # The customer is served (by the caller): agents in its chats hear of updates.
+    call("get_customer", id=a["customer_id"])
+    call("update_customer", id=a["customer_id"], name="Thomas A. Anderson")
     call(
         "transfer_chat",
         id=customer_chat,
@@ -255,8 +259,6 @@ def rtm_methods(a: dict[str, Any]) -> dict[str, Any]:
         user_type="agent",
         ignore_requester_presence=True,
     )
-    call("get_customer", id=a["customer_id"])
-    call("update_customer", id=a["customer_id"], name="Thomas A. Anderson")
     call("ban_customer", id=a["banned_customer_id"], ban={"days": 1})
     call("set_routing_status", status="accepting_chats")
     call("list_routing_statuses")
@@ -307,9 +309,11 @@ def example_rtm(a: dict[str, Any]) -> dict[str, Any]:
     response = agent_rtm.start_chat(continuous=True)
     chat_id = response.payload.get("chat_id")
     thread_id = response.payload.get("thread_id")
-    # The example reads the `incoming_chat` push from the newest message received.
+    # The example reads the `incoming_chat` push as the newest message received (which
+    # another agent's status push may beat); what it received is returned too.
     time.sleep(0.5)
     incoming_chat_push = agent_rtm.ws.messages[0]
+    received = list(agent_rtm.ws.messages)
     sent = agent_rtm.send_event(
         chat_id=chat_id,
         event={"type": "message", "text": "Hello from Agent RTM!", "visibility": "all"},
@@ -322,6 +326,7 @@ def example_rtm(a: dict[str, Any]) -> dict[str, Any]:
         "login": rtm_result(logged_in),
         "start_chat": rtm_result(response),
         "incoming_chat_push": incoming_chat_push,
+        "received": received,
         "send_event": rtm_result(sent),
         "get_chat": rtm_result(got),
         "deactivate_chat": rtm_result(deactivated),

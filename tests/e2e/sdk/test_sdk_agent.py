@@ -1,6 +1,7 @@
 """The official Python SDK (lc-sdk-python 0.4.2, unchanged) against `chatplane serve
---tls-self-signed`: AgentWeb and AgentRTM of v3.6 and v3.5 run every method Chatplane
-serves with `base_url="127.0.0.1:PORT"`, the RTM clients receive the pushes, and the calls
+--tls-self-signed`: AgentWeb and AgentRTM of v3.6 and v3.5, with a Bearer access token and
+with a personal access token (Basic), run every method Chatplane serves with
+`base_url="127.0.0.1:PORT"`, the RTM clients receive the pushes, and the calls
 of the SDK's own agent examples run with only the host and the token changed.
 
 The SDK pins httpx 0.28.1, so it lives in a virtual environment of its own, `.venv-sdk`
@@ -21,12 +22,16 @@ from typing import Any
 
 import pytest
 
+from chatplane.domain.access import SCOPES
+
 from .. import properties_helpers as props
 from ..harness import REPO_ROOT, Http, ServerProcess, run_cli
 
 SDK_PYTHON = REPO_ROOT / ".venv-sdk" / "bin" / "python"
 SCENARIOS = Path(__file__).with_name("scenarios.py")
 VERSIONS = ["3.6", "3.5"]
+# Bearer access tokens, and personal access tokens (Basic).
+AUTH = ["bearer", "basic"]
 
 
 @pytest.fixture(scope="module")
@@ -50,6 +55,8 @@ class SdkServer:
     client_id: str
     owner_id: str
     owner_token: str
+    # The owner's personal access token, `Basic base64(<account id>:<token>)` (every scope).
+    owner_basic: str
     admin_id: str
     admin_token: str
     normal_id: str
@@ -89,9 +96,30 @@ def sdk_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SdkServer]:
         "administrator",
     )
     normal = run_cli(data_dir, "agent", "create", "--email", "normal@sdk.example", "--name", "Ned")
-    server = ServerProcess(data_dir, {"tls_self_signed": "true"})
+    pat = run_cli(
+        data_dir,
+        "pat",
+        "create",
+        "--agent",
+        init["owner"]["id"],
+        "--name",
+        "SDK tests",
+        "--scopes",
+        ",".join(sorted(SCOPES)),
+    )
+    # No offline grace: an agent a test leaves goes offline (and says so) at once, not
+    # amid a later test's pushes.
+    server = ServerProcess(data_dir, {"tls_self_signed": "true", "offline_grace": "0"})
     server.start()
     http = Http(server.base_url, verify=False)
+    # Manual routing: a queued chat of one test never goes to an agent another test logs
+    # in (the SDK's RTM example reads the newest message as its `incoming_chat`).
+    resp = http.post_raw(
+        "/v3.0/configuration/routing/update_routing_settings",
+        token=init["owner"]["access_token"],
+        json_body={"mode": "manual"},
+    )
+    assert resp.status_code == 200, resp.text
     try:
         yield SdkServer(
             server,
@@ -100,6 +128,7 @@ def sdk_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SdkServer]:
             init["client_id"],
             init["owner"]["id"],
             init["owner"]["access_token"],
+            pat["authorization"],
             admin["id"],
             admin["access_token"],
             normal["id"],
@@ -124,14 +153,16 @@ def run(sdk_python: Path, scenario: str, args: dict[str, Any], env: dict[str, st
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
-def scenario_args(s: SdkServer, version: str) -> dict[str, Any]:
+def scenario_args(s: SdkServer, version: str, auth: str = "bearer") -> dict[str, Any]:
+    """What a scenario needs; `auth`: the owner calls with its access token (`bearer`) or
+    its personal access token (`basic`)."""
     name = props.prop_name()
     props.create(s.http, s.owner_token, {name: props.config("string", ("chat", "thread", "event"))})
     customer_id, chat_id = s.customer_chat()
     return {
         "version": version,
         "base_url": s.server.host,
-        "token": f"Bearer {s.owner_token}",
+        "token": f"Bearer {s.owner_token}" if auth == "bearer" else s.owner_basic,
         "watcher_token": f"Bearer {s.admin_token}",
         "agent_id": s.owner_id,
         "other_agent_id": s.normal_id,
@@ -165,11 +196,12 @@ EMPTY = {
 }
 
 
+@pytest.mark.parametrize("auth", AUTH)
 @pytest.mark.parametrize("version", VERSIONS)
 def test_agent_web_client_runs_every_method(
-    sdk_python: Path, sdk_server: SdkServer, version: str
+    sdk_python: Path, sdk_server: SdkServer, version: str, auth: str
 ) -> None:
-    args = scenario_args(sdk_server, version)
+    args = scenario_args(sdk_server, version, auth)
     out = run(sdk_python, "web_methods", args)
     assert set(out) >= WEB_METHODS, sorted(WEB_METHODS - set(out))
     failed = {
@@ -247,11 +279,12 @@ PUSHES = {
 }
 
 
+@pytest.mark.parametrize("auth", AUTH)
 @pytest.mark.parametrize("version", VERSIONS)
 def test_agent_rtm_client_runs_every_method_and_receives_the_pushes(
-    sdk_python: Path, sdk_server: SdkServer, version: str
+    sdk_python: Path, sdk_server: SdkServer, version: str, auth: str
 ) -> None:
-    args = scenario_args(sdk_server, version)
+    args = scenario_args(sdk_server, version, auth)
     out = run(sdk_python, "rtm_methods", args)
     pushes = out.pop("pushes") + out.pop("actor pushes")
     assert set(out) >= RTM_METHODS, sorted(RTM_METHODS - set(out))
@@ -292,8 +325,14 @@ def test_the_sdks_agent_rtm_example_runs_with_only_the_host_and_token_changed(
         "example_rtm",
         {"base_url": sdk_server.server.host, "raw_token": sdk_server.owner_token},
     )
-    push = out.pop("incoming_chat_push")
+    newest = out.pop("incoming_chat_push")
+    received = out.pop("received")
     assert {name: r["success"] for name, r in out.items()} == dict.fromkeys(out, True), out
-    assert push["action"] == "incoming_chat" and push["type"] == "push"
-    assert push["payload"]["chat"]["id"] == out["start_chat"]["payload"]["chat_id"]
+    assert newest["type"] == "push", newest
+    chat_id = out["start_chat"]["payload"]["chat_id"]
+    assert [
+        m
+        for m in received
+        if m.get("action") == "incoming_chat" and m["payload"]["chat"]["id"] == chat_id
+    ]
     assert out["get_chat"]["payload"]["thread"]["events"][0]["text"] == "Hello from Agent RTM!"
