@@ -12,7 +12,7 @@ import httpx
 import pytest_asyncio
 
 from .conftest import Agent, Customer, Env
-from .harness import ApiError, Rtm, unique
+from .harness import Http, Rtm, unique
 
 RFC3339_MICRO = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$")
 
@@ -45,14 +45,7 @@ class Web3x:
         payload: Any = None,
         headers: dict[str, str] | None = None,
     ) -> Any:
-        resp = self.raw(who.token, action, payload, headers)
-        try:
-            body = resp.json()
-        except ValueError:
-            body = None
-        if resp.status_code != 200:
-            raise ApiError(resp.status_code, body, resp.text)
-        return body
+        return Http._result(self.raw(who.token, action, payload, headers))
 
 
 class Rtm3x:

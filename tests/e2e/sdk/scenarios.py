@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import sys
 import time
+from collections.abc import Callable
 from typing import Any
 
 from livechat.agent.rtm.base import AgentRTM
@@ -41,170 +42,51 @@ def rtm_result(response: Any) -> dict[str, Any]:
     return {"success": response.success, "payload": response.payload}
 
 
-def web_methods(a: dict[str, Any]) -> dict[str, Any]:
-    """Every Agent Web API method of the SDK's client that Chatplane serves, in order."""
-    v = a["version"]
-    web = AgentWeb.get_client(
-        access_token=a["token"],
-        version=v,
-        base_url=a["base_url"],
-        verify=False,
-        disable_logging=True,
-    )
-    out: dict[str, Any] = {}
+Call = Callable[..., Any]
 
-    def call(method: str, /, **kw: Any) -> Any:
-        out[method] = web_result(getattr(web, method)(**kw))
-        return out[method]["body"]
 
+def every_method(call: Call, a: dict[str, Any], *, web: bool) -> None:
+    """The methods both clients have, in an order that gives each something to act on.
+    `call(method, **arguments)` runs one, records what it answered, and returns the
+    response payload (None where it failed)."""
     ns, prop = a["namespace"], a["property"]
-    started = call("start_chat", continuous=True)
-    chat_id, thread_id = started["chat_id"], started["thread_id"]
-    event_id = call(
-        "send_event",
-        chat_id=chat_id,
-        event={"type": "message", "text": "Hello from the SDK", "visibility": "all"},
-    )["event_id"]
+    started = call("start_chat", continuous=True) or {}
+    chat_id, thread_id = started.get("chat_id"), started.get("thread_id")
+    event_id = (
+        call(
+            "send_event",
+            chat_id=chat_id,
+            event={"type": "message", "text": "Hello from the SDK", "visibility": "all"},
+        )
+        or {}
+    ).get("event_id")
     call("get_chat", chat_id=chat_id, thread_id=thread_id)
     call("list_chats", limit=2)
     call("list_threads", chat_id=chat_id)
     call("list_archives", filters={"thread_ids": [thread_id]})
-    uploaded = call("upload_file", file={"file": ("dot.png", PNG, "image/png")})
-    out["send_event (file)"] = web_result(
-        web.send_event(chat_id=chat_id, event={"type": "file", "url": uploaded["url"]})
-    )
-    rich_id = web.send_event(
+    if web:
+        uploaded = call("upload_file", file={"file": ("dot.png", PNG, "image/png")}) or {}
+        call(
+            "send_event",
+            chat_id=chat_id,
+            event={"type": "file", "url": uploaded.get("url")},
+            record="send_event (file)",
+        )
+    rich = call(
+        "send_event",
         chat_id=chat_id,
         event={
             "type": "rich_message",
             "template_id": "quick_replies",
             "elements": [{"title": "OK?", "buttons": [{"text": "yes", "postback_id": "yes"}]}],
         },
-    ).json()["event_id"]
+        record="send_event (rich_message)",
+    )
     call(
         "send_rich_message_postback",
         chat_id=chat_id,
         thread_id=thread_id,
-        event_id=rich_id,
-        postback={"id": "yes", "toggled": True},
-    )
-    call("update_chat_properties", id=chat_id, properties={ns: {prop: "chat"}})
-    call(
-        "update_thread_properties",
-        chat_id=chat_id,
-        thread_id=thread_id,
-        properties={ns: {prop: "thread"}},
-    )
-    call(
-        "update_event_properties",
-        chat_id=chat_id,
-        thread_id=thread_id,
-        event_id=event_id,
-        properties={ns: {prop: "event"}},
-    )
-    call("delete_chat_properties", id=chat_id, properties={ns: [prop]})
-    call("delete_thread_properties", chat_id=chat_id, thread_id=thread_id, properties={ns: [prop]})
-    call(
-        "delete_event_properties",
-        chat_id=chat_id,
-        thread_id=thread_id,
-        event_id=event_id,
-        properties={ns: [prop]},
-    )
-    call("mark_events_as_seen", chat_id=chat_id, seen_up_to="2030-01-01T00:00:00.000001Z")
-    call("send_typing_indicator", chat_id=chat_id, is_typing=True)
-    call("multicast", recipients={"agents": {"all": True}}, content={"from": "sdk"}, type="t")
-    call("list_agents_for_transfer", chat_id=chat_id)
-    # The customer's chat: taken, handed over and left.
-    customer_chat = a["customer_chat_id"]
-    call(
-        "add_user_to_chat",
-        chat_id=customer_chat,
-        user_id=a["agent_id"],
-        user_type="agent",
-        visibility="all",
-        ignore_requester_presence=True,
-    )
-    # The customer is served (by the caller): agents in its chats hear of updates.
-    call("get_customer", id=a["customer_id"])
-    call("update_customer", id=a["customer_id"], name="Thomas Anderson")
-    call(
-        "transfer_chat",
-        id=customer_chat,
-        target={"type": "agent", "ids": [a["other_agent_id"]]},
-        ignore_agents_availability=True,
-    )
-    call(
-        "remove_user_from_chat",
-        chat_id=customer_chat,
-        user_id=a["other_agent_id"],
-        user_type="agent",
-        ignore_requester_presence=True,
-    )
-    call("ban_customer", id=a["banned_customer_id"], ban={"days": 1})
-    call("set_routing_status", status="not_accepting_chats", agent_id=a["agent_id"])
-    call("list_routing_statuses", filters={"group_ids": [0]})
-    call("deactivate_chat", id=chat_id)
-    call("resume_chat", chat={"id": chat_id})
-    if v == "3.5":
-        created = call("create_customer", name="New Customer", session_fields=[{"k": "v"}])
-        call(
-            "list_customers", limit=1, filters={"customer_id": {"values": [created["customer_id"]]}}
-        )
-        call("get_license_info")
-    else:
-        call("request_thread_summary", chat_id=chat_id, thread_id=thread_id)
-    return out
-
-
-def _drain(client: Any, seconds: float = 1.0) -> list[dict[str, Any]]:
-    """The pushes a client received (waiting a little for the last ones)."""
-    time.sleep(seconds)
-    with client.ws._messages_lock:
-        messages = list(reversed(client.ws.messages))
-    return [m for m in messages if m.get("type") == "push"]
-
-
-def rtm_methods(a: dict[str, Any]) -> dict[str, Any]:
-    """Every Agent RTM API method of the SDK's client that Chatplane serves, with a second
-    agent's connection watching the pushes."""
-    v = a["version"]
-    actor = AgentRTM.get_client(version=v, base_url=a["base_url"])
-    watcher = AgentRTM.get_client(version=v, base_url=a["base_url"])
-    actor.open_connection()
-    watcher.open_connection()
-    out: dict[str, Any] = {}
-
-    def call(method: str, /, **kw: Any) -> Any:
-        out[method] = rtm_result(getattr(actor, method)(**kw))
-        return out[method]["payload"]
-
-    out["login (watcher)"] = rtm_result(watcher.login(token=a["watcher_token"]))
-    call("login", token=a["token"])
-    ns, prop = a["namespace"], a["property"]
-    started = call("start_chat", continuous=True)
-    chat_id, thread_id = started["chat_id"], started["thread_id"]
-    sent = call("send_event", chat_id=chat_id, event={"type": "message", "text": "Hello over RTM"})
-    event_id = sent.get("event_id") if isinstance(sent, dict) else None
-    call("get_chat", chat_id=chat_id, thread_id=thread_id)
-    call("list_chats", limit=2)
-    call("list_threads", chat_id=chat_id)
-    call("list_archives", filters={"thread_ids": [thread_id]})
-    rich = actor.send_event(
-        chat_id=chat_id,
-        event={
-            "type": "rich_message",
-            "template_id": "cards",
-            "elements": [{"buttons": [{"text": "yes", "postback_id": "yes"}]}],
-        },
-    )
-    out["send_event (rich_message)"] = rtm_result(rich)
-    rich_id = (rich.payload or {}).get("event_id") if rich is not None else None
-    call(
-        "send_rich_message_postback",
-        chat_id=chat_id,
-        thread_id=thread_id,
-        event_id=rich_id,
+        event_id=(rich or {}).get("event_id"),
         postback={"id": "yes", "toggled": True},
     )
     call("update_chat_properties", id=chat_id, properties={ns: {prop: "chat"}})
@@ -234,6 +116,8 @@ def rtm_methods(a: dict[str, Any]) -> dict[str, Any]:
     call("send_typing_indicator", chat_id=chat_id, visibility="agents", is_typing=True)
     call("multicast", recipients={"agents": {"all": True}}, content={"from": "sdk"}, type="t")
     call("list_agents_for_transfer", chat_id=chat_id)
+    # The customer's chat: taken (so the customer is served by the caller, whose clients
+    # hear of its updates), handed over and left.
     customer_chat = a["customer_chat_id"]
     call(
         "add_user_to_chat",
@@ -243,9 +127,8 @@ def rtm_methods(a: dict[str, Any]) -> dict[str, Any]:
         visibility="all",
         ignore_requester_presence=True,
     )
-    # The customer is served (by the caller): agents in its chats hear of updates.
     call("get_customer", id=a["customer_id"])
-    call("update_customer", id=a["customer_id"], name="Thomas A. Anderson")
+    call("update_customer", id=a["customer_id"], name="Thomas Anderson")
     call(
         "transfer_chat",
         id=customer_chat,
@@ -260,14 +143,68 @@ def rtm_methods(a: dict[str, Any]) -> dict[str, Any]:
         ignore_requester_presence=True,
     )
     call("ban_customer", id=a["banned_customer_id"], ban={"days": 1})
-    call("set_routing_status", status="accepting_chats")
-    call("list_routing_statuses")
+    call("set_routing_status", status="not_accepting_chats", agent_id=a["agent_id"])
+    call("list_routing_statuses", filters={"group_ids": [0]})
     call("deactivate_chat", id=chat_id)
     call("resume_chat", chat={"id": chat_id})
+    if a["version"] == "3.5":
+        created = call("create_customer", name="New Customer", session_fields=[{"k": "v"}]) or {}
+        call(
+            "list_customers",
+            limit=1,
+            filters={"customer_id": {"values": [created.get("customer_id")]}},
+        )
+        if web:
+            call("get_license_info")
+    else:
+        call("request_thread_summary", chat_id=chat_id, thread_id=thread_id)
+
+
+def web_methods(a: dict[str, Any]) -> dict[str, Any]:
+    """Every Agent Web API method of the SDK's client that Chatplane serves."""
+    client = AgentWeb.get_client(
+        access_token=a["token"],
+        version=a["version"],
+        base_url=a["base_url"],
+        verify=False,
+        disable_logging=True,
+    )
+    out: dict[str, Any] = {}
+
+    def call(method: str, /, record: str | None = None, **kw: Any) -> Any:
+        out[record or method] = result = web_result(getattr(client, method)(**kw))
+        return result["body"] if result["status"] == 200 else None
+
+    every_method(call, a, web=True)
+    return out
+
+
+def _drain(client: Any, seconds: float = 1.0) -> list[dict[str, Any]]:
+    """The pushes a client received (waiting a little for the last ones)."""
+    time.sleep(seconds)
+    with client.ws._messages_lock:
+        messages = list(reversed(client.ws.messages))
+    return [m for m in messages if m.get("type") == "push"]
+
+
+def rtm_methods(a: dict[str, Any]) -> dict[str, Any]:
+    """Every Agent RTM API method of the SDK's client that Chatplane serves, with a second
+    agent's connection watching the pushes."""
+    v = a["version"]
+    actor = AgentRTM.get_client(version=v, base_url=a["base_url"])
+    watcher = AgentRTM.get_client(version=v, base_url=a["base_url"])
+    actor.open_connection()
+    watcher.open_connection()
+    out: dict[str, Any] = {}
+
+    def call(method: str, /, record: str | None = None, **kw: Any) -> Any:
+        out[record or method] = result = rtm_result(getattr(actor, method)(**kw))
+        return result["payload"] if result["success"] else None
+
+    out["login (watcher)"] = rtm_result(watcher.login(token=a["watcher_token"]))
+    call("login", token=a["token"])
+    every_method(call, a, web=False)
     call("change_push_notifications", firebase_token="fcm-sdk", platform="ios", enabled=True)
-    if v == "3.5":
-        created = call("create_customer", name="RTM Customer")
-        call("list_customers", filters={"customer_id": {"values": [created["customer_id"]]}})
     out["pushes"] = _drain(watcher)
     out["actor pushes"] = _drain(actor, 0)
     call("logout")

@@ -288,8 +288,15 @@ def test_agent_rtm_client_runs_every_method_and_receives_the_pushes(
     out = run(sdk_python, "rtm_methods", args)
     pushes = out.pop("pushes") + out.pop("actor pushes")
     assert set(out) >= RTM_METHODS, sorted(RTM_METHODS - set(out))
-    failed = {name: r for name, r in out.items() if r["success"] is not True}
+    failed = {
+        name: r
+        for name, r in out.items()
+        if r["success"] is not True and name != "request_thread_summary"
+    }
     assert not failed, failed
+    if version == "3.6":
+        summary = out["request_thread_summary"]["payload"]
+        assert summary["error"]["type"] == "service_unavailable"
     login = out["login"]["payload"]
     assert login["my_profile"]["id"] == sdk_server.owner_id
     assert login["license"]["id"] == str(sdk_server.license_id)
