@@ -62,10 +62,10 @@ async def login(shapes: Shapes, ctx: Context, p: st.Login) -> dict[str, Any]:
             f"customer_monitoring_level {level!r} is not available: Chatplane tells an "
             "agent of the customers of its own chats (`my`)"
         )
-    wanted = _push_filter(ctx, p.pushes)
+    if ctx.session is not None and ctx.session.principal is None:
+        # Chosen before the session is registered, so no push slips through unchosen.
+        ctx.session.pushes = _push_filter(ctx, p.pushes)
     done = await login_agent(ctx, p.token, reconnect=p.reconnect, extra=views.thread_created)
-    if ctx.session is not None:
-        ctx.session.pushes = wanted
     lic = done.license
     v = reader_view(ctx, done.group_ids)
     return {
