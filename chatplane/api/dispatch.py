@@ -153,11 +153,11 @@ async def dispatch(ctx: Context, act: Action, payload: Any) -> dict[str, Any] | 
     key = ctx.idempotency_key
     if key is not None and ctx.principal is not None and act.needs_login:
 
-        async def call() -> dict[str, Any]:
+        async def call() -> dict[str, Any] | list[Any]:
             result = await act.handler(ctx, decoded)
             return result if result is not None else {}
 
-        answer: dict[str, Any] = await idempotency.run(ctx, act, payload, key, call)
+        answer: dict[str, Any] | list[Any] = await idempotency.run(ctx, act, payload, key, call)
         return answer
     result = await act.handler(ctx, decoded)
     return result if result is not None else {}
