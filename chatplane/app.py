@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import gc
 import logging
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterable
 from typing import Any
 
 import msgspec
@@ -19,7 +19,7 @@ from starlette.routing import BaseRoute, Route, WebSocketRoute
 
 from chatplane.accounts import http as accounts_http
 from chatplane.api import configuration, idempotency, rtm, static, web, webhooks_admin
-from chatplane.api.registry import Actions, Registry
+from chatplane.api.registry import Action, Actions, Registry
 from chatplane.api.transports import socket_io, sockjs
 from chatplane.api.v3_0 import (
     agent,
@@ -113,18 +113,28 @@ V3_6_ACTIONS: list[Actions] = [
 # get_customer in v3.5's shapes, v3.5's own list_chats, list_archives and rich message
 # postbacks, list_customers, create_customer and get_license_info; none of what v3.6
 # added.
-V3_5_REPLACED: list[Actions] = [
-    agent_reads.actions_for(shapes_v3_5.SHAPES),
-    agent_status.actions_for(shapes_v3_5.SHAPES),
-    agent_customers.actions_for(shapes_v3_5.SHAPES),
-    agent_reads_v3_5.actions,
-    agent_events_v3_5.actions,
-    agent_customers_v3_5.actions,
-]
 V3_5_REMOVED: list[tuple[str, str]] = [
+    ("agent", "send_thinking_indicator"),
+    ("agent", "send_event_preview"),
+    ("agent", "update_session"),
     ("agent", "request_thread_summary"),
     ("agent", "subscribe_customers"),
     ("agent", "unsubscribe_customers"),
+]
+
+
+def _v3_5(actions: Actions) -> list[Action]:
+    """v3.6's actions served in v3.5's shapes, less what v3.5 does not have."""
+    return [a for a in actions if (a.api, a.name) not in V3_5_REMOVED]
+
+
+V3_5_REPLACED: list[Iterable[Action]] = [
+    _v3_5(agent_reads.actions_for(shapes_v3_5.SHAPES)),
+    _v3_5(agent_status.actions_for(shapes_v3_5.SHAPES)),
+    _v3_5(agent_customers.actions_for(shapes_v3_5.SHAPES)),
+    agent_reads_v3_5.actions,
+    agent_events_v3_5.actions,
+    agent_customers_v3_5.actions,
 ]
 
 # The versions served, each with its transport rules, push shapes and webhook format.

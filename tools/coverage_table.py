@@ -33,29 +33,14 @@ AGENT_3X = {"3.6": SPEC_3X, "3.5": SPEC_3X / "v3.5"}
 VERSIONS_3X = tuple(AGENT_3X)
 OUT = ROOT / "docs" / "coverage.md"
 
-DOMAIN36 = "needs domain work being built on branch `domain36` (not on main yet)"
 CONFIGURATION = "a Configuration API push: comes with the Configuration API v3.x issue"
 # Methods of the v3.x references Chatplane does not serve, and why.
-NOT_SERVED = {
-    "follow_chat": DOMAIN36,
-    "unfollow_chat": DOMAIN36,
-    "tag_thread": DOMAIN36,
-    "untag_thread": DOMAIN36,
-    "send_event_preview": DOMAIN36,
-    "send_thinking_indicator": DOMAIN36,
-    "set_away_status": DOMAIN36,
-    "update_session": DOMAIN36,
-}
+NOT_SERVED: dict[str, str] = {}
 # Pushes of the v3.x references Chatplane never sends, and why.
 NOT_SENT = {
     "chat_deleted": "Chatplane deletes no chats",
     "thread_deleted": "Chatplane deletes no threads",
     "threads_deleted": "Chatplane deletes no threads",
-    "event_deleted": DOMAIN36,
-    "thread_tagged": DOMAIN36,
-    "thread_untagged": DOMAIN36,
-    "incoming_thinking_indicator": DOMAIN36,
-    "chat_unfollowed": DOMAIN36,
     "incoming_customers": "no customer list is pushed after login (get_customer reads one)",
     "customer_transferred": "customers are not tracked by group (no traffic service)",
     "customer_statistics_updated": "statistics are read with get_customer, not pushed",

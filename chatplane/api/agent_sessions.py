@@ -35,10 +35,14 @@ async def login_agent(
     reconnect: bool,
     extra: Callable[[Tx, list[views.ChatSummary]], T],
     before_register: Callable[[Principal], Awaitable[None]] | None = None,
+    away: bool = False,
+    include_deleted: bool = False,
 ) -> AgentLogin[T]:
     """Log the connection in with an agent's token. `extra` reads what the version's
     answer needs besides the chats; `before_register` runs once the token is known good
-    and before the session counts as connected."""
+    and before the session counts as connected. `away`: the connection starts away
+    (v3.x auto-away); `include_deleted`: the chats' last events may be deleted ones (v3.6
+    shows them marked)."""
     services = ctx.services
     principal = await services.authenticate(token)
     if not principal.is_agent:
@@ -54,7 +58,7 @@ async def login_agent(
         agent = accounts_repo.get_agent(tx.conn, principal.license_id, principal.user_id)
         lic = accounts_repo.get_license(tx.conn, principal.license_id)
         groups = accounts_repo.agent_group_ids(tx.conn, principal.license_id, principal.user_id)
-        summaries = views.agent_login_chats(tx, principal)
+        summaries = views.agent_login_chats(tx, principal, include_deleted=include_deleted)
         return agent, lic, groups, summaries, extra(tx, summaries)
 
     agent, lic, groups, summaries, more = await services.read(load)
@@ -64,8 +68,13 @@ async def login_agent(
         raise authentication("The agent of this token no longer exists")
     session.principal = ctx.principal = principal
     session.agent_group_ids = tuple(groups)
+    session.away = away
     # The session is registered first, so the offline grace of an earlier connection
     # sees the agent back before it can take the status away.
     await services.register_session(session)
-    routing_status = await ctx.commit(lambda tx: agent_status.login(tx, principal, reconnect))
+    # Away counts only when every connection of the agent is (auto-away).
+    all_away = away and await services.all_away(principal.license_id, principal.user_id)
+    routing_status = await ctx.commit(
+        lambda tx: agent_status.login(tx, principal, reconnect, away=all_away)
+    )
     return AgentLogin(principal, agent, lic, groups, summaries, more, routing_status)

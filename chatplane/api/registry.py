@@ -139,6 +139,10 @@ class Registry:
                 self._actions[(api, version, name)] = replace(act, version=version)
         for actions in replaced:
             for act in actions:
+                if (act.api, act.name) in gone:
+                    raise RuntimeError(
+                        f"{version} both removes and serves {act.api}/{act.name}: a wiring mistake"
+                    )
                 self._actions[(act.api, version, act.name)] = replace(act, version=version)
         for api, name in gone:
             if (api, base, name) not in self._actions:

@@ -21,10 +21,13 @@ def reader_view(ctx: Context, group_ids: Sequence[int] | None) -> View:
     """The caller's view when it reads chats: an agent sees threads of chats it has no
     access to as `restricted_access` (agent-chat-api, Thread)."""
     v = view(ctx)
+    caller = ctx.caller
+    if caller.is_agent:
+        v = dataclasses.replace(v, role=caller.role)
     # chats--all:rw (administrators) reads and writes every chat in full.
-    if group_ids is None or not ctx.caller.is_agent or "chats--all:rw" in ctx.caller.scopes:
+    if group_ids is None or not caller.is_agent or "chats--all:rw" in caller.scopes:
         return v
-    return dataclasses.replace(v, viewer_id=ctx.caller.user_id, viewer_group_ids=tuple(group_ids))
+    return dataclasses.replace(v, viewer_id=caller.user_id, viewer_group_ids=tuple(group_ids))
 
 
 def agent_groups(tx: Tx, caller: Principal) -> list[int] | None:

@@ -27,6 +27,9 @@ class View:
     # and has no group access to show as `restricted_access` (None: no such check).
     viewer_id: str | None = None
     viewer_group_ids: tuple[int, ...] | None = None
+    # The reading agent's role, where it changes what it sees: owners and administrators
+    # see a deleted event's content (v3.6), others only that it was deleted.
+    role: str | None = None
 
     @property
     def agent(self) -> bool:

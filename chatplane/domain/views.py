@@ -213,6 +213,7 @@ def list_chats(
     ascending: bool,
     offset: int,
     limit: int,
+    include_deleted: bool = False,
 ) -> ChatsPage:
     """The chats an agent may list (v3.x list_chats), one page of them."""
     vis = visibility(tx, caller)
@@ -229,7 +230,7 @@ def list_chats(
         limit=limit,
     )
     chats = repo.load_chats(tx.conn, caller.license_id, ids)
-    return ChatsPage(summaries(tx, caller, chats), total)
+    return ChatsPage(summaries(tx, caller, chats, include_deleted=include_deleted), total)
 
 
 @dataclass
@@ -252,6 +253,7 @@ def list_threads(
     offset: int,
     limit: int | None,
     min_events: int | None = None,
+    include_deleted: bool = False,
 ) -> ThreadsPage:
     """A page of a chat's threads with their events. With `min_events`, as many threads
     (from `offset` on) as hold that many events between them, instead of `limit`."""
@@ -273,7 +275,12 @@ def list_threads(
             taken.append(t)
             seen += t.total_events
         threads = taken
-    events = repo.load_events(tx.conn, [t.id for t in threads], agents_view=caller.is_agent)
+    events = repo.load_events(
+        tx.conn,
+        [t.id for t in threads],
+        agents_view=caller.is_agent,
+        include_deleted=_with_deleted(caller, include_deleted),
+    )
     for t in threads:
         t.events = events.get(t.id, [])
     ids = repo.thread_ids_by_chat(tx.conn, [chat.id])[chat.id]

@@ -1,6 +1,6 @@
 """Agent Chat API v3.6, changing chats and their users: start_chat, resume_chat,
 deactivate_chat, transfer_chat, add_user_to_chat, remove_user_from_chat,
-list_agents_for_transfer.
+list_agents_for_transfer, follow_chat, unfollow_chat, tag_thread, untag_thread.
 
 Each answers with ids, or nothing. What v3.x asks of the requester (to be a user of the
 chat unless `ignore_requester_presence`; an active chat) is checked in the same unit of
@@ -16,8 +16,8 @@ from chatplane.api.dispatch import Context
 from chatplane.api.registry import Actions
 from chatplane.api.v3_6 import structs as st
 from chatplane.api.v3_6.convert import chat_request
-from chatplane.domain import chats, transfer
-from chatplane.domain.access import CHATS_WRITE, CONVERSATION_WRITE
+from chatplane.domain import chats, following, tags, transfer
+from chatplane.domain.access import CHATS_READ_WIDE, CHATS_WRITE, CONVERSATION_WRITE
 from chatplane.domain.models import Chat, Principal, Thread
 from chatplane.errors import validation
 from chatplane.storage import Tx
@@ -129,3 +129,27 @@ async def list_agents_for_transfer(ctx: Context, p: st.ChatIdOnly) -> list[dict[
     caller = ctx.caller
     found = await ctx.services.read(lambda tx: transfer.agents_for_transfer(tx, caller, p.chat_id))
     return [{"agent_id": agent_id, "total_active_chats": n} for agent_id, n in found]
+
+
+@actions(AGENT, "follow_chat", st.ChatById, scopes=CHATS_READ_WIDE)
+async def follow_chat(ctx: Context, p: st.ChatById) -> None:
+    caller = ctx.caller
+    await ctx.commit(lambda tx: following.follow_chat(tx, caller, p.id))
+
+
+@actions(AGENT, "unfollow_chat", st.ChatById)
+async def unfollow_chat(ctx: Context, p: st.ChatById) -> None:
+    caller = ctx.caller
+    await ctx.commit(lambda tx: following.unfollow_chat(tx, caller, p.id))
+
+
+@actions(AGENT, "tag_thread", st.TagThread, scopes=CHATS_WRITE)
+async def tag_thread(ctx: Context, p: st.TagThread) -> None:
+    caller = ctx.caller
+    await ctx.commit(lambda tx: tags.tag_thread(tx, caller, p.chat_id, p.thread_id, p.tag))
+
+
+@actions(AGENT, "untag_thread", st.TagThread, scopes=CHATS_WRITE)
+async def untag_thread(ctx: Context, p: st.TagThread) -> None:
+    caller = ctx.caller
+    await ctx.commit(lambda tx: tags.untag_thread(tx, caller, p.chat_id, p.thread_id, p.tag))

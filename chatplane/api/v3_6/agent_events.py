@@ -1,6 +1,7 @@
 """Agent Chat API v3.6, events and properties: send_event, upload_file,
-send_rich_message_postback, mark_events_as_seen, send_typing_indicator, multicast, and
-the updates and deletes of chat, thread and event properties."""
+send_rich_message_postback, mark_events_as_seen, send_typing_indicator,
+send_thinking_indicator, send_event_preview, multicast, and the updates and deletes of
+chat, thread and event properties."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from chatplane.api.v3_6 import structs as st
 from chatplane.api.v3_6.agent_chats import CONVERSATION
 from chatplane.api.v3_6.common import parse_time
 from chatplane.api.v3_6.convert import new_event
-from chatplane.domain import chats, postbacks, property_writes
+from chatplane.domain import chats, postbacks, property_writes, signals
 from chatplane.domain.access import CHATS_READ_WIDE
 from chatplane.domain.property_writes import Target
 from chatplane.errors import validation
@@ -95,6 +96,33 @@ async def send_typing_indicator(ctx: Context, p: st.SendTypingIndicator) -> None
         lambda tx: chats.typing_indicator(tx, caller, p.chat_id, p.visibility, p.is_typing)
     )
     await ctx.publish([indicator])
+
+
+@actions(AGENT, "send_thinking_indicator", st.SendThinkingIndicator, scopes=CONVERSATION)
+async def send_thinking_indicator(ctx: Context, p: st.SendThinkingIndicator) -> None:
+    caller = ctx.caller
+    indicator = await ctx.services.read(
+        lambda tx: signals.send_thinking_indicator(
+            tx,
+            caller,
+            p.chat_id,
+            title=p.title,
+            description=p.description,
+            visibility=p.visibility,
+            custom_id=p.custom_id,
+        )
+    )
+    await ctx.publish([indicator])
+
+
+@actions(AGENT, "send_event_preview", st.SendEventPreview, scopes=CONVERSATION)
+async def send_event_preview(ctx: Context, p: st.SendEventPreview) -> None:
+    caller = ctx.caller
+    new = await new_event(ctx, p.event)
+    preview = await ctx.services.read(
+        lambda tx: signals.send_event_preview(tx, caller, p.chat_id, new)
+    )
+    await ctx.publish([preview])
 
 
 @actions(AGENT, "multicast", st.Multicast, scopes=("multicast:rw",))

@@ -23,7 +23,7 @@ from chatplane.domain.access import CHATS_READ_WIDE
 from chatplane.domain.models import Chat, Thread
 from chatplane.errors import validation
 from chatplane.storage import Tx
-from chatplane.storage.archives import ArchiveFilters
+from chatplane.storage.archives import ArchiveFilters, TagsFilter
 
 AGENT = "agent"
 
@@ -60,13 +60,16 @@ async def list_chats(shapes: Shapes, ctx: Context, p: st.ListChats) -> dict[str,
             ascending=page.query["sort_order"] == "asc",
             offset=page.offset,
             limit=page.limit,
+            include_deleted=shapes.shows_deleted,
         )
         return found, views.thread_created(tx, found.summaries), agent_groups(tx, caller)
 
     found, created, groups = await ctx.services.read(run)
     v = reader_view(ctx, groups)
     out: dict[str, Any] = {
-        "chats_summary": [shapes.chat_summary(v, s, created) for s in found.summaries],
+        "chats_summary": [
+            shapes.chat_summary(v, s, created, follower=caller.user_id) for s in found.summaries
+        ],
         "found_chats": found.total,
     }
     out.update(await page_ids(ctx, "list_chats", page, found.total, len(found.summaries)))
@@ -111,6 +114,7 @@ async def list_threads(shapes: Shapes, ctx: Context, p: st.ListThreads) -> dict[
             offset=page.offset,
             limit=q["limit"],
             min_events=q["min_events_count"],
+            include_deleted=shapes.shows_deleted,
         )
         return found, agent_groups(tx, caller)
 
@@ -136,19 +140,22 @@ async def get_chat(shapes: Shapes, ctx: Context, p: st.GetChat) -> dict[str, Any
     wanted = [p.thread_id] if p.thread_id is not None else None
 
     def run(tx: Tx) -> Any:
-        return views.chat_threads(tx, caller, p.chat_id, wanted), agent_groups(tx, caller)
+        found = views.chat_threads(
+            tx, caller, p.chat_id, wanted, include_deleted=shapes.shows_deleted
+        )
+        return found, agent_groups(tx, caller)
 
     (chat, threads, summaries), groups = await ctx.services.read(run)
     v = reader_view(ctx, groups)
     thread_ids = [t.id for t in summaries]
-    return shapes.chat(v, chat, threads[0] if threads else None, thread_ids=thread_ids)
+    thread = threads[0] if threads else None
+    return shapes.chat(v, chat, thread, thread_ids=thread_ids, follower=caller.user_id)
 
 
 # -- list_archives -----------------------------------------------------------------------
 
 # Filters of the reference that match what Chatplane does not keep.
 UNSUPPORTED_FILTERS = {
-    "tags": "thread tags",
     "sales": "sales",
     "goals": "goals",
     "surveys": "surveys",
@@ -184,6 +191,14 @@ def _archive_filters(tx: Tx, ctx: Context, f: st.ArchivesFilters, ascending: boo
             out.agent_ids, out.every_agent = f.agents.values, f.agents.require_every_value
         else:
             out.exclude_agent_ids = f.agents.exclude_values
+    if f.tags is not None:
+        _one_kind("filters.tags", f.tags)
+        out.tags = TagsFilter(
+            exists=f.tags.exists,
+            values=f.tags.values,
+            exclude_values=f.tags.exclude_values,
+            require_every_value=f.tags.require_every_value,
+        )
     if f.event_types is not None:
         kind = _one_kind("filters.event_types", f.event_types, exists=False)
         if kind == "values":
@@ -245,7 +260,14 @@ async def list_archives(shapes: Shapes, ctx: Context, p: st.ListArchives) -> dic
 
     def run(tx: Tx) -> Any:
         filters = _archive_filters(tx, ctx, f, page.query["sort_order"] == "asc")
-        found, total = views.archive(tx, caller, filters, page.offset // limit + 1, limit)
+        found, total = views.archive(
+            tx,
+            caller,
+            filters,
+            page.offset // limit + 1,
+            limit,
+            include_deleted=shapes.shows_deleted,
+        )
         chat_ids = [chat.id for chat, _ in found]
         return found, total, views.thread_ids_by_chat(tx, chat_ids), agent_groups(tx, caller)
 
@@ -254,7 +276,14 @@ async def list_archives(shapes: Shapes, ctx: Context, p: st.ListArchives) -> dic
     chats: list[tuple[Chat, Thread]] = found
     out: dict[str, Any] = {
         "chats": [
-            shapes.chat(v, chat, t, thread_ids=thread_ids.get(chat.id, []), accessible=True)
+            shapes.chat(
+                v,
+                chat,
+                t,
+                thread_ids=thread_ids.get(chat.id, []),
+                accessible=True,
+                follower=caller.user_id,
+            )
             for chat, t in chats
         ]
     }

@@ -51,11 +51,6 @@ def _push_filter(ctx: Context, pushes: dict[str, list[str]] | None) -> frozenset
 
 
 async def login(shapes: Shapes, ctx: Context, p: st.Login) -> dict[str, Any]:
-    if p.away:
-        raise validation(
-            "away: the away state of a connection is not available in this Chatplane; "
-            "log in without it and use set_routing_status"
-        )
     level = p.customer_monitoring_level
     if level is not None and level not in MONITORING_LEVELS:
         raise validation(
@@ -65,7 +60,14 @@ async def login(shapes: Shapes, ctx: Context, p: st.Login) -> dict[str, Any]:
     if ctx.session is not None and ctx.session.principal is None:
         # Chosen before the session is registered, so no push slips through unchosen.
         ctx.session.pushes = _push_filter(ctx, p.pushes)
-    done = await login_agent(ctx, p.token, reconnect=p.reconnect, extra=views.thread_created)
+    done = await login_agent(
+        ctx,
+        p.token,
+        reconnect=p.reconnect,
+        extra=views.thread_created,
+        away=p.away,
+        include_deleted=shapes.shows_deleted,
+    )
     lic = done.license
     v = reader_view(ctx, done.group_ids)
     return {
@@ -78,8 +80,23 @@ async def login(shapes: Shapes, ctx: Context, p: st.Login) -> dict[str, Any]:
             "in_trial": False,
         },
         "my_profile": shapes.my_profile(done.agent, done.routing_status),
-        "chats_summary": [shapes.chat_summary(v, s, done.extra) for s in done.summaries],
+        "chats_summary": [
+            shapes.chat_summary(v, s, done.extra, follower=done.principal.user_id)
+            for s in done.summaries
+        ],
     }
+
+
+async def set_away_status(ctx: Context, p: st.SetAwayStatus) -> None:
+    session = ctx.session
+    assert session is not None  # RTM only
+    await ctx.services.set_away(session, p.away)
+
+
+async def update_session(ctx: Context, p: st.UpdateSession) -> None:
+    session = ctx.session
+    assert session is not None  # RTM only
+    ctx.principal = await ctx.services.update_session(session, p.token)
 
 
 async def set_routing_status(ctx: Context, p: st.SetRoutingStatus) -> None:
@@ -99,6 +116,10 @@ def actions_for(shapes: Shapes) -> Actions:
     actions(AGENT, "login", st.Login, web=False, needs_login=False)(partial(login, shapes))
     actions(AGENT, "logout", st.Empty, web=False)(logout_v3_0)
     actions(AGENT, "ping", st.Empty, web=False, needs_login=False)(ping)
+    actions(AGENT, "set_away_status", st.SetAwayStatus, web=False, scopes=("agents--my:rw",))(
+        set_away_status
+    )
+    actions(AGENT, "update_session", st.UpdateSession, web=False)(update_session)
     actions(
         AGENT,
         "set_routing_status",

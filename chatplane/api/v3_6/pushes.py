@@ -46,6 +46,11 @@ PUSH_NAMES = frozenset(
         "incoming_sneak_peek",
         "incoming_typing_indicator",
         "incoming_multicast",
+        "thread_tagged",
+        "thread_untagged",
+        "event_deleted",
+        "chat_unfollowed",
+        "incoming_thinking_indicator",
     }
 )
 
@@ -86,6 +91,12 @@ class Pushes:
             ch.AgentStatusChanged: self.routing_status_set,
             ch.AccessChanged: self.chat_access_updated,
             ch.ChatTransferred: self.chat_transferred,
+            ch.ThreadTagged: self.thread_tagged,
+            ch.ThreadUntagged: self.thread_untagged,
+            ch.EventDeleted: self.event_deleted,
+            ch.ChatFollowed: self.chat_followed,
+            ch.ChatUnfollowed: self.chat_unfollowed,
+            ch.ThinkingIndicatorSent: self.incoming_thinking_indicator,
         }
 
     def render(self, change: ch.Change, view: View) -> Rendered:
@@ -101,6 +112,22 @@ class Pushes:
             payload["requester_id"] = c.author_id
         payload["chat"] = self.shapes.chat(view, c.chat, c.thread)
         return "incoming_chat", payload
+
+    def chat_followed(self, c: ch.ChatFollowed, view: View) -> Rendered:
+        """The follower (alone) gets the chat as `incoming_chat`, its current thread in."""
+        if not view.agent:
+            return None
+        chat = self.shapes.chat(view, c.chat, c.thread, follower=c.agent_id)
+        return "incoming_chat", {"requester_id": c.agent_id, "chat": chat}
+
+    def chat_unfollowed(self, c: ch.ChatUnfollowed, view: View) -> Rendered:
+        return "chat_unfollowed", {"chat_id": c.chat.id}
+
+    def thread_tagged(self, c: ch.ThreadTagged, view: View) -> Rendered:
+        return "thread_tagged", {"chat_id": c.chat.id, "thread_id": c.thread_id, "tag": c.tag}
+
+    def thread_untagged(self, c: ch.ThreadUntagged, view: View) -> Rendered:
+        return "thread_untagged", {"chat_id": c.chat.id, "thread_id": c.thread_id, "tag": c.tag}
 
     def chat_deactivated(self, c: ch.ThreadClosed, view: View) -> Rendered:
         payload: dict[str, Any] = {"chat_id": c.chat.id, "thread_id": c.thread_id}
@@ -167,6 +194,15 @@ class Pushes:
             "event": self.shapes.event(view, c.event),
         }
 
+    def event_deleted(self, c: ch.EventDeleted, view: View) -> Rendered:
+        if c.for_agents_only and not view.agent:
+            return None
+        return "event_deleted", {
+            "chat_id": c.chat.id,
+            "thread_id": c.thread_id,
+            "event_id": c.event_id,
+        }
+
     def event_updated(self, c: ch.EventUpdated, view: View) -> Rendered:
         if not view.agent and c.event.recipients != "all":
             return None
@@ -228,6 +264,21 @@ class Pushes:
             for key, value in payload["typing_indicator"].items()
         }
         return kind, {**payload, "typing_indicator": indicator}
+
+    def incoming_thinking_indicator(self, c: ch.ThinkingIndicatorSent, view: View) -> Rendered:
+        if not view.agent and c.visibility != "all":
+            return None
+        payload: dict[str, Any] = {
+            "chat_id": c.chat.id,
+            "thread_id": c.thread_id,
+            "author_id": c.author_id,
+            "sent_at": rfc3339(c.sent_at),
+        }
+        for key in ("title", "description", "custom_id"):
+            value = getattr(c, key)
+            if value is not None:
+                payload[key] = value
+        return "incoming_thinking_indicator", payload
 
     def incoming_sneak_peek(self, c: ch.SneakPeekSent, view: View) -> Rendered:
         if not view.agent:

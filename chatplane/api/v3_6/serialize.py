@@ -55,9 +55,16 @@ def neighbours(thread_id: str, thread_ids: Sequence[str]) -> dict[str, str]:
     return out
 
 
+# Who sees a deleted event's content (data-structures, "deleted": "visible only to users
+# with the administrator or viceowner role"; Chatplane's roles: owner, administrator).
+SEES_DELETED = ("owner", "administrator")
+
+
 class Shapes:
     # The name of a customer's last visit (v3.5: `last_visit`).
     visit_key = "visit"
+    # Deleted events show (marked) to agents in reads (v3.6); v3.5 has no deleted events.
+    shows_deleted = True
 
     # -- properties and events ---------------------------------------------------------
 
@@ -68,6 +75,8 @@ class Shapes:
         return view.readable(location, stored)
 
     def event(self, view: View, e: Event) -> dict[str, Any]:
+        if e.deleted and view.role not in SEES_DELETED:
+            return self.deleted_event(e)
         out: dict[str, Any] = {"id": e.id}
         if e.custom_id is not None:
             out["custom_id"] = e.custom_id
@@ -83,6 +92,21 @@ class Shapes:
             props = self.properties(view, "event", e.properties)
             if props:
                 out["properties"] = props
+        if e.deleted:
+            out["deleted"] = True
+        return out
+
+    def deleted_event(self, e: Event) -> dict[str, Any]:
+        """The Deleted event, in place of one to an agent who may not see its content."""
+        out: dict[str, Any] = {"id": e.id}
+        if e.custom_id is not None:
+            out["custom_id"] = e.custom_id
+        out["type"] = e.type
+        out["deleted"] = True
+        if e.author_id is not None:
+            out["author_id"] = e.author_id
+        out["created_at"] = rfc3339(e.created_at)
+        out["visibility"] = e.recipients
         return out
 
     def events(self, view: View, es: Sequence[Event]) -> list[dict[str, Any]]:
@@ -196,6 +220,8 @@ class Shapes:
             out["events"] = self.events(view, t.events or [])
         out["properties"] = self.properties(view, "thread", t.properties)
         out["access"] = dict(t.access)
+        if t.tags:
+            out["tags"] = list(t.tags)
         out["created_at"] = rfc3339(t.created_at)
         around = neighbours(t.id, thread_ids)
         out.update(around)
@@ -214,8 +240,10 @@ class Shapes:
         *,
         thread_ids: Sequence[str] = (),
         accessible: bool = False,
+        follower: str | None = None,
     ) -> dict[str, Any]:
-        """The Chat structure with one thread (get_chat, list_archives, incoming_chat)."""
+        """The Chat structure with one thread (get_chat, list_archives, incoming_chat);
+        `follower`: the agent reading it, whose following it says (`is_followed`)."""
         out: dict[str, Any] = {"id": chat.id}
         restricted = view.restricted(chat)
         if t is not None:
@@ -225,10 +253,16 @@ class Shapes:
         out["users"] = self.users(view, chat)
         out["properties"] = self.properties(view, "chat", chat.properties)
         out["access"] = dict(chat.access)
+        if follower is not None:
+            out["is_followed"] = follower in chat.follower_ids
         return out
 
     def chat_summary(
-        self, view: View, s: ChatSummary, thread_created: dict[str, float]
+        self,
+        view: View,
+        s: ChatSummary,
+        thread_created: dict[str, float],
+        follower: str | None = None,
     ) -> dict[str, Any]:
         """A Chat summary (list_chats, login); `thread_created` holds the creation time
         of the threads the last events belong to."""
@@ -255,6 +289,8 @@ class Shapes:
             }
         out["properties"] = self.properties(view, "chat", s.chat.properties)
         out["access"] = dict(s.chat.access)
+        if follower is not None:
+            out["is_followed"] = follower in s.chat.follower_ids
         return out
 
 

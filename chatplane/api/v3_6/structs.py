@@ -253,8 +253,8 @@ class CommonArchivesFilters(Payload):
     properties: PropertyFilters | None = None
     agents: ValuesFilter | None = None
     event_types: ValuesFilter | None = None
+    tags: ValuesFilter | None = None
     # In the reference, but Chatplane has nothing they could match (refused by name).
-    tags: dict[str, Any] | None = None
     sales: dict[str, Any] | None = None
     goals: dict[str, Any] | None = None
     surveys: dict[str, Any] | None = None
@@ -431,6 +431,14 @@ class Login(Payload):
     pushes: dict[str, list[NonEmpty]] | None = None
 
 
+class SetAwayStatus(Payload):
+    away: bool
+
+
+class UpdateSession(Payload):
+    token: NonEmpty
+
+
 class SetRoutingStatus(Payload):
     status: Literal["accepting_chats", "not_accepting_chats", "offline"]
     agent_id: NonEmpty | None = None
@@ -481,6 +489,25 @@ class ChatIdOnly(Payload):
 class ThreadRef(Payload):
     chat_id: Id
     thread_id: Id
+
+
+class TagThread(Payload):
+    chat_id: Id
+    thread_id: Id
+    tag: NonEmpty
+
+
+class SendThinkingIndicator(Payload):
+    chat_id: Id
+    title: str | None = None
+    description: str | None = None
+    visibility: Visibility = "all"
+    custom_id: str | None = None
+
+
+class SendEventPreview(Payload):
+    chat_id: Id
+    event: EventIn
 
 
 class SubscribeCustomers(Payload):

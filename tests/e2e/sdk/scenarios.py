@@ -112,6 +112,15 @@ def every_method(call: Call, a: dict[str, Any], *, web: bool) -> None:
         event_id=event_id,
         properties={ns: [prop]},
     )
+    call("tag_thread", chat_id=chat_id, thread_id=thread_id, tag="sdk")
+    call("untag_thread", chat_id=chat_id, thread_id=thread_id, tag="sdk")
+    if a["version"] == "3.6":
+        call("send_thinking_indicator", chat_id=chat_id, title="Thinking...")
+        call(
+            "send_event_preview",
+            chat_id=chat_id,
+            event={"type": "message", "text": "Almost there", "visibility": "all"},
+        )
     call("mark_events_as_seen", chat_id=chat_id, seen_up_to="2030-01-01T00:00:00.000001Z")
     call("send_typing_indicator", chat_id=chat_id, visibility="agents", is_typing=True)
     call("multicast", recipients={"agents": {"all": True}}, content={"from": "sdk"}, type="t")
@@ -142,6 +151,9 @@ def every_method(call: Call, a: dict[str, Any], *, web: bool) -> None:
         user_type="agent",
         ignore_requester_presence=True,
     )
+    # No longer in the customer's chat: the caller follows it, then stops.
+    call("follow_chat", id=customer_chat)
+    call("unfollow_chat", id=customer_chat)
     call("ban_customer", id=a["banned_customer_id"], ban={"days": 1})
     call("set_routing_status", status="not_accepting_chats", agent_id=a["agent_id"])
     call("list_routing_statuses", filters={"group_ids": [0]})
@@ -205,6 +217,10 @@ def rtm_methods(a: dict[str, Any]) -> dict[str, Any]:
     call("login", token=a["token"])
     every_method(call, a, web=False)
     call("change_push_notifications", firebase_token="fcm-sdk", platform="ios", enabled=True)
+    call("set_away_status", away=True)
+    call("set_away_status", away=False, record="set_away_status (back)")
+    if v == "3.6":
+        call("update_session", token=a["token"])
     out["pushes"] = _drain(watcher)
     out["actor pushes"] = _drain(actor, 0)
     call("logout")

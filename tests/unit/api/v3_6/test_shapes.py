@@ -126,8 +126,8 @@ def test_my_profile_in_the_reference_shape() -> None:
     assert_like(ours, payload("3.6", "users/myProfile"), absent=frozenset({"$.events_seen_up_to"}))
 
 
-# What a thread has in the reference and Chatplane does not keep: tags (until thread tags
-# come), the queue estimate, the customer's visit.
+# What a thread has in the reference and Chatplane does not keep (the queue estimate, the
+# customer's visit), or shows only when there is some (tags, restricted access).
 THREAD_ABSENT = {"tags", "queue", "queues_duration", "restricted_access", "customer_visit"}
 
 
@@ -167,7 +167,7 @@ def test_get_chat_answer_in_the_reference_shape() -> None:
         sample,
         absent=frozenset(
             {
-                "$.is_followed",  # until following chats comes
+                "$.is_followed",  # said when the reader is known (follower=...)
                 "$.thread.summary",
                 "$.thread.previous_thread_id",
                 "$.thread.next_thread_id",
@@ -208,3 +208,30 @@ def test_chat_summary_in_the_reference_shape() -> None:
         | absent("$.users[0]", CUSTOMER_ABSENT),
     )
     assert ours["last_event_per_type"]["message"]["thread_created_at"] == rfc3339(o.NOW - 30)
+
+
+def test_a_deleted_event_shows_whole_to_administrators_and_marked_to_others() -> None:
+    import dataclasses
+
+    e = o.event()
+    e.deleted_at = o.NOW + 1
+    admin = dataclasses.replace(o.agent_view(), role="administrator")
+    normal = dataclasses.replace(o.agent_view(), role="normal")
+    whole = SHAPES.event(admin, e)
+    assert whole["deleted"] is True and whole["text"] == "hello there"
+    marked = SHAPES.event(normal, e)
+    # The sample leaves out `visibility`, which the Deleted event always has.
+    sample = {**payload("3.6", "events/deletedEvent"), "visibility": "all"}
+    assert_like(marked, sample)
+    assert "text" not in marked and "properties" not in marked
+
+
+def test_a_thread_shows_its_tags_and_a_chat_whether_the_reader_follows_it() -> None:
+    t = o.thread()
+    t.tags = ["support", "positive feedback"]
+    assert SHAPES.thread(o.agent_view(), t)["tags"] == ["support", "positive feedback"]
+    assert "tags" not in SHAPES.thread(o.agent_view(), o.thread())
+    chat = o.chat()
+    chat.follower_ids = ["jones@example.com"]
+    assert SHAPES.chat(o.agent_view(), chat, None, follower="jones@example.com")["is_followed"]
+    assert not SHAPES.chat(o.agent_view(), chat, None, follower="smith@example.com")["is_followed"]
