@@ -54,6 +54,20 @@ def _with_deleted(caller: Principal, include_deleted: bool) -> bool:
     return include_deleted and caller.is_agent
 
 
+def _fill_events(
+    tx: Tx, caller: Principal, threads: list[Thread], include_deleted: bool
+) -> None:
+    """Give each thread its events, as the caller may see them."""
+    events = repo.load_events(
+        tx.conn,
+        [t.id for t in threads],
+        agents_view=caller.is_agent,
+        include_deleted=_with_deleted(caller, include_deleted),
+    )
+    for t in threads:
+        t.events = events.get(t.id, [])
+
+
 def chat_threads(
     tx: Tx,
     caller: Principal,
@@ -79,14 +93,7 @@ def chat_threads(
             kind="not_found",
         )
     threads = [loaded[tid] for tid in wanted]
-    events = repo.load_events(
-        tx.conn,
-        [t.id for t in threads],
-        agents_view=caller.is_agent,
-        include_deleted=_with_deleted(caller, include_deleted),
-    )
-    for t in threads:
-        t.events = events.get(t.id, [])
+    _fill_events(tx, caller, threads, include_deleted)
     return chat, threads, summaries
 
 
@@ -275,14 +282,7 @@ def list_threads(
             taken.append(t)
             seen += t.total_events
         threads = taken
-    events = repo.load_events(
-        tx.conn,
-        [t.id for t in threads],
-        agents_view=caller.is_agent,
-        include_deleted=_with_deleted(caller, include_deleted),
-    )
-    for t in threads:
-        t.events = events.get(t.id, [])
+    _fill_events(tx, caller, threads, include_deleted)
     ids = repo.thread_ids_by_chat(tx.conn, [chat.id])[chat.id]
     return ThreadsPage(chat, threads, total, ids)
 

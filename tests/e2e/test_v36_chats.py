@@ -318,11 +318,11 @@ def test_list_archives_filters_pages_and_highlights(env: Env, web: Web3x) -> Non
         web.call,
         env.admin,
         "list_archives",
-        {"filters": {"tags": {"values": ["x"]}}},
+        {"filters": {"sales": {"values": ["x"]}}},
         status=400,
         type="validation",
     )
-    assert "tags" in err.message
+    assert "sales" in err.message
 
 
 async def test_users_join_and_leave_with_a_reason_and_the_requester(
