@@ -223,7 +223,7 @@ def make_endpoint(
                     for value in payload.values():
                         if hasattr(value, "close"):
                             await value.close()
-            if version.enveloped and not seed:
+            if version.enveloped and not seed and isinstance(result, dict):
                 return Response(enveloped_body(result), media_type="application/json")
             return json_response(result)
         except ApiError as err:

@@ -17,7 +17,7 @@ import time
 from collections.abc import Callable
 
 from chatplane.domain import changes, routing
-from chatplane.domain.access import RequireWider, require_scope
+from chatplane.domain.access import RequireWider
 from chatplane.domain.models import Agent, Principal
 from chatplane.domain.routing import ACCEPTING, NOT_ACCEPTING, OFFLINE
 from chatplane.errors import not_found, validation
@@ -113,23 +113,17 @@ def update_agent(
     _apply(tx, agent, status)
 
 
-def set_routing_status(tx: Tx, caller: Principal, agent_id: str | None, status: str) -> None:
-    """v3.x set_routing_status: an agent's status (`agents--my:rw` / `agents--all:rw`), or
-    a bot's, `offline` included (`agents-bot--all:rw`, or `agents-bot--my:rw` for the
-    bots of the caller's application)."""
+def set_routing_status(
+    tx: Tx, caller: Principal, agent_id: str | None, status: str, require_wider: RequireWider
+) -> None:
+    """v3.x set_routing_status: the caller's own status, or (what the action's `wider`
+    scopes guard) another agent's or a bot's; a bot may be set `offline`, a person not."""
     target = agent_id or caller.user_id
     agent = accounts_repo.get_agent(tx.conn, caller.license_id, target)
     if agent is None:
         raise not_found("Agent", target)
-    if agent.is_bot and target != caller.user_id:
-        if agent.client_id == caller.client_id:
-            require_scope(caller.scopes, "agents-bot--my:rw", "agents-bot--all:rw")
-        else:
-            require_scope(caller.scopes, "agents-bot--all:rw")
-    elif target == caller.user_id:
-        require_scope(caller.scopes, "agents--my:rw", "agents--all:rw")
-    else:
-        require_scope(caller.scopes, "agents--all:rw")
+    if target != caller.user_id:
+        require_wider(f"{'bot' if agent.is_bot else 'agent'} {target!r} is not the caller")
     if status == OFFLINE and not agent.is_bot:
         raise validation(
             "status 'offline' is for bot agents: an agent is offline when it has no connection"

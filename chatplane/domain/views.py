@@ -54,9 +54,7 @@ def _with_deleted(caller: Principal, include_deleted: bool) -> bool:
     return include_deleted and caller.is_agent
 
 
-def _fill_events(
-    tx: Tx, caller: Principal, threads: list[Thread], include_deleted: bool
-) -> None:
+def _fill_events(tx: Tx, caller: Principal, threads: list[Thread], include_deleted: bool) -> None:
     """Give each thread its events, as the caller may see them."""
     events = repo.load_events(
         tx.conn,

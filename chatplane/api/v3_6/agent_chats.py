@@ -17,7 +17,7 @@ from chatplane.api.registry import Actions
 from chatplane.api.v3_6 import structs as st
 from chatplane.api.v3_6.convert import chat_request
 from chatplane.domain import chats, following, tags, transfer
-from chatplane.domain.access import CHATS_READ_WIDE, CHATS_WRITE, CONVERSATION_WRITE
+from chatplane.domain.access import CHATS_READ_WIDE, CHATS_WRITE, CONVERSATION_WRITE, Wider
 from chatplane.domain.models import Chat, Principal, Thread
 from chatplane.errors import validation
 from chatplane.storage import Tx
@@ -28,6 +28,8 @@ AGENT = "agent"
 # v3.4 moved starting and writing to `chats--all:rw` / `chats--access:rw`; the
 # conversation scopes that granted them before (a normal agent's) still do.
 CONVERSATION = ("chats--all:rw", "chats--access:rw", *CONVERSATION_WRITE)
+# A chat's users (its customer) are its meta data: setting them takes `chats-*:rw`.
+SETTING_USERS = Wider("setting chat.users", CHATS_WRITE)
 
 
 def _opened(
@@ -47,9 +49,11 @@ def _started(chat: Chat, thread: Thread) -> dict[str, Any]:
     return {"event_ids": ids} if ids else {}
 
 
-@actions(AGENT, "start_chat", st.StartChat, scopes=CONVERSATION)
+@actions(AGENT, "start_chat", st.StartChat, scopes=CONVERSATION, wider=SETTING_USERS)
 async def start_chat(ctx: Context, p: st.StartChat) -> dict[str, Any]:
     caller = ctx.caller
+    if p.chat is not None and p.chat.users:
+        ctx.require_wider()
     req = await chat_request(ctx, p.chat)
 
     chat, thread = await ctx.commit(
@@ -58,9 +62,11 @@ async def start_chat(ctx: Context, p: st.StartChat) -> dict[str, Any]:
     return {"chat_id": chat.id, "thread_id": thread.id, **_started(chat, thread)}
 
 
-@actions(AGENT, "resume_chat", st.ResumeChat, scopes=CONVERSATION)
+@actions(AGENT, "resume_chat", st.ResumeChat, scopes=CONVERSATION, wider=SETTING_USERS)
 async def resume_chat(ctx: Context, p: st.ResumeChat) -> dict[str, Any]:
     caller = ctx.caller
+    if p.chat.users:
+        ctx.require_wider()
     req = await chat_request(ctx, p.chat, p.chat.id)
 
     chat, thread = await ctx.commit(

@@ -20,6 +20,7 @@ from chatplane.api.v3_6.pushes import PUSH_NAMES
 from chatplane.api.v3_6.serialize import SHAPES, Shapes
 from chatplane.api.viewers import reader_view
 from chatplane.domain import agent_status, views
+from chatplane.domain.access import Wider
 from chatplane.errors import validation
 
 AGENT = "agent"
@@ -101,7 +102,11 @@ async def update_session(ctx: Context, p: st.UpdateSession) -> None:
 
 async def set_routing_status(ctx: Context, p: st.SetRoutingStatus) -> None:
     caller = ctx.caller
-    await ctx.commit(lambda tx: agent_status.set_routing_status(tx, caller, p.agent_id, p.status))
+    await ctx.commit(
+        lambda tx: agent_status.set_routing_status(
+            tx, caller, p.agent_id, p.status, ctx.require_wider
+        )
+    )
 
 
 async def list_routing_statuses(ctx: Context, p: st.ListRoutingStatuses) -> list[dict[str, str]]:
@@ -125,12 +130,18 @@ def actions_for(shapes: Shapes) -> Actions:
         "set_routing_status",
         st.SetRoutingStatus,
         scopes=("agents--my:rw", "agents--all:rw", "agents-bot--my:rw", "agents-bot--all:rw"),
+        wider=Wider(
+            "setting another agent's or a bot's routing status",
+            ("agents--all:rw", "agents-bot--all:rw"),
+        ),
     )(set_routing_status)
     actions(
         AGENT,
         "list_routing_statuses",
         st.ListRoutingStatuses,
-        scopes=("agents--all:ro", "agents-bot--all:ro"),
+        # The reference names `agents--all:ro`, which Chatplane's scopes hold as part of
+        # `agents--all:rw` (they have no read-only agents scope of their own).
+        scopes=("agents--all:rw", "agents-bot--all:ro"),
     )(list_routing_statuses)
     # Gone from the v3.5 and v3.6 references, but the official SDK still sends it in
     # both (docs/decisions.md): the same shape as v3.0's, so v3.0's handler.
