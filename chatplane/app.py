@@ -46,8 +46,10 @@ from chatplane.api.v3_0.version import VERSION as V3_0
 from chatplane.api.v3_5 import agent_customers as agent_customers_v3_5
 from chatplane.api.v3_5 import agent_events as agent_events_v3_5
 from chatplane.api.v3_5 import agent_reads as agent_reads_v3_5
-from chatplane.api.v3_5 import pushes as pushes_v3_5
+from chatplane.api.v3_5 import customer as customer_v3_5
+from chatplane.api.v3_5 import customer_pushes as pushes_v3_5
 from chatplane.api.v3_5 import serialize as shapes_v3_5
+from chatplane.api.v3_5 import webhooks as webhooks_v3_5
 from chatplane.api.v3_5.version import VERSION as V3_5
 from chatplane.api.v3_6 import (
     agent_chats,
@@ -56,8 +58,15 @@ from chatplane.api.v3_6 import (
     agent_other,
     agent_reads,
     agent_status,
+    customer_bootstrap,
+    customer_chats,
+    customer_events,
+    customer_other,
+    customer_profile,
+    customer_status,
 )
-from chatplane.api.v3_6 import pushes as pushes_v3_6
+from chatplane.api.v3_6 import customer_pushes as pushes_v3_6
+from chatplane.api.v3_6 import webhooks as webhooks_v3_6
 from chatplane.api.v3_6.version import VERSION as V3_6
 from chatplane.api.versions import WireVersion
 from chatplane.config import Settings
@@ -99,7 +108,7 @@ V3_0_ACTIONS: list[Actions] = [
     configuration_webhooks.actions,
 ]
 
-# v3.6: the Agent Chat API (api/v3_6).
+# v3.6: the Agent and Customer Chat APIs (api/v3_6).
 V3_6_ACTIONS: list[Actions] = [
     agent_reads.actions,
     agent_chats.actions,
@@ -107,6 +116,12 @@ V3_6_ACTIONS: list[Actions] = [
     agent_customers.actions,
     agent_status.actions,
     agent_other.actions,
+    customer_chats.actions,
+    customer_events.actions,
+    customer_profile.actions,
+    customer_status.actions,
+    customer_other.actions,
+    customer_bootstrap.actions,
 ]
 
 # v3.5: v3.6 with what its changelog lists as different (api/v3_5): the reads, login and
@@ -120,6 +135,7 @@ V3_5_REMOVED: list[tuple[str, str]] = [
     ("agent", "request_thread_summary"),
     ("agent", "subscribe_customers"),
     ("agent", "unsubscribe_customers"),
+    *customer_v3_5.REMOVED,
 ]
 
 
@@ -135,16 +151,24 @@ V3_5_REPLACED: list[Iterable[Action]] = [
     agent_reads_v3_5.actions,
     agent_events_v3_5.actions,
     agent_customers_v3_5.actions,
+    customer_v3_5.actions,
+    customer_v3_5.status_actions,
+    customer_v3_5.bootstrap_actions,
 ]
 
-# The versions served, each with its transport rules, push shapes and webhook format.
+# The versions served, each with its transport rules, push shapes and webhook format
+# (in v3.x one renderer per version serves both APIs: api/v3_6/customer_pushes.py).
 WIRE_VERSIONS: list[WireVersion] = [V3_0, V3_6, V3_5]
 PUSHES: dict[str, PushRenderer] = {
     V3_0.name: pushes_v3_0.render,
     V3_6.name: pushes_v3_6.render,
     V3_5.name: pushes_v3_5.render,
 }
-WEBHOOK_FORMATS: dict[str, WebhookFormat] = {V3_0.name: webhooks_v3_0.WEBHOOKS}
+WEBHOOK_FORMATS: dict[str, WebhookFormat] = {
+    V3_0.name: webhooks_v3_0.WEBHOOKS,
+    V3_6.name: webhooks_v3_6.WEBHOOKS,
+    V3_5.name: webhooks_v3_5.WEBHOOKS,
+}
 
 # The spec's paths for the v3.0 Web API: the v3.0 one and the seed's v0.5 examples.
 SEED_PREFIXES = {"agent": "/agent/v0.5/action", "customer": "/customer/v0.5/action"}
@@ -284,6 +308,15 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
                     methods=["POST"],
                 )
             )
+            if any(a.method == "GET" for a in registry.actions(version.name) if a.api == api):
+                # The v3.x widget's configuration and public properties are read by GET.
+                routes.append(
+                    Route(
+                        f"{version.prefix}/{api}/action/{{action}}",
+                        web.make_query_endpoint(services, registry, api, version),
+                        methods=["GET"],
+                    )
+                )
             # One RTM endpoint, three framings: a plain websocket, SockJS, socket.io.
             endpoint = rtm.RtmEndpoint(services, registry, api, version)
             routes.append(WebSocketRoute(f"{version.prefix}/{api}/rtm/ws", endpoint.serve))

@@ -47,6 +47,9 @@ class Action:
     wider: Wider | None = None
     # The API version this action is served in ("3.0", "3.6", ...), set by the Registry.
     version: str = ""
+    # The Web API's HTTP method: POST with a JSON body, or (the v3.x customer widget's
+    # configuration and public properties) GET with the payload in the query string.
+    method: str = "POST"
 
     def decode(self, payload: Any) -> Any:
         if self.payload_type is None:
@@ -92,6 +95,7 @@ class Actions:
         multipart: bool = False,
         scopes: tuple[str, ...] = (),
         wider: Wider | None = None,
+        method: str = "POST",
     ) -> Callable[[Handler], Handler]:
         apis = (api,) if isinstance(api, str) else api
         if apis == (CONFIGURATION,):
@@ -100,7 +104,19 @@ class Actions:
         def collect(fn: Handler) -> Handler:
             for a in apis:
                 self._items.append(
-                    Action(a, name, fn, payload, web, rtm, needs_login, multipart, scopes, wider)
+                    Action(
+                        a,
+                        name,
+                        fn,
+                        payload,
+                        web,
+                        rtm,
+                        needs_login,
+                        multipart,
+                        scopes,
+                        wider,
+                        method=method,
+                    )
                 )
             return fn
 
@@ -148,11 +164,19 @@ class Registry:
             if (api, base, name) not in self._actions:
                 raise RuntimeError(f"{version} removes {api}/{name}, which {base} does not have")
 
-    def lookup(self, api: str, version: str, name: str, transport: str) -> Action:
+    def lookup(
+        self, api: str, version: str, name: str, transport: str, method: str = "POST"
+    ) -> Action:
         act = self._actions.get((api, version, name))
         if act is None:
             raise ApiError(
                 "validation", f"Unknown action {name!r} in the {api} API v{version}", status=404
+            )
+        if transport == "web" and act.method != method:
+            raise ApiError(
+                "validation",
+                f"Action {name!r} is called with {act.method} in the Web API, not {method}",
+                status=405,
             )
         if transport == "web" and not act.web:
             raise validation(f"Action {name!r} is available over RTM only")

@@ -233,3 +233,52 @@ def make_endpoint(
             return error_response(ApiError("internal"))
 
     return endpoint
+
+
+def make_query_endpoint(
+    services: Services, registry: Registry, api: str, version: WireVersion
+) -> Any:
+    """The Web API's GET endpoint of one API in one version: the v3.x customer widget's
+    configuration and public properties, which take their payload from the query string
+    and need no token (customer-chat-api, "Methods": `GET` for list_license_properties,
+    list_group_properties, get_dynamic_configuration, get_configuration,
+    get_localization). The license is the one the query string names."""
+
+    async def endpoint(request: Request) -> Response:
+        try:
+            act = registry.lookup(
+                api, version.name, request.path_params["action"], "web", method="GET"
+            )
+            license_id = await license_param(services, request, version)
+            payload: dict[str, Any] = {}
+            for key, value in request.query_params.multi_items():
+                if key in version.license_params:
+                    continue
+                if key in payload:
+                    raise validation(f"The query parameter {key!r} is given more than once")
+                payload[key] = value
+            refuse_unstorable("".join(f"{k}{v}" for k, v in payload.items()), payload)
+            ctx = Context(
+                services=services,
+                api=api,
+                transport="web",
+                version=version.name,
+                client_ip=request.client.host if request.client else None,
+                user_agent=request.headers.get("user-agent"),
+                license_id=license_id,
+            )
+            if act.payload_type is not None:
+                # Query parameters are text: numbers and booleans are read from it.
+                try:
+                    payload = msgspec.convert(payload, act.payload_type, strict=False)
+                except msgspec.ValidationError as exc:
+                    raise validation(f"Query string: {describe(exc)}") from None
+            result = await act.handler(ctx, payload)
+            return json_response(result if result is not None else {})
+        except ApiError as err:
+            return error_response(version.answer(err))
+        except Exception:
+            log.exception("internal error in %s/%s", api, request.path_params.get("action"))
+            return error_response(ApiError("internal"))
+
+    return endpoint

@@ -212,6 +212,19 @@ class CustomerSideStorageUpdated(Change):
 
 
 @dataclass
+class WelcomeMessageSent(Change):
+    """`incoming_welcome_message` (Customer Chat API v3.6): the message a customer who asked
+    for one (`request_welcome_message`) is greeted with, in the name of the agent it would
+    chat with; only that customer's connections hear it."""
+
+    customer_id: str
+    message_id: str
+    author_id: str
+    text: str
+    created_at: float
+
+
+@dataclass
 class TypingIndicatorSent(ChatChange):
     thread_id: str | None
     author_id: str

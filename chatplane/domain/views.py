@@ -238,6 +238,17 @@ def list_chats(
     return ChatsPage(summaries(tx, caller, chats, include_deleted=include_deleted), total)
 
 
+def customer_list_chats(
+    tx: Tx, caller: Principal, *, ascending: bool, offset: int, limit: int
+) -> ChatsPage:
+    """One page of the calling customer's chats (v3.x list_chats), ordered by when their
+    last thread started."""
+    ids, total = archives.customer_chats_by_thread(
+        tx.conn, caller.license_id, caller.user_id, ascending=ascending, offset=offset, limit=limit
+    )
+    return ChatsPage(summaries(tx, caller, repo.load_chats(tx.conn, caller.license_id, ids)), total)
+
+
 @dataclass
 class ThreadsPage:
     chat: Chat

@@ -143,7 +143,7 @@ class Fanout:
             return self._multicast_recipients(change)
         if isinstance(change, ch.CustomerChange):
             return self._customer_recipients(change)
-        if isinstance(change, ch.CustomerSideStorageUpdated):
+        if isinstance(change, ch.CustomerSideStorageUpdated | ch.WelcomeMessageSent):
             return set(self.hub.targets_of(lic, CUSTOMER, change.customer_id))
         if isinstance(change, ch.AgentStatusChanged | ch.CustomerBanned):
             # Every agent of the license sees teammates' statuses and bans.

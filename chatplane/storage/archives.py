@@ -413,6 +413,33 @@ def customer_chats(
     return [r.id for r in rows], int(total)
 
 
+def customer_chats_by_thread(
+    conn: Connection,
+    license_id: int,
+    customer_id: str,
+    *,
+    ascending: bool,
+    offset: int,
+    limit: int,
+) -> tuple[list[str], int]:
+    """A customer's chats ordered by when their last thread started (a chat without
+    threads: when it was made), as the v3.x list_chats orders them, and how many."""
+    c, t = s.chats, s.threads
+    where = [c.c.license_id == license_id, c.c.customer_id == customer_id]
+    total = conn.execute(sa.select(sa.func.count()).select_from(c).where(*where)).scalar_one()
+    started = sa.func.coalesce(t.c.created_at, c.c.created_at)
+    order = (started.asc(), c.c.id) if ascending else (started.desc(), c.c.id)
+    rows = conn.execute(
+        sa.select(c.c.id)
+        .select_from(c.outerjoin(t, t.c.id == c.c.last_thread_id))
+        .where(*where)
+        .order_by(*order)
+        .offset(offset)
+        .limit(limit)
+    ).all()
+    return [r.id for r in rows], int(total)
+
+
 def agent_active_chats(conn: Connection, license_id: int, agent_id: str, limit: int) -> list[str]:
     c, u = s.chats, s.chat_users
     rows = conn.execute(

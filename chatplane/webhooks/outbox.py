@@ -22,6 +22,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any, Protocol
 
 import msgspec
@@ -49,6 +50,11 @@ class Target:
     filters: dict[str, Any] = field(default_factory=dict)
     additional_data: list[str] = field(default_factory=list)
     version: str = "3.0"  # the API version it was registered through
+    # v3.x `type`: `license` (fires for the whole license) or `bot` (for chats, and
+    # agents, of the owner's bots); v3.0 registrations are license webhooks.
+    type: str = "license"
+    # The application that registered it (v3.x `owner_client_id`).
+    owner_client_id: str = ""
 
 
 @dataclass
@@ -63,6 +69,12 @@ class Occurrence:
     member_ids: set[str] = field(default_factory=set)
     author_type: str | None = None
     ordering: str = ""
+    # Every user present in the chat (agents and the customer; v3.x `chat_presence`), or
+    # for an agent action the agent.
+    presence_ids: set[str] = field(default_factory=set)
+    # Made by the server itself (routing, timers, system messages), not by a user's
+    # request (v3.x `source_type: system`).
+    by_system: bool = False
 
 
 @dataclass
@@ -76,14 +88,22 @@ class LicenseInfo:
 class WebhookFormat(Protocol):
     """One API version's webhooks."""
 
-    def occurrence(self, change: ch.Change, view: View) -> Occurrence | None:
-        """The webhook action a change is in this version, with its data; None if none."""
+    def occurrence(self, change: ch.Change, view: View) -> Occurrence | list[Occurrence] | None:
+        """The webhook action a change is in this version, with its data (a change may be
+        several: a transfer that also moved the chat's access); None if none."""
         ...
 
     def body(
         self, target: Target, occ: Occurrence, view: View, license: LicenseInfo
     ) -> dict[str, Any]:
         """The JSON body delivered to `target`."""
+        ...
+
+    def matches(
+        self, target: Target, occ: Occurrence, owner_bots: Callable[[], frozenset[str]]
+    ) -> bool:
+        """Whether `target` fires for `occ`, by its type and filters; `owner_bots()` are
+        the ids of the target's owner's bot agents that are not offline (read on demand)."""
         ...
 
 
@@ -196,6 +216,7 @@ class Outbox:
         now = time.time()
         rows: list[dict[str, Any]] = []
         per_license: dict[int, tuple[list[Target], View, LicenseInfo]] = {}
+        owner_bots: dict[tuple[int, str], frozenset[str]] = {}
         for change in tx.events:
             if not isinstance(change, ch.Change):
                 continue
@@ -205,22 +226,25 @@ class Outbox:
             if lic not in per_license:
                 per_license[lic] = _license_context(tx, lic)
             registered, view, info = per_license[lic]
-            occurrences: dict[str, Occurrence | None] = {}
+            occurrences: dict[str, list[Occurrence]] = {}
             for version, fmt in self.formats.items():
-                occurrences[version] = fmt.occurrence(change, view)
-            v30 = occurrences.get("3.0")
-            targets = [
-                t
+                found = fmt.occurrence(change, view)
+                occurrences[version] = (
+                    [] if found is None else found if isinstance(found, list) else [found]
+                )
+            pairs = [
+                (t, occ)
                 for t in registered
-                if (occ := occurrences.get(t.version)) is not None and t.action == occ.action
+                for occ in occurrences.get(t.version, [])
+                if t.action == occ.action
             ]
-            if v30 is not None:
-                targets.extend(_bot_targets(tx, lic, v30))
-            for target in targets:
-                occ = occurrences[target.version]
-                assert occ is not None
-                if matches(target, occ):
-                    body = self.formats[target.version].body(target, occ, view, info)
+            for v30 in occurrences.get("3.0", []):
+                pairs.extend((t, v30) for t in _bot_targets(tx, lic, v30))
+            for target, occ in pairs:
+                fmt = self.formats[target.version]
+                bots = partial(_active_bots, tx, lic, target.owner_client_id, owner_bots)
+                if fmt.matches(target, occ, bots):
+                    body = fmt.body(target, occ, view, info)
                     rows.append(self._row(lic, target, occ, body, now))
         if rows:
             repo.insert_deliveries(tx.conn, rows)
@@ -273,9 +297,23 @@ def _registered(tx: Tx, license_id: int) -> list[Target]:
             filters=dict(r.filters or {}),
             additional_data=list(r.additional_data or []),
             version=r.version,
+            type=r._mapping.get("type", "license"),
+            owner_client_id=r.client_id,
         )
         for r in rows
     ]
+
+
+def _active_bots(
+    tx: Tx, license_id: int, client_id: str, known: dict[tuple[int, str], frozenset[str]]
+) -> frozenset[str]:
+    """The ids of an application's bot agents that are not offline (read once per unit
+    of work: `known`)."""
+    key = (license_id, client_id)
+    if key not in known:
+        bots = accounts_repo.bots(tx.conn, license_id, client_id) if client_id else []
+        known[key] = frozenset(b.id for b in bots if b.routing_status != "offline")
+    return known[key]
 
 
 def _bot_targets(tx: Tx, license_id: int, occ: Occurrence) -> list[Target]:

@@ -4,6 +4,7 @@ API push's name and `data` its payload, in the envelope
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from chatplane.api.v3_0 import pushes
@@ -17,6 +18,7 @@ from chatplane.webhooks.outbox import (
     Target,
     author_type,
     chat_members,
+    matches,
     thread_of,
 )
 from chatplane.webhooks.status import to_configuration
@@ -64,6 +66,12 @@ class WebhooksV30:
             "data": occ.data,
             "additional_data": additional_data(target, occ, view),
         }
+
+    def matches(
+        self, target: Target, occ: Occurrence, owner_bots: Callable[[], frozenset[str]]
+    ) -> bool:
+        # v3.0's filters (author_type, chat_member_ids, a bot's chat_properties).
+        return matches(target, occ)
 
 
 def additional_data(target: Target, occ: Occurrence, view: View) -> dict[str, Any]:
