@@ -4,8 +4,9 @@ The agents' renderer (api/v3_6/pushes.py) already decides what a customer may he
 change (no events or properties for agents only, no sneak peeks, no visits); rendered
 through the customer's shapes (api/v3_6/customer_shapes.py) its pushes are the customer
 reference's. What differs is here: a customer hears nothing of chat access
-(`chat_access_updated` is an agent push), its typing indicators say `recipients`, and it
-hears of its own side storage (`customer_side_storage_updated`) and of welcome messages.
+(`chat_access_updated` is an agent push), its typing indicators say `recipients`, its
+multicasts carry no `type`, and it hears of its own side storage
+(`customer_side_storage_updated`) and of welcome messages.
 
 `both(agents, customers)` is the one renderer of a version that Fanout takes: each viewer
 gets its own API's pushes.
@@ -67,6 +68,7 @@ class CustomerPushes(Pushes):
         self._by_type[ch.AccessChanged] = self.nothing
         self._by_type[ch.CustomerSideStorageUpdated] = self.customer_side_storage_updated
         self._by_type[ch.WelcomeMessageSent] = self.incoming_welcome_message
+        self._by_type[ch.MulticastSent] = self.incoming_multicast
 
     def render(self, change: ch.Change, view: View) -> Rendered:
         if view.agent:  # an agent is never rendered customer pushes
@@ -89,6 +91,14 @@ class CustomerPushes(Pushes):
                 "is_typing": c.is_typing,
             },
         }
+
+    def incoming_multicast(self, c: ch.MulticastSent, view: View) -> Rendered:
+        # The customer reference's multicast says who sent it (when a user did) and what.
+        payload: dict[str, Any] = {}
+        if c.author_id is not None:
+            payload["author_id"] = c.author_id
+        payload["content"] = c.content
+        return "incoming_multicast", payload
 
     def customer_side_storage_updated(
         self, c: ch.CustomerSideStorageUpdated, view: View

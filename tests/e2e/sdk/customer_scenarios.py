@@ -21,7 +21,6 @@ from typing import Any
 from livechat.agent.rtm.base import AgentRTM
 from livechat.customer.rtm.base import CustomerRTM
 from livechat.customer.web.base import CustomerWeb
-
 from scenarios import PNG, rtm_result, web_result
 
 PAGE = (
