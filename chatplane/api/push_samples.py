@@ -161,6 +161,9 @@ def samples() -> list[ch.Change]:
         ),
         ch.CustomerVisitEnded(LICENSE, customer, [agent], visit_id=1, ended_at=T0),
         ch.CustomerSideStorageUpdated(LICENSE, customer.id, {"customer_id": customer.id}),
+        ch.WelcomeMessageSent(
+            LICENSE, customer.id, "welcome-1", agent, "Welcome! How can I help you today?", T0
+        ),
         ch.TypingIndicatorSent(LICENSE, chat, tid, agent, "agent", "all", True, int(T0)),
         ch.TypingIndicatorSent(LICENSE, chat, tid, customer.id, "customer", "all", True, int(T0)),
         ch.SneakPeekSent(LICENSE, chat, tid, customer.id, "Hello, I would li", int(T0)),

@@ -43,7 +43,8 @@ def takes_chat(act: Action) -> bool:
 
 
 def _transports(act: Action) -> list[str]:
-    return [t for t, on in (("web", act.web), ("rtm", act.rtm)) if on]
+    web = "web (GET)" if act.method == "GET" else "web"
+    return [t for t, on in ((web, act.web), ("rtm", act.rtm)) if on]
 
 
 # The refusal tests, by the letter the table uses; each is parametrized `[<transport>-<method>]`.
@@ -61,7 +62,10 @@ LEGEND = {
 
 def row(act: Action) -> str:
     chat = takes_chat(act)
-    if act.api == "customer":
+    if act.api == "customer" and act.method == "GET":
+        needs = "none (the widget's public configuration of the license the query names)"
+        tests = ""
+    elif act.api == "customer":
         needs = "customer token of the license; own chats only"
         tests = "A" + ("OP" if chat else "")
     else:
