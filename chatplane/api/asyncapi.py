@@ -135,20 +135,21 @@ def webhooks_of(fmt: WebhookFormat) -> dict[str, dict[str, Any]]:
     view = push_samples.view(AGENT)
     info = LicenseInfo(push_samples.LICENSE, "7d4b4f3a-1c3e-4a55-9a6f-1f5e2c3d4b5a")
     for change in push_samples.samples():
-        occ = fmt.occurrence(change, view)
-        if occ is None:
+        occurred = fmt.occurrence(change, view)
+        if occurred is None:
             continue
-        target = Target(
-            "ab5c1c1e5f3d1c2b8a6d4e2f0a9b8c7d",
-            "webhook",
-            "https://example.com/webhook",
-            "secret",
-            occ.action,
-            additional_data=[],
-        )
-        schema = infer(fmt.body(target, occ, view, info))
-        known = found.get(occ.action)
-        found[occ.action] = schema if known is None else merge(known, schema)
+        for occ in occurred if isinstance(occurred, list) else [occurred]:
+            target = Target(
+                "ab5c1c1e5f3d1c2b8a6d4e2f0a9b8c7d",
+                "webhook",
+                "https://example.com/webhook",
+                "secret",
+                occ.action,
+                additional_data=[],
+            )
+            schema = infer(fmt.body(target, occ, view, info))
+            known = found.get(occ.action)
+            found[occ.action] = schema if known is None else merge(known, schema)
     return found
 
 
