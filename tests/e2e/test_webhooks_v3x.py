@@ -1,0 +1,278 @@
+"""Webhooks v3.6 and v3.5 delivered by a real server to a real receiver: every action a
+chat's life causes reaches the webhooks registered in that version, in the v3.x envelope
+and shapes, signed as v3.0's are, and every body passes lc-sdk-python 0.4.2's own
+`livechat.webhooks.parser.parse_webhook` for its version; a `bot` webhook fires only where
+one of its application's bots is.
+
+Registration through the v3.x Configuration API is not served here yet: the webhooks are
+registered through v3.0's, then marked with their version, v3.x action and additional data
+in the database, as a v3.x registration stores them. (`bot` webhooks need the v3.x
+registration's `type`: tests/unit/api/v3_6/test_webhooks.py covers them.)
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import subprocess
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from .harness import REPO_ROOT
+from .webhook_support import Lic, Received, Receiver, WebhookEnv, configuration, start_env
+
+SDK_PYTHON = REPO_ROOT / ".venv-sdk" / "bin" / "python"
+
+# Every chat and agent action the flow below causes, in both versions (and v3.5's own).
+ACTIONS = [
+    "incoming_chat",
+    "incoming_event",
+    "user_added_to_chat",
+    "user_removed_from_chat",
+    "event_updated",
+    "incoming_rich_message_postback",
+    "chat_properties_updated",
+    "chat_properties_deleted",
+    "thread_properties_updated",
+    "thread_properties_deleted",
+    "event_properties_updated",
+    "event_properties_deleted",
+    "events_marked_as_seen",
+    "chat_access_updated",
+    "chat_transferred",
+    "chat_deactivated",
+    "routing_status_set",
+    "agent_deleted",
+]
+VERSIONS = {"3.6": ACTIONS, "3.5": [*ACTIONS, "incoming_customer"]}
+
+
+@pytest.fixture(scope="module")
+def wh(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebhookEnv]:
+    yield from start_env(tmp_path_factory.mktemp("webhooks-v3x"))
+
+
+@pytest.fixture(scope="module")
+def receiver() -> Iterator[Receiver]:
+    r = Receiver().start()
+    try:
+        yield r
+    finally:
+        r.stop()
+
+
+def register_v3x(
+    wh: WebhookEnv,
+    lic: Lic,
+    url: str,
+    version: str,
+    action: str,
+    *,
+    type: str = "license",
+    additional_data: list[str] | None = None,
+) -> str:
+    """A webhook as the v3.x Configuration API registers it (see the module's docstring)."""
+    body = {"url": url, "action": "incoming_event", "secret_key": f"secret-{action}"}
+    webhook_id: str = configuration(wh.http, lic.token, "webhooks/register_webhook", body)[
+        "webhook_id"
+    ]
+    db = sqlite3.connect(wh.data_dir / "chatplane.db")
+    try:
+        columns = {row[1] for row in db.execute("PRAGMA table_info(webhooks)")}
+        values: dict[str, Any] = {
+            "version": version,
+            "action": action,
+            "additional_data": json.dumps(additional_data or []),
+        }
+        if "type" in columns:  # the v3.x Configuration API's migration adds it
+            values["type"] = type
+        sets = ", ".join(f"{k} = ?" for k in values)
+        with db:
+            db.execute(f"UPDATE webhooks SET {sets} WHERE id = ?", [*values.values(), webhook_id])
+    finally:
+        db.close()
+    return webhook_id
+
+
+def parse_with_the_sdk(bodies: list[tuple[str, Any]]) -> list[Any]:
+    """(version, error) for each body lc-sdk-python's parse_webhook refuses."""
+    if not SDK_PYTHON.exists():
+        message = "needs .venv-sdk (pip install -r tests/e2e/sdk/requirements.txt)"
+        if os.environ.get("CHATPLANE_REQUIRE_SDK"):
+            pytest.fail(message)
+        pytest.skip(message)
+    script = (
+        "import json, sys\n"
+        "from livechat.webhooks.parser import parse_webhook\n"
+        "failed = []\n"
+        "for version, body in json.loads(sys.stdin.read()):\n"
+        "    try:\n"
+        "        parsed = parse_webhook(body, version)\n"
+        "        assert parsed.action == body['action']\n"
+        "    except Exception as exc:\n"
+        "        failed.append([version, body.get('action'), repr(exc)])\n"
+        "print(json.dumps(failed))\n"
+    )
+    proc = subprocess.run(
+        [str(SDK_PYTHON), "-c", script],
+        input=json.dumps(bodies),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 0, proc.stderr
+    failed: list[Any] = json.loads(proc.stdout.strip().splitlines()[-1])
+    return failed
+
+
+def test_every_v3x_webhook_of_a_chats_life_is_delivered_and_the_sdk_reads_it(
+    wh: WebhookEnv, receiver: Receiver
+) -> None:
+    lic = wh.new_license()
+    for version, actions in VERSIONS.items():
+        for action in actions:
+            register_v3x(
+                wh,
+                lic,
+                receiver.url(f"/{version}/{action}"),
+                version,
+                action,
+                additional_data=["chat_properties", "chat_presence_user_ids"],
+            )
+    http = wh.http
+    owner = lic.token
+    props = {"rating": {"type": "string", "locations": {}}}
+    access = {"agent": {"read": True, "write": True}, "customer": {"read": True, "write": True}}
+    props["rating"]["locations"] = {loc: {"access": access} for loc in ("chat", "thread", "event")}
+    configuration(http, owner, "properties/create_properties", props)
+    bot = configuration(
+        http, owner, "agents/create_bot_agent", {"name": "Helper", "status": "accepting chats"}
+    )["bot_agent_id"]
+
+    customer_id, customer_token = wh.customer(lic)
+    first = {"thread": {"events": [{"type": "message", "text": "hello, webhooks"}]}}
+    started = http.customer(customer_token, lic.license_id, "start_chat", {"chat": first})
+    chat_id, thread_id = started["chat"]["id"], started["chat"]["thread"]["id"]
+    http.agent(
+        owner, "add_user_to_chat", {"chat_id": chat_id, "user_id": bot, "user_type": "agent"}
+    )
+    sent = http.customer(
+        customer_token,
+        lic.license_id,
+        "send_event",
+        {"chat_id": chat_id, "event": {"type": "message", "text": "anyone?"}},
+    )
+    event_id = sent["event"]["id"]
+    rich = http.agent(
+        owner,
+        "send_event",
+        {
+            "chat_id": chat_id,
+            "event": {
+                "type": "rich_message",
+                "template_id": "quick_replies",
+                "elements": [{"title": "OK?", "buttons": [{"text": "yes", "postback_id": "yes"}]}],
+            },
+        },
+    )
+    http.customer(
+        customer_token,
+        lic.license_id,
+        "send_rich_message_postback",
+        {
+            "chat_id": chat_id,
+            "thread_id": thread_id,
+            "event_id": rich["event"]["id"],
+            "postback": {"id": "yes", "toggled": True},
+        },
+    )
+    ns = lic.client_id
+    where = {"chat_id": chat_id, "thread_id": thread_id}
+    for method, body in [
+        ("update_chat_properties", {"chat_id": chat_id}),
+        ("update_chat_thread_properties", where),
+        ("update_event_properties", {**where, "event_id": event_id}),
+    ]:
+        http.customer(
+            customer_token,
+            lic.license_id,
+            method,
+            {**body, "properties": {ns: {"rating": "good"}}},
+        )
+    for method, body in [
+        ("delete_chat_properties", {"chat_id": chat_id}),
+        ("delete_chat_thread_properties", where),
+        ("delete_event_properties", {**where, "event_id": event_id}),
+    ]:
+        http.customer(
+            customer_token, lic.license_id, method, {**body, "properties": {ns: ["rating"]}}
+        )
+    http.customer(
+        customer_token, lic.license_id, "update_last_seen_timestamp", {"chat_id": chat_id}
+    )
+    http.agent(
+        owner,
+        "set_access",
+        {"resource": "chat", "id": chat_id, "access": {"type": "group", "id": 0}},
+    )
+    http.agent(
+        owner,
+        "transfer_chat",
+        {"chat_id": chat_id, "target": {"type": "agent", "ids": [bot]}, "force": True},
+    )
+    http.agent(
+        owner, "remove_user_from_chat", {"chat_id": chat_id, "user_id": bot, "user_type": "agent"}
+    )
+    http.agent(owner, "close_thread", {"chat_id": chat_id})
+    configuration(
+        http, owner, "agents/update_bot_agent", {"id": bot, "status": "not accepting chats"}
+    )
+    configuration(http, owner, "agents/remove_bot_agent", {"bot_agent_id": bot})
+    made = http.agent(owner, "create_customer", {"name": "Webhook Customer"})
+
+    delivered: list[tuple[str, Any]] = []
+    for version, actions in VERSIONS.items():
+        for action in actions:
+
+            def here(r: Received, path: str = f"/{version}/{action}") -> bool:
+                return r.path == path
+
+            got = receiver.wait(here)
+            for r in got:
+                body = r.body
+                assert body["action"] == action, (version, body)
+                assert list(body) == [
+                    "webhook_id",
+                    "secret_key",
+                    "action",
+                    "organization_id",
+                    "payload",
+                    "additional_data",
+                ]
+                assert body["secret_key"] == f"secret-{action}"
+                assert r.headers.get("X-Chatplane-Signature")
+                delivered.append((version, body))
+    assert parse_with_the_sdk(delivered) == []
+
+    by = {(v, b["action"]): b for v, b in delivered}
+    incoming = by["3.6", "incoming_chat"]["payload"]
+    assert set(incoming) == {"chat"} and incoming["chat"]["id"] == chat_id
+    assert by["3.6", "incoming_chat"]["additional_data"]["chat_presence_user_ids"] == [customer_id]
+    event = by["3.6", "incoming_event"]["payload"]["event"]
+    assert event["visibility"] == "all" and "recipients" not in event
+    status = by["3.6", "routing_status_set"]["payload"]
+    assert status["agent_id"] == bot and status["status"] in (
+        "accepting chats",
+        "not accepting chats",
+    )
+    assert by["3.6", "agent_deleted"]["payload"] == {"id": bot}
+    assert by["3.5", "incoming_rich_message_postback"]["payload"]["postback"] == {
+        "id": "yes",
+        "toggled": True,
+    }
+    assert by["3.5", "incoming_customer"]["payload"]["customer"]["id"] == made["id"]
+    added = by["3.6", "user_added_to_chat"]["payload"]
+    assert added["user_type"] == "agent" and "requester_id" in added
