@@ -15,8 +15,9 @@
 - Whoever caused a chat or customer change hears it on all its connections.
 The push is rendered once per (user type, API version), by the version's renderer that
 the app hands in, then the same text is queued to each session of that kind; the session
-that made the request gets its `request_id` in the push. A renderer may answer several
-pushes for one change (a transfer that also moved the chat's access, in v3.x).
+that made the request gets its `request_id` in the push (not in the pushes of what the
+server did in reaction: a system message, routing's assignment). A renderer may answer
+several pushes for one change (a transfer that also moved the chat's access, in v3.x).
 """
 
 from __future__ import annotations
@@ -75,6 +76,15 @@ def may_read(session: Session, group_ids: list[int]) -> bool:
     )
 
 
+def _server_made(change: ch.Change) -> bool:
+    """What the server did in reaction to a request (a system message, routing's assignment
+    of an agent) is not the request's doing: its push carries no `request_id`, which the
+    official customer SDK reads as the answer to the request it names."""
+    if isinstance(change, ch.EventAppended):
+        return change.event.author_id is None
+    return isinstance(change, ch.UserAdded) and change.requester_id is None
+
+
 class Fanout:
     def __init__(
         self,
@@ -120,7 +130,11 @@ class Fanout:
             pushes = rendered[kind]
             if not pushes:
                 continue
-            if session.id == origin.session_id and origin.request_id is not None:
+            if (
+                session.id == origin.session_id
+                and origin.request_id is not None
+                and not _server_made(change)
+            ):
                 for action, payload in pushes:
                     if session.pushes is None or action in session.pushes:
                         session.push(

@@ -25,6 +25,9 @@ from chatplane.domain import availability
 from chatplane.errors import validation
 
 CUSTOMER = "customer"
+# Pushes the references removed that a client may still ask for (the customer SDK 4.0.2
+# asks for `customer_page_updated`): accepted, and never sent.
+RETIRED = frozenset({"customer_page_updated"})
 
 
 def push_filter(
@@ -43,7 +46,7 @@ def push_filter(
     names = pushes.get(version, [])
     if "all" in names:
         return None
-    unknown = sorted(set(names) - known)
+    unknown = sorted(set(names) - known - RETIRED)
     if unknown:
         raise validation(f"pushes.{version}: unknown push {', '.join(unknown)}")
     return frozenset(names)
