@@ -109,6 +109,26 @@ def _enveloped(act: Action, versions: dict[str, WireVersion]) -> bool:
     return act.api != "configuration" and versions[act.version].enveloped
 
 
+def _query_operation(
+    act: Action, schema: dict[str, Any], components: dict[str, Any], license_param: str
+) -> dict[str, Any]:
+    """A GET action (the v3.x customer widget's configuration): its payload's fields are
+    query parameters, beside the one naming the license; no token is needed."""
+    operation = _operation(act, {})
+    del operation["requestBody"]
+    operation["security"] = []
+    struct = components[schema["$ref"].rsplit("/", 1)[-1]]
+    required = set(struct.get("required", []))
+    operation["parameters"] = [
+        {"name": license_param, "in": "query", "required": True, "schema": {"type": "string"}},
+        *(
+            {"name": name, "in": "query", "required": name in required, "schema": prop}
+            for name, prop in struct.get("properties", {}).items()
+        ),
+    ]
+    return operation
+
+
 def document(registry: Registry, versions: dict[str, WireVersion]) -> dict[str, Any]:
     actions = [a for a in registry.actions() if a.web]
     types = [a.payload_type for a in actions if a.payload_type is not None]
@@ -121,6 +141,10 @@ def document(registry: Registry, versions: dict[str, WireVersion]) -> dict[str, 
         [a for a in actions if a.payload_type is not None], schemas, strict=True
     ):
         path = path_of(act)
+        if act.method == "GET":
+            license_param = versions[act.version].license_params[0]
+            paths[path] = {"get": _query_operation(act, schema, components, license_param)}
+            continue
         if not _enveloped(act, versions):
             body_schema = schema
         else:
