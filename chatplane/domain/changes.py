@@ -179,7 +179,11 @@ class CustomerCreated(CustomerChange):
 
 @dataclass
 class CustomerUpdated(CustomerChange):
-    pass
+    # Whether the customer's (session) fields changed, and the customer's active chats then
+    # as (chat id, thread id): the v3.x `customer_session_fields_updated` webhook is one
+    # per active chat.
+    fields_changed: bool = False
+    active_chats: list[tuple[str, str]] = field(default_factory=list)
 
 
 @dataclass

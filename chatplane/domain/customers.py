@@ -89,7 +89,17 @@ def update(
         repo.update_customer(tx.conn, customer_id, **values)
     fresh = repo.get_customer(tx.conn, license_id, customer_id)
     assert fresh is not None
-    tx.emit(changes.CustomerUpdated(license_id, fresh, serving_agents(tx, customer_id)))
+    changed = list(fresh.fields.items()) != list(customer.fields.items())
+    active = customers_repo.active_threads(tx.conn, license_id, customer_id) if changed else []
+    tx.emit(
+        changes.CustomerUpdated(
+            license_id,
+            fresh,
+            serving_agents(tx, customer_id),
+            fields_changed=changed,
+            active_chats=active,
+        )
+    )
     return fresh
 
 

@@ -118,6 +118,21 @@ def active_chat_ids(conn: Connection, license_id: int, customer_id: str) -> list
     return [r.id for r in rows]
 
 
+def active_threads(conn: Connection, license_id: int, customer_id: str) -> list[tuple[str, str]]:
+    """(chat id, active thread id) of the customer's chats that have an active thread."""
+    c = s.chats
+    rows = conn.execute(
+        sa.select(c.c.id, c.c.active_thread_id)
+        .where(
+            c.c.license_id == license_id,
+            c.c.customer_id == customer_id,
+            c.c.active_thread_id.is_not(None),
+        )
+        .order_by(c.c.id)
+    ).all()
+    return [(r.id, r.active_thread_id) for r in rows]
+
+
 def chat_ids(conn: Connection, license_id: int, customer_id: str) -> list[str]:
     """Every chat of the customer, oldest first."""
     rows = conn.execute(

@@ -44,6 +44,7 @@ ACTIONS = [
     "chat_access_updated",
     "chat_transferred",
     "chat_deactivated",
+    "customer_session_fields_updated",
     "routing_status_set",
     "agent_deleted",
 ]
@@ -226,6 +227,9 @@ def test_every_v3x_webhook_of_a_chats_life_is_delivered_and_the_sdk_reads_it(
     http.agent(
         owner, "remove_user_from_chat", {"chat_id": chat_id, "user_id": bot, "user_type": "agent"}
     )
+    http.customer(
+        customer_token, lic.license_id, "set_customer_fields", {"fields": {"plan": "gold"}}
+    )
     http.agent(owner, "close_thread", {"chat_id": chat_id})
     configuration(
         http, owner, "agents/update_bot_agent", {"id": bot, "status": "not accepting chats"}
@@ -272,6 +276,12 @@ def test_every_v3x_webhook_of_a_chats_life_is_delivered_and_the_sdk_reads_it(
     assert by["3.5", "incoming_rich_message_postback"]["payload"]["postback"] == {
         "id": "yes",
         "toggled": True,
+    }
+    fields = by["3.6", "customer_session_fields_updated"]["payload"]
+    assert fields == {
+        "id": customer_id,
+        "active_chat": {"chat_id": chat_id, "thread_id": thread_id},
+        "session_fields": [{"plan": "gold"}],
     }
     assert by["3.5", "incoming_customer"]["payload"]["customer"]["id"] == made["id"]
     added = by["3.6", "user_added_to_chat"]["payload"]

@@ -4,8 +4,8 @@
 from __future__ import annotations
 
 from chatplane.api.v3_5.pushes import PUSHES
-from chatplane.api.v3_6.webhooks import CHAT_ACTIONS, WebhooksV3x
+from chatplane.api.v3_6.webhooks import CHAT_ACTIONS, OTHER_ACTIONS, WebhooksV3x
 
-ACTIONS = CHAT_ACTIONS | {"routing_status_set", "agent_deleted", "incoming_customer"}
+ACTIONS = CHAT_ACTIONS | OTHER_ACTIONS | {"incoming_customer"}
 
 WEBHOOKS = WebhooksV3x(PUSHES, ACTIONS, customers=True)

@@ -7,7 +7,9 @@ shapes (api/v3_6/pushes.py, api/v3_5/pushes.py), with what the webhook reference
 the push has not: `incoming_chat` holds only the chat, `user_added_to_chat` and
 `user_removed_from_chat` name the `user_type` and always carry `requester_id` (null when the
 server did it, e.g. routing). `routing_status_set` spells the status as the Configuration
-API does (`accepting chats`). v3.5 has `incoming_customer`; v3.6 has `event_deleted`.
+API does (`accepting chats`). `customer_session_fields_updated` comes once for each active
+chat of a customer whose session fields changed. v3.5 has `incoming_customer`; v3.6 has
+`event_deleted`.
 
 Every body is one lc-sdk-python 0.4.2's `livechat.webhooks.parser.parse_webhook` reads
 (tests/unit/webhooks/test_v3x_format.py): the reference's `requester` of configuration
@@ -29,6 +31,7 @@ from collections.abc import Callable
 from typing import Any
 
 from chatplane.api.v3_6.pushes import PUSHES, Pushes
+from chatplane.api.v3_6.serialize import session_fields
 from chatplane.domain import changes as ch
 from chatplane.domain.models import AGENT
 from chatplane.domain.viewer import View
@@ -130,6 +133,11 @@ class WebhooksV3x:
                 presence_ids={change.agent_id},
                 ordering=f"agent:{change.agent_id}",
             )
+        if isinstance(change, ch.CustomerUpdated) and change.fields_changed:
+            return [
+                self._session_fields(change, chat_id, thread_id)
+                for chat_id, thread_id in change.active_chats
+            ] or None
         if isinstance(change, ch.CustomerCreated) and self.customers:
             return Occurrence(
                 "incoming_customer",
@@ -158,6 +166,21 @@ class WebhooksV3x:
                 )
             )
         return out or None
+
+    def _session_fields(self, c: ch.CustomerUpdated, chat_id: str, thread_id: str) -> Occurrence:
+        """`customer_session_fields_updated` for one of the customer's active chats."""
+        return Occurrence(
+            "customer_session_fields_updated",
+            {
+                "id": c.customer.id,
+                "active_chat": {"chat_id": chat_id, "thread_id": thread_id},
+                "session_fields": session_fields(c.customer.fields),
+            },
+            thread_id=thread_id,
+            member_ids=set(c.agent_ids),
+            ordering=f"chat:{chat_id}",
+            presence_ids={c.customer.id, *c.agent_ids},
+        )
 
     def body(
         self, target: Target, occ: Occurrence, view: View, license: LicenseInfo
@@ -220,6 +243,10 @@ def additional_data(target: Target, occ: Occurrence, view: View) -> dict[str, An
     return out
 
 
-ACTIONS = CHAT_ACTIONS | {"routing_status_set", "agent_deleted", "event_deleted"}
+# Actions of a customer, an agent, and v3.6's own.
+OTHER_ACTIONS = frozenset(
+    {"customer_session_fields_updated", "routing_status_set", "agent_deleted"}
+)
+ACTIONS = CHAT_ACTIONS | OTHER_ACTIONS | {"event_deleted"}
 
 WEBHOOKS = WebhooksV3x(PUSHES, ACTIONS, customers=False)

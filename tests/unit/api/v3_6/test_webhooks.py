@@ -43,7 +43,21 @@ SAMPLE_GAPS: dict[str, dict[str, Any]] = {
 
 
 def webhook_sample(version: str, action: str) -> Any:
-    if action == "agent_deleted" and version == "3.6":
+    if action == "customer_session_fields_updated":
+        # The sample closes a list it never opened: this is the sample's shape.
+        sample = {
+            "webhook_id": "<webhook_id>",
+            "secret_key": "<secret_key>",
+            "action": action,
+            "organization_id": "390e44e6",
+            "payload": {
+                "id": "5280e68c-9692-4212-4ba9-85f7d8af55cd",
+                "active_chat": {"chat_id": "PJ0MRSHTDG", "thread_id": "K600PKZON8"},
+                "session_fields": [{"custom_key": "custom_value"}],
+            },
+            "additional_data": {},
+        }
+    elif action == "agent_deleted" and version == "3.6":
         # The v3.6 sample misses a comma after `requester`: this is the sample's shape.
         sample: Any = {
             "webhook_id": "<webhook_id>",
@@ -110,6 +124,16 @@ def cases() -> dict[str, tuple[ch.Change, frozenset[str]]]:
     # No wait estimate of a queued chat is kept.
     out["chat_transferred"] = (out["chat_transferred"][0], frozenset({"$.payload.queue"}))
     out["agent_deleted"] = (ch.AgentDeleted(1, "smith@example.com"), frozenset())
+    out["customer_session_fields_updated"] = (
+        ch.CustomerUpdated(
+            1,
+            o.customer(),
+            ["smith@example.com"],
+            fields_changed=True,
+            active_chats=[("PJ0MRSHTDG", "K600PKZON8")],
+        ),
+        frozenset(),
+    )
     return out
 
 
@@ -180,6 +204,24 @@ def test_the_additional_data_is_the_chats_properties_and_who_is_present() -> Non
             ["b7eff798-f8df-4364-8059-649c35c9ed0c", "smith@example.com"]
         ),
     }
+
+
+def test_session_fields_webhooks_come_once_per_active_chat_and_only_on_a_change() -> None:
+    customer = o.customer()
+    two = ch.CustomerUpdated(
+        1, customer, [], fields_changed=True, active_chats=[("C1", "T1"), ("C2", "T2")]
+    )
+    found = occurrences("3.6", two)
+    assert [o_.data["active_chat"] for o_ in found] == [
+        {"chat_id": "C1", "thread_id": "T1"},
+        {"chat_id": "C2", "thread_id": "T2"},
+    ]
+    assert found[0].data["session_fields"] == [
+        {"custom_key": "custom_value"},
+        {"another_custom_key": "another_custom_value"},
+    ]
+    assert occurrences("3.6", ch.CustomerUpdated(1, customer, [], active_chats=[("C", "T")])) == []
+    assert occurrences("3.6", ch.CustomerUpdated(1, customer, [], fields_changed=True)) == []
 
 
 def test_v3_5_has_incoming_customer_and_v3_6_has_not() -> None:
