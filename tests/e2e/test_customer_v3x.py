@@ -346,3 +346,17 @@ async def test_login_may_choose_the_pushes_of_its_version(env: Env, clients: Cli
         "login", {"token": f"Bearer {other.token}", "pushes": {"3.6": ["incoming_chat"]}}
     )
     assert bad["success"] is False and "v3.6" in bad["payload"]["error"]["message"]
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+async def test_a_banned_customer_is_told_why_it_is_disconnected(
+    env: Env, clients: Clients, version: str
+) -> None:
+    me = env.new_customer()
+    rtm = await clients.customer(me, version)
+    env.http.agent(env.admin.token, "ban_customer", {"customer_id": me.id, "ban": {"days": 1}})
+    gone = await rtm.wait_push("customer_disconnected")
+    assert gone["payload"] == {"reason": "customer_banned"} and gone["version"] == version
+    again = await clients.raw(me, version)
+    refused_login = await again.request("login", {"token": f"Bearer {me.token}"})
+    assert refused_login["payload"]["error"]["type"] == "customer_banned"
