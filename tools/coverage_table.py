@@ -1,12 +1,14 @@
-"""Write docs/coverage.md: every method and push of the v3.0 references, and of the Agent
-Chat API v3.6 and v3.5, with the tests that exercise it (found by the action's name in
-quotes in tests/).
+"""Write docs/coverage.md: every method and push of the v3.0 references, of the Agent and
+Customer Chat APIs v3.6 and v3.5, and every webhook of v3.6 and v3.5, with the tests that
+exercise it (found by the action's name in quotes in tests/).
 
     python tools/coverage_table.py [--check]
 
 A test counts for the versions it names: a module-level `V`, `VERSION` or `VERSIONS`, or
 a "3.5"/"3.6" (or a /v3.x/ path) in the test itself; a test that names none counts for
-v3.0. Names in module-level collections the test uses count as its own.
+v3.0. Names in module-level collections the test uses count as its own. The Customer Chat
+API and webhook tables count only the tests of files named for them (`customer`,
+`webhook` in the file's name), as their names are the Agent Chat API's too.
 
 --check exits 1 when a method or push has no test, or (v3.x) is neither served with a
 test nor listed below with the reason Chatplane does not serve it (the document itself
@@ -32,6 +34,15 @@ SPEC_3X = ROOT.parent / "shared" / "spec-v3.6" / "messaging" / "agent-chat-api"
 AGENT_3X = {"3.6": SPEC_3X, "3.5": SPEC_3X / "v3.5"}
 VERSIONS_3X = tuple(AGENT_3X)
 OUT = ROOT / "docs" / "coverage.md"
+SPEC_36 = ROOT.parent / "shared" / "spec-v3.6"
+CUSTOMER_3X = {
+    "3.6": SPEC_36 / "messaging" / "customer-chat-api",
+    "3.5": SPEC_36 / "messaging" / "customer-chat-api" / "v3.5",
+}
+WEBHOOKS_3X = {
+    "3.6": SPEC_36 / "management" / "webhooks" / "index.mdx",
+    "3.5": SPEC_36 / "management" / "webhooks" / "v3.5" / "index.mdx",
+}
 
 CONFIGURATION = "a Configuration API push: comes with the Configuration API v3.x issue"
 # Methods of the v3.x references Chatplane does not serve, and why.
@@ -74,6 +85,47 @@ NOT_SENT = {
         ],
         CONFIGURATION,
     ),
+}
+
+
+NO_GREETINGS = "Chatplane sends no greetings"
+# Customer Chat API v3.x pushes Chatplane never sends, and why.
+CUSTOMER_NOT_SENT = {
+    "incoming_event_preview": "agents send no event previews (send_event_preview is not served)",
+    "event_deleted": "delete_event is not served yet (the domain's is being wired)",
+    "incoming_thinking_indicator": "agents send no thinking indicators (not served)",
+    "groups_status_updated": "group statuses are read with list_group_statuses, not pushed",
+    "incoming_greeting": NO_GREETINGS,
+    "greeting_accepted": NO_GREETINGS,
+    "greeting_canceled": NO_GREETINGS,
+    "queue_position_updated": "no wait-time estimates are kept",
+}
+# Webhooks v3.x Chatplane never delivers, and why.
+WEBHOOKS_NOT_SENT = {
+    "event_deleted": "delete_event is not served yet (the domain's is being wired)",
+    "thread_tagged": "thread tags are not served yet",
+    "thread_untagged": "thread tags are not served yet",
+    "thread_summary_set": "AI thread summaries are not a self-hosted service",
+    **{
+        name: CONFIGURATION
+        for name in (
+            "agent_created",
+            "agent_approved",
+            "agent_updated",
+            "agent_suspended",
+            "agent_unsuspended",
+            "auto_accesses_updated",
+            "bot_created",
+            "bot_updated",
+            "bot_deleted",
+            "group_created",
+            "group_updated",
+            "group_deleted",
+            "tag_created",
+            "tag_deleted",
+            "tag_updated",
+        )
+    },
 }
 
 
@@ -123,10 +175,13 @@ def _module_facts(tree: ast.Module) -> tuple[set[str], dict[str, set[str]]]:
     return declared, collections
 
 
-def test_index() -> dict[tuple[str, str], list[str]]:
-    """(version, name in quotes) -> ['tests/x.py::test_y', ...] for every test function."""
+def test_index(named: str | None = None) -> dict[tuple[str, str], list[str]]:
+    """(version, name in quotes) -> ['tests/x.py::test_y', ...] for every test function
+    (of the files with `named` in their name, when given)."""
     found: dict[tuple[str, str], set[str]] = {}
     for path in sorted((ROOT / "tests").rglob("test_*.py")):
+        if named is not None and named not in path.name:
+            continue
         tree = ast.parse(path.read_text())
         rel = path.relative_to(ROOT)
         declared, collections = _module_facts(tree)
@@ -205,16 +260,74 @@ def render_3x(index: dict[tuple[str, str], list[str]], empty: list[str]) -> list
     return lines
 
 
+def _table(
+    title: str,
+    kind: str,
+    names: list[str],
+    index: dict[tuple[str, str], list[str]],
+    version: str,
+    serves: set[str] | frozenset[str],
+    reasons: dict[str, str],
+    empty: list[str],
+) -> list[str]:
+    one = {"methods": "method", "pushes": "push", "actions": "action"}[kind]
+    lines = [f"## {title}: {kind}", "", f"| {one} | tests |", "| --- | --- |"]
+    for name in names:
+        tests = index.get((version, name), [])
+        reason = reasons.get(name)
+        label = f"{title} {name}"
+        if name in serves and not tests:
+            empty.append(f"{label} (served, no test)")
+        elif name not in serves and not reason:
+            empty.append(f"{label} (not served, and no reason given)")
+        elif name in serves and reason:
+            empty.append(f"{label} (served: its reason here is stale)")
+        lines.append(_row(name, tests, None if name in serves else reason))
+    lines.append("")
+    return lines
+
+
+def render_customer_3x(empty: list[str]) -> list[str]:
+    """The tables of the Customer Chat API v3.6 and v3.5, and of webhooks v3.6 and v3.5."""
+    sys.path.insert(0, str(ROOT))
+    from chatplane.api.v3_5 import customer as customer_v3_5
+    from chatplane.api.v3_5.webhooks import WEBHOOKS as WEBHOOKS_V3_5
+    from chatplane.api.v3_6.customer_pushes import PUSH_NAMES
+    from chatplane.api.v3_6.webhooks import WEBHOOKS
+    from chatplane.app import build_registry
+
+    registry = build_registry()
+    customers = test_index("customer")
+    pushes_of = {"3.6": PUSH_NAMES, "3.5": customer_v3_5.PUSH_NAMES}
+    lines: list[str] = []
+    for version, folder in CUSTOMER_3X.items():
+        served = {a.name for a in registry.actions(version) if a.api == "customer"}
+        methods, pushes = toc_3x(folder)
+        title = f"Customer Chat API v{version}"
+        lines += _table(title, "methods", methods, customers, version, served, {}, empty)
+        sent = pushes_of[version] - set(CUSTOMER_NOT_SENT)
+        lines += _table(title, "pushes", pushes, customers, version, sent, CUSTOMER_NOT_SENT, empty)
+    hooks = test_index("webhook")
+    formats = {"3.6": WEBHOOKS, "3.5": WEBHOOKS_V3_5}
+    for version, page in WEBHOOKS_3X.items():
+        part = page.read_text().split("## Available webhooks", 1)[1].split("## ", 1)[0]
+        names = list(dict.fromkeys(re.findall(r"\[`([a-z_]+)`\]", part)))
+        sent = formats[version].actions - set(WEBHOOKS_NOT_SENT)
+        title = f"Webhooks v{version}"
+        lines += _table(title, "actions", names, hooks, version, sent, WEBHOOKS_NOT_SENT, empty)
+    return lines
+
+
 def render() -> tuple[str, list[str]]:
     index = test_index()
     empty: list[str] = []
     lines = [
         "# Coverage of the references",
         "",
-        "Every method and push of the v3.0 Agent and Customer Chat API references, and of the",
-        "Agent Chat API v3.6 and v3.5, with the tests that exercise it (generated by",
-        "`python tools/coverage_table.py`; a test checks that no row is empty, and that what",
-        "Chatplane does not serve says why).",
+        "Every method and push of the v3.0 Agent and Customer Chat API references, of the",
+        "Agent and Customer Chat APIs v3.6 and v3.5, and every webhook of v3.6 and v3.5, with",
+        "the tests that exercise it (generated by `python tools/coverage_table.py`; a test",
+        "checks that no row is empty, and that what Chatplane does not serve says why).",
         "",
     ]
     for api, path in REFERENCES.items():
@@ -234,6 +347,8 @@ def render() -> tuple[str, list[str]]:
             lines.append("")
     if SPEC_3X.exists():
         lines += render_3x(index, empty)
+    if SPEC_36.exists():
+        lines += render_customer_3x(empty)
     return "\n".join(lines), empty
 
 

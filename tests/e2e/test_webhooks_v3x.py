@@ -262,6 +262,7 @@ def test_every_v3x_webhook_of_a_chats_life_is_delivered_and_the_sdk_reads_it(
     assert parse_with_the_sdk(delivered) == []
 
     by = {(v, b["action"]): b for v, b in delivered}
+    assert {a for v, a in by if v == "3.6"} == set(ACTIONS)
     incoming = by["3.6", "incoming_chat"]["payload"]
     assert set(incoming) == {"chat"} and incoming["chat"]["id"] == chat_id
     assert by["3.6", "incoming_chat"]["additional_data"]["chat_presence_user_ids"] == [customer_id]
