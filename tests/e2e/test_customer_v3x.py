@@ -84,7 +84,7 @@ def test_each_version_answers_its_own_errors_naming_what_is_wrong(env: Env, vers
         version,
         "request_email_verification",
         {"callback_uri": "https://x.example/"},
-        status=503,
+        status=501,
         type="service_unavailable",
     )
     assert "e-mail" in err.message

@@ -2,8 +2,8 @@
 get_predicted_agent, get_url_info, request_welcome_message, and the methods of what
 Chatplane does not have: greetings (accept_greeting, cancel_greeting,
 send_greeting_button_clicked answer `greeting_not_found`, as no greeting is ever sent) and
-e-mail verification (request_email_verification answers `service_unavailable`: Chatplane
-sends no e-mail).
+e-mail verification (request_email_verification answers `service_unavailable` with HTTP
+501, as the Agent Chat API's hosted-only methods do: Chatplane sends no e-mail).
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from chatplane.api.v3_0.url_details import GetUrlDetails, get_url_details
 from chatplane.api.v3_6 import customer_structs as cst
 from chatplane.api.v3_6 import structs as st
 from chatplane.api.v3_6.agent_customers import session_fields
+from chatplane.api.v3_6.agent_other import NOT_IMPLEMENTED
 from chatplane.api.v3_6.localization import phrase
 from chatplane.domain import availability, changes, customers, forms
 from chatplane.domain.models import Agent
@@ -147,4 +148,5 @@ async def request_email_verification(ctx: Context, p: cst.RequestEmailVerificati
     raise ApiError(
         "service_unavailable",
         "Chatplane sends no e-mail, so it cannot verify a customer's e-mail address",
+        status=NOT_IMPLEMENTED,
     )

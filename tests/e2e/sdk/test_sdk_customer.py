@@ -151,7 +151,7 @@ EMPTY = {
 REFUSED = {
     "accept_greeting": (404, "greeting_not_found"),
     "cancel_greeting": (404, "greeting_not_found"),
-    "request_email_verification": (503, "service_unavailable"),
+    "request_email_verification": (501, "service_unavailable"),
     "delete_event": (503, "service_unavailable"),
     "get_chat (a chat that is not there)": (404, "not_found"),
 }
