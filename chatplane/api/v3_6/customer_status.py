@@ -53,7 +53,9 @@ def push_filter(
 
 
 async def login(known: frozenset[str], ctx: Context, p: cst.Login) -> dict[str, Any]:
-    wanted = push_filter(ctx, p.pushes, known)
+    if ctx.session is not None and ctx.session.principal is None:
+        # Chosen before the session is registered, so no push slips through unchosen.
+        ctx.session.pushes = push_filter(ctx, p.pushes, known)
     given = p.customer or cst.LoginCustomer()
     if getattr(given, "address", None) is not None:
         raise validation("customer.address: Chatplane keeps no addresses of customers")
@@ -75,8 +77,6 @@ async def login(known: frozenset[str], ctx: Context, p: cst.Login) -> dict[str, 
         side_storage=p.customer_side_storage,
         group_id=p.group_id,
     )
-    if ctx.session is not None:
-        ctx.session.pushes = wanted
     lic = done.principal.license_id
     online = await ctx.services.read(lambda tx: availability.online_group_ids(tx, lic))
     dynamic: dict[str, Any] = {}
