@@ -95,8 +95,8 @@ def deployment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]
             "accounts_hosts": ACCOUNTS,
             "cors_origins": f"https://{SITE}",
             "customer_token_rate_limit": "0",
+            "tls_self_signed": "true",
         },
-        tls=True,
     )
     server.start()
     try:

@@ -75,10 +75,10 @@ def customer_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Custom
         {
             "accounts_hosts": ACCOUNTS,
             "customer_token_rate_limit": "0",
+            "tls_self_signed": "true",
             # get_url_info reads a page the scenario serves on 127.0.0.1.
             "url_details_allow_private": "true",
         },
-        tls=True,
     )
     server.start()
     http = Http(server.base_url, verify=False)
