@@ -249,6 +249,9 @@ def make_query_endpoint(
             act = registry.lookup(
                 api, version.name, request.path_params["action"], "web", method="GET"
             )
+            client_ip = request.client.host if request.client else None
+            # No token names the caller: the address is limited as a caller would be.
+            services.request_limit.check(f"address:{client_ip}", "requests")
             license_id = await license_param(services, request, version)
             payload: dict[str, Any] = {}
             for key, value in request.query_params.multi_items():
@@ -263,7 +266,7 @@ def make_query_endpoint(
                 api=api,
                 transport="web",
                 version=version.name,
-                client_ip=request.client.host if request.client else None,
+                client_ip=client_ip,
                 user_agent=request.headers.get("user-agent"),
                 license_id=license_id,
             )
