@@ -227,7 +227,11 @@ class Outbox:
                 per_license[lic] = _license_context(tx, lic)
             registered, view, info = per_license[lic]
             occurrences: dict[str, list[Occurrence]] = {}
+            # Only the versions something is registered in (v3.0 always: bots' webhooks).
+            wanted = {t.version for t in registered} | {"3.0"}
             for version, fmt in self.formats.items():
+                if version not in wanted:
+                    continue
                 found = fmt.occurrence(change, view)
                 occurrences[version] = (
                     [] if found is None else found if isinstance(found, list) else [found]
