@@ -57,10 +57,6 @@ class CustomerShapes(Shapes):
         out["active"] = chat.active_thread_id is not None
         return out
 
-    def me(self, view: View, c: Customer) -> dict[str, Any]:
-        """The customer itself, as get_customer shows it."""
-        return self.customer(view, c)
-
     def logged_in(self, view: View, c: Customer) -> dict[str, Any]:
         """The customer as login shows it: with its statistics."""
         out = self.customer(view, c)
