@@ -92,7 +92,6 @@ NO_GREETINGS = "Chatplane sends no greetings"
 # Customer Chat API v3.x pushes Chatplane never sends, and why.
 CUSTOMER_NOT_SENT = {
     "incoming_event_preview": "agents send no event previews (send_event_preview is not served)",
-    "event_deleted": "delete_event is not served yet (the domain's is being wired)",
     "incoming_thinking_indicator": "agents send no thinking indicators (not served)",
     "groups_status_updated": "group statuses are read with list_group_statuses, not pushed",
     "incoming_greeting": NO_GREETINGS,
@@ -102,7 +101,6 @@ CUSTOMER_NOT_SENT = {
 }
 # Webhooks v3.x Chatplane never delivers, and why.
 WEBHOOKS_NOT_SENT = {
-    "event_deleted": "delete_event is not served yet (the domain's is being wired)",
     "thread_tagged": "thread tags are not served yet",
     "thread_untagged": "thread tags are not served yet",
     "thread_summary_set": "AI thread summaries are not a self-hosted service",

@@ -360,3 +360,69 @@ async def test_a_banned_customer_is_told_why_it_is_disconnected(
     again = await clients.raw(me, version)
     refused_login = await again.request("login", {"token": f"Bearer {me.token}"})
     assert refused_login["payload"]["error"]["type"] == "customer_banned"
+
+
+async def test_a_customer_deletes_its_own_events_and_no_other(env: Env, clients: Clients) -> None:
+    me = env.new_customer()
+    rtm = await clients.customer(me, "3.6")
+    started = web(
+        env,
+        me,
+        "3.6",
+        "start_chat",
+        {"chat": {"thread": {"events": [{"type": "message", "text": "a"}]}}},
+    )
+    chat_id, thread_id = started["chat_id"], started["thread_id"]
+    mine = web(
+        env,
+        me,
+        "3.6",
+        "send_event",
+        {"chat_id": chat_id, "event": {"type": "message", "text": "oops"}},
+    )["event_id"]
+    env.join(chat_id, env.admin)
+    theirs = env.agent(
+        env.admin, "send_event", {"chat_id": chat_id, "event": {"type": "message", "text": "hello"}}
+    )["event"]["id"]
+    where = {"chat_id": chat_id, "thread_id": thread_id}
+    assert web(env, me, "3.6", "delete_event", {**where, "event_id": mine}) == {}
+    deleted = await rtm.wait_push("event_deleted")
+    assert deleted["payload"] == {**where, "event_id": mine}
+    texts = [
+        e.get("text")
+        for e in web(env, me, "3.6", "get_chat", {"chat_id": chat_id})["thread"]["events"]
+    ]
+    assert "oops" not in texts and "hello" in texts
+    err = refused(
+        web,
+        env,
+        me,
+        "3.6",
+        "delete_event",
+        {**where, "event_id": theirs},
+        status=403,
+        type="authorization",
+    )
+    assert theirs in err.message
+    refused(
+        web,
+        env,
+        me,
+        "3.6",
+        "delete_event",
+        {**where, "event_id": mine},
+        status=404,
+        type="not_found",
+    )
+    # A v3.5 connection hears nothing of it: v3.6 added the push.
+    old = await clients.customer(me, "3.5")
+    again = web(
+        env,
+        me,
+        "3.6",
+        "send_event",
+        {"chat_id": chat_id, "event": {"type": "message", "text": "x"}},
+    )["event_id"]
+    web(env, me, "3.6", "delete_event", {**where, "event_id": again})
+    await rtm.wait_push("event_deleted", lambda p: p["event_id"] == again)
+    assert [p for p in old.pushes if p["action"] == "event_deleted"] == []

@@ -18,7 +18,7 @@ from chatplane.api.v3_6 import customer_structs as cst
 from chatplane.api.v3_6 import structs as st
 from chatplane.domain import changes, chats
 from chatplane.domain.chats import MAX_TEXT_BYTES
-from chatplane.errors import ApiError, validation
+from chatplane.errors import validation
 
 actions = Actions()
 
@@ -52,10 +52,10 @@ actions(CUSTOMER, "delete_event_properties", st.DeleteEventProperties)(
 
 @actions(CUSTOMER, "delete_event", cst.DeleteEvent)
 async def delete_event(ctx: Context, p: cst.DeleteEvent) -> None:
-    raise ApiError(
-        "service_unavailable",
-        "delete_event: deleting events is not available in this Chatplane yet",
-    )
+    # A customer deletes its own events of its own chats (the domain's rule); deleted, an
+    # event is gone from every customer read and push.
+    caller = ctx.caller
+    await ctx.commit(lambda tx: chats.delete_event(tx, caller, p.chat_id, p.thread_id, p.event_id))
 
 
 @actions(CUSTOMER, "send_sneak_peek", cst.SendSneakPeek)

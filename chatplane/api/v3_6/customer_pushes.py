@@ -6,7 +6,8 @@ through the customer's shapes (api/v3_6/customer_shapes.py) its pushes are the c
 reference's. What differs is here: a customer hears nothing of chat access
 (`chat_access_updated` is an agent push), its typing indicators say `recipients`, its
 multicasts carry no `type`, and it hears of its own side storage
-(`customer_side_storage_updated`) and of welcome messages.
+(`customer_side_storage_updated`), of welcome messages, and (v3.6) of deleted events,
+agents' thinking indicators and event previews.
 
 `both(agents, customers)` is the one renderer of a version that Fanout takes: each viewer
 gets its own API's pushes.
@@ -69,6 +70,9 @@ class CustomerPushes(Pushes):
         self._by_type[ch.CustomerSideStorageUpdated] = self.customer_side_storage_updated
         self._by_type[ch.WelcomeMessageSent] = self.incoming_welcome_message
         self._by_type[ch.MulticastSent] = self.incoming_multicast
+        self._by_type[ch.EventDeleted] = self.event_deleted
+        self._by_type[ch.ThinkingIndicatorSent] = self.incoming_thinking_indicator
+        self._by_type[ch.EventPreviewSent] = self.incoming_event_preview
 
     def render(self, change: ch.Change, view: View) -> Rendered:
         if view.agent:  # an agent is never rendered customer pushes
@@ -90,6 +94,39 @@ class CustomerPushes(Pushes):
                 "timestamp": c.timestamp,
                 "is_typing": c.is_typing,
             },
+        }
+
+    def event_deleted(self, c: ch.EventDeleted, view: View) -> Rendered:
+        if c.for_agents_only:
+            return None
+        return "event_deleted", {
+            "chat_id": c.chat.id,
+            "thread_id": c.thread_id,
+            "event_id": c.event_id,
+        }
+
+    def incoming_thinking_indicator(self, c: ch.ThinkingIndicatorSent, view: View) -> Rendered:
+        if c.visibility != "all":
+            return None
+        payload: dict[str, Any] = {"chat_id": c.chat.id}
+        if c.thread_id is not None:
+            payload["thread_id"] = c.thread_id
+        payload["author_id"] = c.author_id
+        payload["sent_at"] = rfc3339(c.sent_at)
+        for key in ("title", "description", "custom_id"):
+            value = getattr(c, key)
+            if value is not None:
+                payload[key] = value
+        return "incoming_thinking_indicator", payload
+
+    def incoming_event_preview(self, c: ch.EventPreviewSent, view: View) -> Rendered:
+        # A preview is no stored event: it has no id.
+        event = self.shapes.event(view, c.event)
+        event.pop("id", None)
+        return "incoming_event_preview", {
+            "chat_id": c.chat.id,
+            "thread_id": c.thread_id,
+            "event": event,
         }
 
     def incoming_multicast(self, c: ch.MulticastSent, view: View) -> Rendered:

@@ -12,8 +12,9 @@ chat of a customer whose session fields changed. v3.5 has `incoming_customer`; v
 `event_deleted`.
 
 Every body is one lc-sdk-python 0.4.2's `livechat.webhooks.parser.parse_webhook` reads
-(tests/unit/webhooks/test_v3x_format.py): the reference's `requester` of configuration
+(tests/unit/api/v3_6/test_webhooks.py): the reference's `requester` of configuration
 webhooks is not sent, as that parser refuses any field besides the six of the envelope.
+The one exception is `event_deleted`, an action of v3.6 that SDK release does not know.
 
 Who gets one: a `license` webhook fires for the whole license (unless its application
 switched its license webhooks off); a `bot` webhook only for chats one of its
@@ -146,26 +147,38 @@ class WebhooksV3x:
             )
         if not isinstance(change, ch.ChatChange):
             return None
+        if isinstance(change, ch.EventDeleted):
+            if "event_deleted" not in self.actions:
+                return None
+            deleted = {
+                "chat_id": change.chat.id,
+                "thread_id": change.thread_id,
+                "event_id": change.event_id,
+            }
+            return self._chat_occurrence("event_deleted", deleted, change)
         rendered = self.pushes.render(change, view)
         pushes = [] if rendered is None else rendered if isinstance(rendered, list) else [rendered]
-        out = []
-        for action, payload in pushes:
-            if action not in CHAT_ACTIONS or action not in self.actions:
-                continue
-            out.append(
-                Occurrence(
-                    action,
-                    _payload(action, payload, change),
-                    chat=change.chat,
-                    thread_id=thread_of(change),
-                    member_ids=chat_members(change),
-                    author_type=_event_author_type(change),
-                    ordering=f"chat:{change.chat.id}",
-                    presence_ids=_presence(change.chat),
-                    by_system=_by_system(change),
-                )
-            )
+        out = [
+            self._chat_occurrence(action, _payload(action, payload, change), change)
+            for action, payload in pushes
+            if action in CHAT_ACTIONS and action in self.actions
+        ]
         return out or None
+
+    def _chat_occurrence(
+        self, action: str, payload: dict[str, Any], change: ch.ChatChange
+    ) -> Occurrence:
+        return Occurrence(
+            action,
+            payload,
+            chat=change.chat,
+            thread_id=thread_of(change),
+            member_ids=chat_members(change),
+            author_type=_event_author_type(change),
+            ordering=f"chat:{change.chat.id}",
+            presence_ids=_presence(change.chat),
+            by_system=_by_system(change),
+        )
 
     def _session_fields(self, c: ch.CustomerUpdated, chat_id: str, thread_id: str) -> Occurrence:
         """`customer_session_fields_updated` for one of the customer's active chats."""

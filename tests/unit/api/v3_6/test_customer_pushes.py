@@ -74,6 +74,26 @@ def cases() -> dict[str, tuple[ch.Change, frozenset[str] | None]]:
         ),
         None,
     )
+    out["event_deleted"] = (ch.EventDeleted(LIC, o.chat(), "K600PKZON8", "e1"), None)
+    out["incoming_thinking_indicator"] = (
+        ch.ThinkingIndicatorSent(
+            LIC,
+            o.chat(),
+            "K600PKZON8",
+            "smith@example.com",
+            "Thinking...",
+            "Fetching data from the Billing API...",
+            custom_id="31-0C-1C-07-DB-16",
+            sent_at=o.NOW,
+        ),
+        None,
+    )
+    preview = o.event()
+    preview.properties = {}
+    out["incoming_event_preview"] = (
+        ch.EventPreviewSent(LIC, o.chat(), "K600PKZON8", preview),
+        None,
+    )
     out["incoming_welcome_message"] = (
         ch.WelcomeMessageSent(LIC, CUSTOMER_ID, "540eb790", "smith@example.com", "Hi!", o.NOW),
         None,
@@ -161,6 +181,28 @@ def test_agents_keep_the_agents_pushes(name: str) -> None:
     change, _ = AGENT_CASES[name]
     assert render(change, o.agent_view()) == render_agents(change, o.agent_view())
     assert render_customers(change, o.agent_view()) is None
+
+
+def test_nothing_deleted_or_thought_for_agents_only_reaches_a_customer() -> None:
+    chat = o.chat()
+    hidden = ch.EventDeleted(LIC, chat, "K600PKZON8", "e1", for_agents_only=True)
+    assert render(hidden, o.customer_view()) is None
+    thinking = ch.ThinkingIndicatorSent(
+        LIC, chat, "K600PKZON8", "smith@example.com", None, None, visibility="agents"
+    )
+    assert render(thinking, o.customer_view()) is None
+    _, preview = render(CASES["incoming_event_preview"][0], o.customer_view())  # type: ignore[misc]
+    assert "id" not in preview["event"]
+
+
+def test_v3_5_customers_hear_none_of_the_pushes_v3_6_added() -> None:
+    for name in (
+        "event_deleted",
+        "incoming_thinking_indicator",
+        "incoming_event_preview",
+        "incoming_welcome_message",
+    ):
+        assert render_35(CASES[name][0], o.customer_view()) is None, name
 
 
 def test_customer_only_changes_render_nothing_for_agents() -> None:
