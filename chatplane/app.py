@@ -301,21 +301,21 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     ]
     for version in WIRE_VERSIONS:
         for api in ("agent", "customer"):
-            routes.append(
-                Route(
-                    f"{version.prefix}/{api}/action/{{action}}",
-                    web.make_endpoint(services, registry, api, version),
-                    methods=["POST"],
-                )
-            )
+            post = web.make_endpoint(services, registry, api, version)
             if any(a.method == "GET" for a in registry.actions(version.name) if a.api == api):
-                # The v3.x widget's configuration and public properties are read by GET.
+                # The v3.x widget's configuration and public properties are read by GET:
+                # each action answers its own method.
+                get = web.make_query_endpoint(services, registry, api, version)
                 routes.append(
                     Route(
                         f"{version.prefix}/{api}/action/{{action}}",
-                        web.make_query_endpoint(services, registry, api, version),
-                        methods=["GET"],
+                        web.by_method(registry, api, version, post=post, get=get),
+                        methods=web.EVERY_METHOD,
                     )
+                )
+            else:
+                routes.append(
+                    Route(f"{version.prefix}/{api}/action/{{action}}", post, methods=["POST"])
                 )
             # One RTM endpoint, three framings: a plain websocket, SockJS, socket.io.
             endpoint = rtm.RtmEndpoint(services, registry, api, version)

@@ -227,12 +227,48 @@ def make_endpoint(
                 return Response(enveloped_body(result), media_type="application/json")
             return json_response(result)
         except ApiError as err:
-            return error_response(version.answer(err))
+            return _allowing(error_response(version.answer(err)), err, "GET")
         except Exception:
             log.exception("internal error in %s/%s", api, request.path_params.get("action"))
             return error_response(ApiError("internal"))
 
     return endpoint
+
+
+# The methods `by_method` answers (each with the action's own method or a 405 naming it).
+EVERY_METHOD = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
+
+
+def by_method(registry: Registry, api: str, version: WireVersion, *, post: Any, get: Any) -> Any:
+    """One Web API path for actions served by POST and by GET: each action answers the
+    method it is served by (HEAD as GET), and any other with 405 naming that one."""
+    methods = {a.name: a.method for a in registry.actions(version.name) if a.api == api}
+
+    async def endpoint(request: Request) -> Response:
+        method = "GET" if request.method == "HEAD" else request.method
+        if method == "POST":
+            response: Response = await post(request)
+            return response
+        if method == "GET":
+            response = await get(request)
+            return response
+        name = request.path_params["action"]
+        allowed = methods.get(name, "POST")
+        err = ApiError(
+            "validation", f"The Web API takes {allowed} here, not {request.method}", status=405
+        )
+        response = error_response(version.answer(err))
+        response.headers["Allow"] = allowed
+        return response
+
+    return endpoint
+
+
+def _allowing(response: Response, err: ApiError, other: str) -> Response:
+    """A 405 (an action called with the method it is not served by) names the one it is."""
+    if err.status == 405:
+        response.headers["Allow"] = other
+    return response
 
 
 def make_query_endpoint(
@@ -279,7 +315,7 @@ def make_query_endpoint(
             result = await act.handler(ctx, payload)
             return json_response(result if result is not None else {})
         except ApiError as err:
-            return error_response(version.answer(err))
+            return _allowing(error_response(version.answer(err)), err, "POST")
         except Exception:
             log.exception("internal error in %s/%s", api, request.path_params.get("action"))
             return error_response(ApiError("internal"))
