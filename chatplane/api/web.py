@@ -14,7 +14,7 @@ from chatplane import jsondecode
 from chatplane.api import idempotency
 from chatplane.api.bots import act_as
 from chatplane.api.dispatch import Context, dispatch, refuse_unstorable
-from chatplane.api.registry import Registry
+from chatplane.api.registry import Registry, describe
 from chatplane.api.versions import WireVersion
 from chatplane.errors import ApiError, authentication, validation
 from chatplane.services import Services

@@ -35,9 +35,14 @@ class CustomerShapes(Shapes):
         return out
 
     def chat_summary(
-        self, view: View, s: ChatSummary, thread_created: dict[str, float]
+        self,
+        view: View,
+        s: ChatSummary,
+        thread_created: dict[str, float],
+        follower: str | None = None,
     ) -> dict[str, Any]:
-        """A Chat summary as list_chats shows it to the customer."""
+        """A Chat summary as list_chats shows it to the customer (`follower` is an agent's:
+        a customer follows no chat)."""
         chat = s.chat
         out: dict[str, Any] = {"id": chat.id}
         if s.last_thread is not None:
