@@ -91,8 +91,6 @@ NOT_SENT = {
 NO_GREETINGS = "Chatplane sends no greetings"
 # Customer Chat API v3.x pushes Chatplane never sends, and why.
 CUSTOMER_NOT_SENT = {
-    "incoming_event_preview": "agents send no event previews (send_event_preview is not served)",
-    "incoming_thinking_indicator": "agents send no thinking indicators (not served)",
     "groups_status_updated": "group statuses are read with list_group_statuses, not pushed",
     "incoming_greeting": NO_GREETINGS,
     "greeting_accepted": NO_GREETINGS,
@@ -101,8 +99,6 @@ CUSTOMER_NOT_SENT = {
 }
 # Webhooks v3.x Chatplane never delivers, and why.
 WEBHOOKS_NOT_SENT = {
-    "thread_tagged": "thread tags are not served yet",
-    "thread_untagged": "thread tags are not served yet",
     "thread_summary_set": "AI thread summaries are not a self-hosted service",
     **{
         name: CONFIGURATION

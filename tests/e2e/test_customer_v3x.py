@@ -426,3 +426,54 @@ async def test_a_customer_deletes_its_own_events_and_no_other(env: Env, clients:
     web(env, me, "3.6", "delete_event", {**where, "event_id": again})
     await rtm.wait_push("event_deleted", lambda p: p["event_id"] == again)
     assert [p for p in old.pushes if p["action"] == "event_deleted"] == []
+
+
+async def test_a_v3_6_customer_sees_the_agent_thinking_and_a_preview(
+    env: Env, clients: Clients
+) -> None:
+    me = env.new_customer()
+    rtm = await clients.customer(me, "3.6")
+    old = await clients.customer(me, "3.5")
+    started = web(
+        env,
+        me,
+        "3.6",
+        "start_chat",
+        {"chat": {"thread": {"events": [{"type": "message", "text": "?"}]}}},
+    )
+    chat_id = started["chat_id"]
+
+    def agent(action: str, payload: dict[str, Any]) -> None:
+        resp = env.http.client.post(
+            f"/v3.6/agent/action/{action}",
+            headers={"Authorization": f"Bearer {env.admin.token}"},
+            json=payload,
+        )
+        assert resp.status_code == 200, resp.text
+
+    agent(
+        "add_user_to_chat",
+        {
+            "chat_id": chat_id,
+            "user_id": env.admin.id,
+            "user_type": "agent",
+            "visibility": "all",
+            "ignore_requester_presence": True,
+        },
+    )
+    agent("send_thinking_indicator", {"chat_id": chat_id, "title": "Thinking..."})
+    thinking = await rtm.wait_push("incoming_thinking_indicator")
+    assert thinking["payload"]["author_id"] == env.admin.id
+    assert thinking["payload"]["title"] == "Thinking..."
+    agent("send_event_preview", {"chat_id": chat_id, "event": {"type": "message", "text": "Look"}})
+    preview = await rtm.wait_push("incoming_event_preview")
+    assert preview["payload"]["event"]["text"] == "Look" and "id" not in preview["payload"]["event"]
+    # Tags are the agents' business.
+    agent("tag_thread", {"chat_id": chat_id, "thread_id": started["thread_id"], "tag": "vip"})
+    await rtm.call("get_customer")
+    heard = {p["action"] for p in rtm.pushes} | {p["action"] for p in old.pushes}
+    assert "thread_tagged" not in heard
+    # v3.6 added both pushes: a v3.5 connection hears neither.
+    assert not {"incoming_thinking_indicator", "incoming_event_preview"} & {
+        p["action"] for p in old.pushes
+    }

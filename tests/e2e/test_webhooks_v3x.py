@@ -41,6 +41,8 @@ ACTIONS = [
     "event_properties_updated",
     "event_properties_deleted",
     "events_marked_as_seen",
+    "thread_tagged",
+    "thread_untagged",
     "chat_access_updated",
     "chat_transferred",
     "chat_deactivated",
@@ -214,6 +216,13 @@ def test_every_v3x_webhook_of_a_chats_life_is_delivered_and_the_sdk_reads_it(
     http.customer(
         customer_token, lic.license_id, "update_last_seen_timestamp", {"chat_id": chat_id}
     )
+    for action in ("tag_thread", "untag_thread"):
+        tagged = http.client.post(
+            f"/v3.6/agent/action/{action}",
+            headers={"Authorization": f"Bearer {owner}"},
+            json={"chat_id": chat_id, "thread_id": thread_id, "tag": "bug_report"},
+        )
+        assert tagged.status_code == 200, tagged.text
     http.agent(
         owner,
         "set_access",
@@ -293,6 +302,8 @@ def test_every_v3x_webhook_of_a_chats_life_is_delivered_and_the_sdk_reads_it(
         "id": "yes",
         "toggled": True,
     }
+    tag = {"chat_id": chat_id, "thread_id": thread_id, "tag": "bug_report"}
+    assert by["3.6", "thread_tagged"]["payload"] == by["3.5", "thread_untagged"]["payload"] == tag
     fields = by["3.6", "customer_session_fields_updated"]["payload"]
     assert fields == {
         "id": customer_id,

@@ -3,8 +3,8 @@
 The agents' renderer (api/v3_6/pushes.py) already decides what a customer may hear of a
 change (no events or properties for agents only, no sneak peeks, no visits); rendered
 through the customer's shapes (api/v3_6/customer_shapes.py) its pushes are the customer
-reference's. What differs is here: a customer hears nothing of chat access
-(`chat_access_updated` is an agent push), its typing indicators say `recipients`, its
+reference's. What differs is here: a customer hears nothing of chat access, thread tags or
+following (agent pushes), its typing indicators say `recipients`, its
 multicasts carry no `type`, and it hears of its own side storage
 (`customer_side_storage_updated`), of welcome messages, and (v3.6) of deleted events,
 agents' thinking indicators and event previews.
@@ -66,7 +66,15 @@ class CustomerPushes(Pushes):
 
     def __init__(self, shapes: CustomerShapes) -> None:
         super().__init__(shapes)
-        self._by_type[ch.AccessChanged] = self.nothing
+        # Agents' pushes: chat access, thread tags and following are no customer's business.
+        for agents_only in (
+            ch.AccessChanged,
+            ch.ThreadTagged,
+            ch.ThreadUntagged,
+            ch.ChatFollowed,
+            ch.ChatUnfollowed,
+        ):
+            self._by_type[agents_only] = self.nothing
         self._by_type[ch.CustomerSideStorageUpdated] = self.customer_side_storage_updated
         self._by_type[ch.WelcomeMessageSent] = self.incoming_welcome_message
         self._by_type[ch.MulticastSent] = self.incoming_multicast

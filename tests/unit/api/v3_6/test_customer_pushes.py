@@ -164,6 +164,18 @@ def test_agent_pushes_never_reach_a_customer(name: str) -> None:
     assert render(change, o.customer_view()) is None
 
 
+def test_thread_tags_and_following_never_reach_a_customer() -> None:
+    chat = o.chat()
+    for change in (
+        ch.ThreadTagged(LIC, chat, "K600PKZON8", "bug"),
+        ch.ThreadUntagged(LIC, chat, "K600PKZON8", "bug"),
+        ch.ChatFollowed(LIC, chat, "smith@example.com", o.thread()),
+        ch.ChatUnfollowed(LIC, chat, "smith@example.com"),
+    ):
+        assert render(change, o.customer_view()) is None, change
+        assert render(change, o.agent_view()) is not None, change
+
+
 def test_nothing_for_agents_only_reaches_a_customer() -> None:
     chat = o.chat()
     secret = o.event(recipients="agents")

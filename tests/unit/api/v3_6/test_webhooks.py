@@ -124,6 +124,11 @@ def cases() -> dict[str, tuple[ch.Change, frozenset[str]]]:
     # No wait estimate of a queued chat is kept.
     out["chat_transferred"] = (out["chat_transferred"][0], frozenset({"$.payload.queue"}))
     out["agent_deleted"] = (ch.AgentDeleted(1, "smith@example.com"), frozenset())
+    out["thread_tagged"] = (ch.ThreadTagged(1, o.chat(), "K600PKZON8", "bug_report"), frozenset())
+    out["thread_untagged"] = (
+        ch.ThreadUntagged(1, o.chat(), "K600PKZON8", "bug_report"),
+        frozenset(),
+    )
     out["event_deleted"] = (ch.EventDeleted(1, o.chat(), "K600PKZON8", "K600PKZON8_4"), frozenset())
     out["customer_session_fields_updated"] = (
         ch.CustomerUpdated(
