@@ -183,16 +183,16 @@ def samples() -> list[ch.Change]:
         # v3.6
         ch.ThreadTagged(LICENSE, chat, tid, "bug_report"),
         ch.ThreadUntagged(LICENSE, chat, tid, "bug_report"),
-        ch.ChatFollowed(
-            LICENSE, replace(chat, follower_ids=["jones@example.com"]), "jones@example.com", thread
-        ),
-        ch.ChatUnfollowed(LICENSE, chat, "jones@example.com"),
+        # Following and unfollowing reach the follower only: the sample agent follows.
+        ch.ChatFollowed(LICENSE, replace(chat, follower_ids=[agent]), agent, thread),
+        ch.ChatUnfollowed(LICENSE, chat, agent),
         ch.EventDeleted(LICENSE, chat, tid, eid),
+        # A bot thinks: everyone in the chat but its author hears it.
         ch.ThinkingIndicatorSent(
             LICENSE,
             chat,
             tid,
-            agent,
+            "bot@example.com",
             "Thinking...",
             "Fetching data from the Billing API...",
             custom_id="31-0C-1C-07-DB-16",

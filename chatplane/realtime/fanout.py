@@ -159,7 +159,7 @@ class Fanout:
             return self._customer_recipients(change)
         if isinstance(change, ch.CustomerSideStorageUpdated | ch.WelcomeMessageSent):
             return set(self.hub.targets_of(lic, CUSTOMER, change.customer_id))
-        if isinstance(change, ch.AgentStatusChanged | ch.CustomerBanned):
+        if isinstance(change, ch.AgentStatusChanged | ch.CustomerBanned | ch.AgentDeleted):
             # Every agent of the license sees teammates' statuses and bans.
             return set(self.hub.agent_targets(lic))
         if not isinstance(change, ch.ChatChange):

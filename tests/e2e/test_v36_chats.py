@@ -211,8 +211,14 @@ def test_list_chats_pages_with_signed_page_ids(env: Env, web: Web3x) -> None:
         status=400,
         type="validation",
     )
-    oldest = web.call(env.admin, "list_chats", {"sort_order": "asc", "limit": 100})
-    ids = _chat_ids(oldest)
+    # Oldest first, over as many pages as the shared server's chats fill.
+    ids: list[str] = []
+    page = web.call(env.admin, "list_chats", {"sort_order": "asc", "limit": 100})
+    while True:
+        ids += _chat_ids(page)
+        if made[2] in ids or "next_page_id" not in page:
+            break
+        page = web.call(env.admin, "list_chats", {"page_id": page["next_page_id"]})
     assert ids.index(made[0]) < ids.index(made[2])
     inactive = web.call(env.admin, "list_chats", {"filters": {"active": False}, "limit": 100})
     assert not set(_chat_ids(inactive)) & set(made)

@@ -64,14 +64,18 @@ async def test_agents_see_what_a_customer_is_typing(
 async def test_access_moves_with_a_transfer_and_with_set_access(
     env: Env, rtm: RtmFactory, rtm3x: Rtm3x, version: str
 ) -> None:
+    # An agent of its own: the shared server's agents may have no free slot left.
+    email = f"{unique('sales')}@example.com"
+    out = run_cli(env.server.data_dir, "agent", "create", "--email", email, "--name", "Sal Es")
+    seller = Agent(id=out["id"], token=out["access_token"], license_id=env.a.license_id)
     group_id = configuration(
         env.http,
         env.a.owner.token,
         "groups/create_group",
-        {"name": unique("Sales "), "agent_priorities": {env.normal.id: "normal"}},
+        {"name": unique("Sales "), "agent_priorities": {seller.id: "normal"}},
     )["id"]
     _cust, chat_id, _thread = customer_chat(env)
-    await rtm.agent(env.normal)  # accepting chats in the group
+    await rtm.agent(seller)  # accepting chats in the group
     watcher = await rtm3x.agent(env.admin, version)
     join(env, chat_id, env.admin)
     Web3x(env, version).call(
@@ -80,7 +84,7 @@ async def test_access_moves_with_a_transfer_and_with_set_access(
     moved = await watcher.wait_push("chat_transferred", lambda p: p["chat_id"] == chat_id)
     assert moved["payload"]["transferred_to"] == {
         "group_ids": [group_id],
-        "agent_ids": [env.normal.id],
+        "agent_ids": [seller.id],
     }
     access = await watcher.wait_push("chat_access_updated", lambda p: p["id"] == chat_id)
     assert access["payload"] == {"id": chat_id, "access": {"group_ids": [group_id]}}
@@ -115,3 +119,18 @@ async def test_logout_tells_the_agents_other_connections(
     push = await elsewhere.wait_push("agent_disconnected")
     assert push["version"] == version
     assert push["payload"]["reason"] == "agent_logged_out_remotely"
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+async def test_agents_hear_that_an_agent_was_deleted(env: Env, rtm3x: Rtm3x, version: str) -> None:
+    watcher = await rtm3x.agent(env.admin, version)
+    bot = configuration(
+        env.http,
+        env.a.owner.token,
+        "agents/create_bot_agent",
+        {"name": unique("Gone Bot "), "status": "not accepting chats"},
+    )["bot_agent_id"]
+    configuration(env.http, env.a.owner.token, "agents/remove_bot_agent", {"bot_agent_id": bot})
+    push = await watcher.wait_push("agent_deleted", lambda p: p["id"] == bot)
+    assert push["payload"] == {"id": bot}
+    assert push["version"] == version

@@ -41,6 +41,7 @@ PUSH_NAMES = frozenset(
         "customer_banned",
         "customer_left",
         "routing_status_set",
+        "agent_deleted",
         "agent_disconnected",
         "events_marked_as_seen",
         "incoming_sneak_peek",
@@ -89,6 +90,7 @@ class Pushes:
             ch.CustomerVisitEnded: self.customer_left,
             ch.CustomerBanned: self.same_as_v3_0,
             ch.AgentStatusChanged: self.routing_status_set,
+            ch.AgentDeleted: self.agent_deleted,
             ch.AccessChanged: self.chat_access_updated,
             ch.ChatTransferred: self.chat_transferred,
             ch.ThreadTagged: self.thread_tagged,
@@ -335,6 +337,12 @@ class Pushes:
         if not view.agent:
             return None
         return "routing_status_set", {"agent_id": c.agent_id, "status": c.routing_status}
+
+    def agent_deleted(self, c: ch.AgentDeleted, view: View) -> Rendered:
+        """Configuration push (rtm-pushes, `agent_deleted`): to the license's agents."""
+        if not view.agent:
+            return None
+        return "agent_deleted", {"id": c.agent_id}
 
 
 PUSHES = Pushes(SHAPES)

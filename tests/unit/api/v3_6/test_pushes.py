@@ -109,6 +109,7 @@ def chat_changes() -> dict[str, tuple[ch.Change, frozenset[str]]]:
             ch.AgentStatusChanged(LIC, "smith@example.com", "accepting_chats"),
             None,
         ),
+        "agent_deleted": (ch.AgentDeleted(LIC, "smith@example.com"), None),
         "events_marked_as_seen": (
             ch.LastSeenUpdated(LIC, chat, "K600PKZON8", "b7eff798", int(o.NOW), o.NOW),
             None,
@@ -178,6 +179,7 @@ RENDERED = [
     "customer_banned",
     "customer_left",
     "routing_status_set",
+    "agent_deleted",
     "events_marked_as_seen",
     "incoming_sneak_peek",
     "incoming_thinking_indicator",
