@@ -19,7 +19,7 @@ from starlette.routing import BaseRoute, Route, WebSocketRoute
 
 from chatplane.accounts import http as accounts_http
 from chatplane.api import configuration, idempotency, rtm, static, web, webhooks_admin
-from chatplane.api.registry import Action, Actions, Registry
+from chatplane.api.registry import CONFIGURATION, Action, Actions, Registry
 from chatplane.api.transports import socket_io, sockjs
 from chatplane.api.v3_0 import (
     agent,
@@ -67,6 +67,16 @@ from chatplane.api.v3_6 import (
 )
 from chatplane.api.v3_6 import customer_pushes as pushes_v3_6
 from chatplane.api.v3_6 import webhooks as webhooks_v3_6
+from chatplane.api.v3_5 import configuration as configuration_v3_5
+from chatplane.api.v3_6 import configuration_agents as configuration_agents_v3_6
+from chatplane.api.v3_6 import configuration_auto_access as configuration_auto_access_v3_6
+from chatplane.api.v3_6 import configuration_bans as configuration_bans_v3_6
+from chatplane.api.v3_6 import configuration_bots as configuration_bots_v3_6
+from chatplane.api.v3_6 import configuration_groups as configuration_groups_v3_6
+from chatplane.api.v3_6 import configuration_hosted as configuration_hosted_v3_6
+from chatplane.api.v3_6 import configuration_properties as configuration_properties_v3_6
+from chatplane.api.v3_6 import configuration_tags as configuration_tags_v3_6
+from chatplane.api.v3_6 import configuration_webhooks as configuration_webhooks_v3_6
 from chatplane.api.v3_6.version import VERSION as V3_6
 from chatplane.api.versions import WireVersion
 from chatplane.config import Settings
@@ -122,12 +132,24 @@ V3_6_ACTIONS: list[Actions] = [
     customer_status.actions,
     customer_other.actions,
     customer_bootstrap.actions,
+    # The Configuration API (`/v3.6/configuration/action/<method>`).
+    configuration_agents_v3_6.actions,
+    configuration_agents_v3_6.batch_actions,
+    configuration_auto_access_v3_6.actions,
+    configuration_bans_v3_6.actions,
+    configuration_bots_v3_6.actions,
+    configuration_bots_v3_6.batch_actions,
+    configuration_groups_v3_6.actions,
+    configuration_hosted_v3_6.actions,
+    configuration_properties_v3_6.actions,
+    configuration_tags_v3_6.actions,
+    configuration_webhooks_v3_6.actions,
 ]
 
 # v3.5: v3.6 with what its changelog lists as different (api/v3_5): the reads, login and
 # get_customer in v3.5's shapes, v3.5's own list_chats, list_archives and rich message
 # postbacks, list_customers, create_customer and get_license_info; none of what v3.6
-# added.
+# added; and the Configuration API v3.5 (api/v3_5/configuration.py).
 V3_5_REMOVED: list[tuple[str, str]] = [
     ("agent", "send_thinking_indicator"),
     ("agent", "send_event_preview"),
@@ -136,6 +158,7 @@ V3_5_REMOVED: list[tuple[str, str]] = [
     ("agent", "subscribe_customers"),
     ("agent", "unsubscribe_customers"),
     *customer_v3_5.REMOVED,
+    *configuration_v3_5.REMOVED,
 ]
 
 
@@ -154,6 +177,9 @@ V3_5_REPLACED: list[Iterable[Action]] = [
     customer_v3_5.actions,
     customer_v3_5.status_actions,
     customer_v3_5.bootstrap_actions,
+    configuration_v3_5.actions,
+    configuration_v3_5.agent_batches,
+    configuration_v3_5.bot_batches,
 ]
 
 # The versions served, each with its transport rules, push shapes and webhook format
@@ -169,6 +195,9 @@ WEBHOOK_FORMATS: dict[str, WebhookFormat] = {
     V3_6.name: webhooks_v3_6.WEBHOOKS,
     V3_5.name: webhooks_v3_5.WEBHOOKS,
 }
+# The versions whose Configuration API is served at `/v<version>/configuration/action/`
+# (v3.0's has paths of its own: api/configuration.py).
+CONFIGURATION_VERSIONS: list[WireVersion] = [V3_6, V3_5]
 
 # The spec's paths for the v3.0 Web API: the v3.0 one and the seed's v0.5 examples.
 SEED_PREFIXES = {"agent": "/agent/v0.5/action", "customer": "/customer/v0.5/action"}
@@ -273,6 +302,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     services.presence = presence
     router = Router(services)
     webhook_worker = DeliveryWorker(services.store, settings, written=lambda: outbox.written)
+    services.bus.subscribe(services.forget_blocked)  # suspended agents' tokens, first
     services.bus.subscribe(fanout)
     services.bus.subscribe(presence.on_changes)
     services.bus.subscribe(router.on_changes)
@@ -333,6 +363,14 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     config_endpoint = configuration.make_endpoint(services, registry)
     for prefix in configuration.PREFIXES:
         routes.append(Route(prefix + "/{group}/{method}", config_endpoint, methods=["POST"]))
+    for version in CONFIGURATION_VERSIONS:
+        routes.append(
+            Route(
+                f"{version.prefix}/configuration/action/{{action}}",
+                web.make_endpoint(services, registry, CONFIGURATION, version),
+                methods=["POST"],
+            )
+        )
     # Accounts under /accounts/, and at the root of the accounts host names (the SDKs call
     # https://accounts.livechatinc.com/...): CHATPLANE_ACCOUNTS_HOSTS.
     routes.extend(accounts_http.routes(services, hosts=settings.accounts_host_names))

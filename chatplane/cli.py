@@ -112,6 +112,54 @@ def cmd_agent_create(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_agent_list(args: argparse.Namespace) -> int:
+    """The license's agents with what the Configuration API shows of their access."""
+    from chatplane.domain import agents
+
+    found = _run(
+        _settings(args),
+        lambda tx: agents.list_agents(tx, _license_id(tx, args), suspended=args.suspended),
+    )
+    rows = [
+        {
+            "id": a.id,
+            "name": a.name,
+            "role": a.role,
+            "suspended": a.suspended,
+            "awaiting_approval": a.awaiting_approval,
+            "unsuspension_requested_at": a.profile.get("unsuspension_requested_at"),
+        }
+        for a in found
+    ]
+    lines = [
+        f"{r['id']}  {r['role']:<13} {'suspended' if r['suspended'] else ''}"
+        f"{' awaiting approval' if r['awaiting_approval'] else ''}"
+        f"{' (asks to be unsuspended)' if r['unsuspension_requested_at'] else ''}".rstrip()
+        for r in rows
+    ]
+    _print(args, {"agents": rows}, "\n".join(lines) or "no agents")
+    return 0
+
+
+def cmd_agent_access(args: argparse.Namespace) -> int:
+    """suspend, unsuspend, approve or delete an agent: the Configuration API's rules, with
+    the operator's authority. A running server hears of it through the database: its
+    cached tokens of the agent lapse within 10 s (docs/decisions.md)."""
+    from chatplane.domain import agents
+
+    change = {
+        "suspend": agents.suspend_agent,
+        "unsuspend": agents.unsuspend_agent,
+        "approve": agents.approve_agent,
+        "delete": agents.delete_agent,
+    }[args.sub]
+    _run(_settings(args), lambda tx: change(tx, None, _license_id(tx, args), args.id))
+    done = {"suspend": "suspended", "unsuspend": "unsuspended", "approve": "approved"}
+    word = done.get(args.sub, "deleted")
+    _print(args, {"id": args.id, args.sub: True}, f"agent {args.id} {word}")
+    return 0
+
+
 def cmd_token_create(args: argparse.Namespace) -> int:
     """An access token for an agent, with a subset of its role's scopes (an integration that
     needs less than the agent may do gets a token that can do only that)."""
@@ -451,6 +499,28 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--password", default=None)
     p.add_argument("--license-id", type=int, default=None)
     p.set_defaults(fn=cmd_agent_create)
+
+    p = agent.add_parser("list", help="list the agents (not bots)")
+    _common(p)
+    p.add_argument(
+        "--suspended",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="only suspended (--suspended) or not suspended (--no-suspended) agents",
+    )
+    p.add_argument("--license-id", type=int, default=None)
+    p.set_defaults(fn=cmd_agent_list)
+    for name, text in (
+        ("suspend", "suspend an agent: no login, no token, no chats"),
+        ("unsuspend", "let a suspended agent work again"),
+        ("approve", "approve an agent created awaiting approval"),
+        ("delete", "delete an agent (it leaves its chats and groups)"),
+    ):
+        p = agent.add_parser(name, help=text)
+        _common(p)
+        p.add_argument("--id", required=True, help="agent id (its e-mail)")
+        p.add_argument("--license-id", type=int, default=None)
+        p.set_defaults(fn=cmd_agent_access)
 
     token = sub.add_parser("token", help="access tokens").add_subparsers(dest="sub", required=True)
     p = token.add_parser("create", help="an agent's access token, optionally with fewer scopes")

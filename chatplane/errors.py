@@ -34,6 +34,10 @@ DEFAULT_MESSAGES = {
     "missing_access": "Missing access",
     "agent_offline": "Agent is offline",
     "service_unavailable": "Service unavailable",
+    # The Configuration API v3.x adds these (management/configuration-api, "Errors").
+    "already_exists": "Already exists",
+    "group_not_found": "Group not found",
+    "limit_reached": "Limit reached",
 }
 
 HTTP_STATUS = {
@@ -59,6 +63,9 @@ HTTP_STATUS = {
     "missing_access": 403,
     "agent_offline": 400,
     "service_unavailable": 503,
+    "already_exists": 409,
+    "group_not_found": 404,
+    "limit_reached": 400,
 }
 
 
@@ -116,9 +123,36 @@ def agent_offline(type: str, message: str) -> ApiError:
     return ApiError(type, message, kind="agent_offline")
 
 
+def already_exists(what: str, ident: object) -> ApiError:
+    """A resource of that name exists (Configuration API v3.x)."""
+    return ApiError("already_exists", f"{what} {ident!r} already exists")
+
+
+def limit_reached(message: str) -> ApiError:
+    return ApiError("limit_reached", message)
+
+
 def authorization(message: str) -> ApiError:
     return ApiError("authorization", message)
 
 
 def authentication(message: str = "Invalid or expired access token") -> ApiError:
     return ApiError("authentication", message)
+
+
+def blocked_agent(principal: Any) -> ApiError:
+    """A suspended agent, or one awaiting approval, tries to work. `authentication` (its
+    credentials no longer open anything), with the reason as `data.reason` (the v3.x
+    names `requester_suspended`, `requester_awaiting_approval`)."""
+    if principal.blocked == "suspended":
+        return ApiError(
+            "authentication",
+            f"Agent {principal.user_id!r} is suspended: an administrator must unsuspend it "
+            "(it may still ask with request_agent_unsuspension)",
+            data={"reason": "requester_suspended"},
+        )
+    return ApiError(
+        "authentication",
+        f"Agent {principal.user_id!r} is awaiting approval: an administrator must approve it",
+        data={"reason": "requester_awaiting_approval"},
+    )

@@ -5,17 +5,18 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 from chatplane.accounts import tokens
 from chatplane.bus import Bus, Origin, make_bus
 from chatplane.config import Settings
 from chatplane.domain import properties
+from chatplane.domain.changes import AgentAccessChanged, AgentDeleted, Change
 from chatplane.domain.ids import new_secret
 from chatplane.domain.models import Principal
 from chatplane.domain.viewer import View
-from chatplane.errors import ApiError, authentication, authorization, validation
+from chatplane.errors import ApiError, authentication, authorization, blocked_agent, validation
 from chatplane.files.storage import FileStore, LocalFileStore
 from chatplane.limits import TokenBucket
 from chatplane.realtime import resume, resume_exchange
@@ -90,9 +91,17 @@ class Services:
 
     # -- identity ----------------------------------------------------------------------
 
-    async def authenticate(self, token: str | None) -> Principal:
+    async def authenticate(self, token: str | None, *, allow_blocked: bool = False) -> Principal:
         """The principal of an `Authorization` value: `Bearer <access token>` (or the bare
-        token), or `Basic base64(<account id>:<personal access token>)`."""
+        token), or `Basic base64(<account id>:<personal access token>)`. A suspended
+        agent's token, or that of an agent awaiting approval, is refused unless
+        `allow_blocked` (request_agent_unsuspension)."""
+        principal = await self._authenticate(token)
+        if principal.blocked is not None and not allow_blocked:
+            raise blocked_agent(principal)
+        return principal
+
+    async def _authenticate(self, token: str | None) -> Principal:
         if not token:
             raise authentication("Missing access token")
         try:
@@ -186,6 +195,21 @@ class Services:
         """A personal token was revoked: this process stops trusting it at once (other
         processes within TOKEN_CACHE_SECONDS)."""
         self._tokens.pop(tokens.personal_cache_key(hashed), None)
+
+    def forget_agent(self, license_id: int, agent_id: str) -> None:
+        """Drop this process's cached tokens of an agent (suspended, deleted): its next
+        request reads the token afresh. Other processes' caches lapse within
+        TOKEN_CACHE_SECONDS."""
+        for key, (principal, _until) in list(self._tokens.items()):
+            if principal.license_id == license_id and principal.user_id == agent_id:
+                self._tokens.pop(key, None)
+
+    async def forget_blocked(self, changes: Sequence[Change], _origin: Origin | None) -> None:
+        """Bus subscriber: an agent suspended or deleted (in any process) loses this
+        process's cached tokens at once."""
+        for change in changes:
+            if isinstance(change, AgentAccessChanged | AgentDeleted):
+                self.forget_agent(change.license_id, change.agent_id)
 
     # -- sessions --------------------------------------------------------------------
 

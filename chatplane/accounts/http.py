@@ -31,7 +31,7 @@ from chatplane.accounts.passwords import verify_password
 from chatplane.domain import users
 from chatplane.domain.access import parse_scopes, role_scopes
 from chatplane.domain.ids import new_secret
-from chatplane.domain.models import AGENT, CUSTOMER, Principal
+from chatplane.domain.models import AGENT, CUSTOMER, Agent, Principal
 from chatplane.errors import ApiError
 from chatplane.limits import TokenBucket
 from chatplane.services import Services
@@ -719,6 +719,14 @@ def _token_body(issued: tokens.IssuedToken) -> dict[str, Any]:
     }
 
 
+def _refuse_blocked(agent: Agent) -> None:
+    """A suspended agent, or one awaiting approval, gets no token."""
+    if agent.suspended:
+        raise OAuthError("invalid_grant", f"Agent {agent.id!r} is suspended")
+    if agent.awaiting_approval:
+        raise OAuthError("invalid_grant", f"Agent {agent.id!r} is awaiting approval")
+
+
 async def _password_grant(services: Services, params: dict[str, Any]) -> tokens.IssuedToken:
     email = params.get("email") or params.get("username")
     password = params.get("password")
@@ -738,6 +746,7 @@ async def _password_grant(services: Services, params: dict[str, Any]) -> tokens.
     ok = await loop.run_in_executor(None, verify_password, str(password), stored)
     if not ok or agent is None:
         raise OAuthError("invalid_grant", "Wrong e-mail or password")
+    _refuse_blocked(agent)
 
     def issue(tx: Tx) -> tokens.IssuedToken:
         client_id = params.get("client_id") or repo.default_client_id(tx.conn, agent.license_id)
@@ -771,6 +780,7 @@ def _refresh_grant(tx: Tx, services: Services, params: dict[str, Any]) -> tokens
     agent = repo.get_agent(tx.conn, row.license_id, row.entity_id)
     if agent is None:
         raise OAuthError("invalid_grant", "The agent of this token no longer exists")
+    _refuse_blocked(agent)
     # Rotate: the old refresh token (and its access tokens) stop working.
     repo.revoke_token(tx.conn, h)
     return tokens.issue(

@@ -112,12 +112,12 @@ def lookup(conn: Connection, token: str, kind: str = "access") -> Principal | No
     row = repo.get_token(conn, token_hash(token))
     if row is None or row.kind != kind or row.revoked or row.expires_at <= time.time():
         return None
-    role, is_bot = "normal", False
+    role, is_bot, blocked = "normal", False, None
     if row.entity_type == AGENT:
         agent = repo.get_agent(conn, row.license_id, row.entity_id)
         if agent is None:
             return None
-        role, is_bot = agent.role, agent.is_bot
+        role, is_bot, blocked = agent.role, agent.is_bot, blocked_reason(agent)
         scopes = parse_scopes(row.scopes)
     else:
         scopes = CUSTOMER_SCOPES
@@ -130,6 +130,7 @@ def lookup(conn: Connection, token: str, kind: str = "access") -> Principal | No
         role=role,
         is_bot=is_bot,
         token_expires_at=row.expires_at,
+        blocked=blocked,
     )
 
 
@@ -352,6 +353,15 @@ class PersonalLookup:
     last_used_at: float | None
 
 
+def blocked_reason(agent: Agent) -> str | None:
+    """Why an agent's tokens open nothing now (Configuration API v3.x), or None."""
+    if agent.suspended:
+        return "suspended"
+    if agent.awaiting_approval:
+        return "awaiting_approval"
+    return None
+
+
 def lookup_personal(conn: Connection, credentials: Credentials) -> PersonalLookup | None:
     """The agent a personal token stands for, or None when the token is unknown, revoked,
     or not the account's it claims to be."""
@@ -377,6 +387,7 @@ def lookup_personal(conn: Connection, credentials: Credentials) -> PersonalLooku
         is_bot=False,
         token_expires_at=math.inf,
         personal=True,
+        blocked=blocked_reason(agent),
     )
     return PersonalLookup(principal, h, row.last_used_at)
 

@@ -36,7 +36,9 @@ AUTHOR_ID = {"type": ["string", "null"]}
 
 def path_of(act: Action) -> str:
     if act.api == "configuration":
-        return f"/v{act.version}/configuration/{act.name}"
+        if act.version == "3.0":  # v3.0's own paths: `<group>/<method>`
+            return f"/v{act.version}/configuration/{act.name}"
+        return f"/v{act.version}/configuration/action/{act.name}"
     return f"/v{act.version}/{act.api}/action/{act.name}"
 
 

@@ -19,8 +19,8 @@ from chatplane.errors import ApiError, validation
 if TYPE_CHECKING:
     from chatplane.api.dispatch import Context
 
-# A response payload is an object, or (v3.x list_routing_statuses and
-# list_agents_for_transfer) an array; None answers `{}`.
+# A response payload is an object, or (v3.x list_routing_statuses,
+# list_agents_for_transfer and some Configuration API methods) an array; None answers `{}`.
 Handler = Callable[["Context", Any], Awaitable[dict[str, Any] | list[Any] | None]]
 
 CONFIGURATION = "configuration"
@@ -50,18 +50,26 @@ class Action:
     # The Web API's HTTP method: POST with a JSON body, or (the v3.x customer widget's
     # configuration and public properties) GET with the payload in the query string.
     method: str = "POST"
+    # True for the one action a suspended agent (or one awaiting approval) may still call
+    # with its token: request_agent_unsuspension.
+    blocked_ok: bool = False
 
     def decode(self, payload: Any) -> Any:
-        if self.payload_type is None:
-            return payload
-        if payload is None:
-            payload = {}
-        if not isinstance(payload, dict):
-            raise validation("payload must be a JSON object")
-        try:
-            return msgspec.convert(payload, self.payload_type, strict=True)
-        except msgspec.ValidationError as exc:
-            raise validation(describe(exc)) from None
+        return decode_payload(payload, self.payload_type)
+
+
+def decode_payload(payload: Any, payload_type: type | None) -> Any:
+    """A payload decoded into its struct; `validation` naming what is wrong."""
+    if payload_type is None:
+        return payload
+    if payload is None:
+        payload = {}
+    if not isinstance(payload, dict):
+        raise validation("payload must be a JSON object")
+    try:
+        return msgspec.convert(payload, payload_type, strict=True)
+    except msgspec.ValidationError as exc:
+        raise validation(describe(exc)) from None
 
 
 def describe(exc: msgspec.ValidationError | msgspec.DecodeError) -> str:
@@ -96,6 +104,7 @@ class Actions:
         scopes: tuple[str, ...] = (),
         wider: Wider | None = None,
         method: str = "POST",
+        blocked_ok: bool = False,
     ) -> Callable[[Handler], Handler]:
         apis = (api,) if isinstance(api, str) else api
         if apis == (CONFIGURATION,):
@@ -116,6 +125,7 @@ class Actions:
                         scopes,
                         wider,
                         method=method,
+                        blocked_ok=blocked_ok,
                     )
                 )
             return fn

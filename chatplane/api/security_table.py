@@ -23,6 +23,9 @@ START = "<!-- security-table:start -->"
 END = "<!-- security-table:end -->"
 DOC = Path(__file__).resolve().parents[2] / "docs" / "security.md"
 TESTS = "tests/e2e/security/test_authorization.py"
+# The v3.x Configuration API's refusals run on a server of their own: its methods change
+# license-wide settings that the shared suite's server must keep.
+TESTS_V3 = "tests/e2e/test_configuration_v3_security.py"
 
 
 def takes_chat(act: Action) -> bool:
@@ -58,6 +61,10 @@ LEGEND = {
     "O": "test_customer_cannot_read_or_write_another_customers_chat",
     "P": "test_other_license_customer_reaches_no_chat_through_any_chat_action",
 }
+LEGEND_V3 = {
+    "V": "test_configuration_method_refused_without_its_scopes",
+    "W": "test_customer_token_is_refused_on_the_configuration_api_v3",
+}
 
 
 def row(act: Action) -> str:
@@ -68,6 +75,16 @@ def row(act: Action) -> str:
     elif act.api == "customer":
         needs = "customer token of the license; own chats only"
         tests = "A" + ("OP" if chat else "")
+    elif act.api == "configuration" and act.version != "3.0":
+        if act.scopes:
+            needs = " or ".join(f"`{s}`" for s in act.scopes)
+        elif act.blocked_ok:
+            needs = "the agent's own token, even while it is suspended"
+        elif not act.needs_login:
+            needs = "none (a token, when sent, must be valid)"
+        else:
+            needs = "any agent token (the reference requires no scope)"
+        tests = ("V" if act.scopes else "") + "W"
     else:
         if act.scopes:
             needs = " or ".join(f"`{s}`" for s in act.scopes)
@@ -94,6 +111,7 @@ def table() -> str:
     from chatplane.app import build_registry
 
     lines = [f"- **{k}**: `{TESTS}::{v}`" for k, v in LEGEND.items()]
+    lines += [f"- **{k}**: `{TESTS_V3}::{v}`" for k, v in LEGEND_V3.items()]
     lines += [
         "",
         "| API | version | method | transports | who may call it (scopes: any one) | refused by |",

@@ -14,8 +14,9 @@ from chatplane import jsondecode
 from chatplane.api import idempotency
 from chatplane.api.bots import act_as
 from chatplane.api.dispatch import Context, dispatch, refuse_unstorable
-from chatplane.api.registry import Registry, describe
+from chatplane.api.registry import CONFIGURATION, Registry, describe
 from chatplane.api.versions import WireVersion
+from chatplane.domain.models import AGENT
 from chatplane.errors import ApiError, authentication, validation
 from chatplane.services import Services
 
@@ -183,12 +184,19 @@ def make_endpoint(
                 b"" if act.multipart else await read_body(request, services.settings.max_body_bytes)
             )
             header = request.headers.get("authorization")
-            if not header:
-                raise authentication("Missing Authorization header with a Bearer token")
-            principal = await services.authenticate(header)
-            if principal.user_type != api:
-                raise authentication(f"This token is not valid for the {api} API")
-            if license_id is not None and principal.license_id != license_id:
+            principal = None
+            if header or act.needs_login:  # a method that needs no token may still get one
+                if not header:
+                    raise authentication("Missing Authorization header with a Bearer token")
+                principal = await services.authenticate(header, allow_blocked=act.blocked_ok)
+                # The Configuration API is called with an agent's (or application's) token.
+                if principal.user_type != (AGENT if api == CONFIGURATION else api):
+                    raise authentication(f"This token is not valid for the {api} API")
+            if (
+                license_id is not None
+                and principal is not None
+                and principal.license_id != license_id
+            ):
                 raise authentication(f"This token is not valid for license {license_id}")
             if act.multipart:
                 payload, author_id = await parse_upload(request, services.settings.max_file_bytes)
@@ -196,7 +204,7 @@ def make_endpoint(
                 payload, author_id = parse_envelope(body, bare=seed)
             else:
                 payload, author_id = decode_body(body), None
-            if version.author_header is not None:
+            if version.author_header is not None and api != CONFIGURATION:
                 author_id = request.headers.get(version.author_header) or author_id
             ctx = Context(
                 services=services,
@@ -214,7 +222,7 @@ def make_endpoint(
                 ctx.idempotency_key = idempotency.check_key(key, "The Idempotency-Key header")
             if act.multipart:  # uploads answer with the file's URL; building it costs
                 ctx.extra["base_url"] = str(request.base_url)
-            if author_id is not None:
+            if author_id is not None and principal is not None:
                 ctx.principal = await act_as(services, principal, author_id)
             try:
                 result = await dispatch(ctx, act, payload)

@@ -45,9 +45,46 @@ SCOPES: dict[str, str] = {
     "agents-bot--my:rw": "administrator",
     "agents-bot--all:ro": "administrator",
     "agents-bot--all:rw": "administrator",
+    # The Configuration API v3.x (management/configuration-api, authorization/scopes).
+    "agents--my:ro": "normal",
+    "agents--all:ro": "normal",
+    "accounts--my:ro": "normal",
+    "accounts--my:rw": "normal",
+    "accounts--all:ro": "administrator",
+    "accounts--all:rw": "administrator",
+    "accounts--all:rc": "administrator",
+    "accounts.roles.lc--all:rw": "administrator",
+    # Private scopes in the hosted product; here the administrators' (an agent created
+    # with them needs no approval, domain/agents.py).
+    "subscription.lc:rw": "administrator",
+    "sessions--all:rw": "administrator",
+    "organization--my:rw": "administrator",
+    "groups--my:ro": "normal",
+    "groups--all:ro": "normal",
+    "groups--my:rw": "administrator",
+    "groups--all:rw": "administrator",
+    "bots.templates:rw": "administrator",
+    "properties.configuration:rw": "administrator",
+    "properties.license.value--my:rw": "administrator",
+    "properties.license.value--all:rw": "administrator",
+    "properties.group.value--my:rw": "administrator",
+    "properties.group.value--all:rw": "administrator",
+    "tags--groups:ro": "normal",
+    "tags--all:ro": "normal",
+    "tags--groups:rw": "administrator",
+    "tags--all:rw": "administrator",
+    "webhooks.configuration:rw": "administrator",
+    "webhooks.state:ro": "administrator",
+    "webhooks.state:rw": "administrator",
+    "banlist_read": "administrator",
+    "banlist_write": "administrator",
+    "greetings:ro": "administrator",
+    "greetings:rw": "administrator",
 }
 
-ROLES = ("normal", "administrator", "owner")
+# `viceowner` is the Configuration API v3.x's second role from the top: an administrator
+# who may also manage administrators.
+ROLES = ("normal", "administrator", "viceowner", "owner")
 
 # The scope sets the reference names for its methods (any one of them is enough).
 CHATS_READ = ("chats--all:ro", "chats--access:ro", "chats--my:ro")
@@ -64,7 +101,7 @@ CUSTOMER_SCOPES: frozenset[str] = frozenset({"customer"})
 
 
 def role_scopes(role: str) -> frozenset[str]:
-    if role in ("administrator", "owner"):
+    if role in ("administrator", "viceowner", "owner"):
         return frozenset(SCOPES)
     return frozenset(s for s, r in SCOPES.items() if r == "normal")
 
@@ -129,11 +166,15 @@ def implied(scopes: frozenset[str]) -> frozenset[str]:
     return frozenset(out)
 
 
+def has_scope(scopes: frozenset[str], *any_of: str) -> bool:
+    held = implied(scopes)
+    return any(s in held for s in any_of)
+
+
 def require_scope(
     scopes: frozenset[str], *any_of: str, what: str = "this action", detail: str | None = None
 ) -> None:
-    held = implied(scopes)
-    if not any(s in held for s in any_of):
+    if not has_scope(scopes, *any_of):
         reason = f" ({detail})" if detail else ""
         raise ApiError(
             "authorization",

@@ -32,9 +32,13 @@ def set_status(tx: Tx, license_id: int, agent_id: str, status: str, *, chosen: b
     """Make `status` the agent's current status (and its chosen one when `chosen`)."""
     rrepo.lock_license(tx.conn, license_id)
     previous = rrepo.current_status(tx.conn, license_id, agent_id)
+    now = time.time()
     if chosen:
         accounts_repo.update_agent(tx.conn, license_id, agent_id, routing_status=status)
-    rrepo.set_current_status(tx.conn, license_id, agent_id, status, time.time())
+    elif status == OFFLINE and previous != OFFLINE:
+        # Logged out, or gone past the grace period: the v3.x `last_logout`.
+        accounts_repo.update_agent(tx.conn, license_id, agent_id, last_logout_at=now)
+    rrepo.set_current_status(tx.conn, license_id, agent_id, status, now)
     if previous != status:
         tx.emit(changes.AgentStatusChanged(license_id, agent_id, status))
     if status == OFFLINE and previous != OFFLINE:
@@ -60,9 +64,12 @@ def login(tx: Tx, principal: Principal, reconnect: bool, *, away: bool = False) 
     agent = accounts_repo.get_agent(tx.conn, principal.license_id, principal.user_id)
     if agent is None:
         raise not_found("Agent", principal.user_id)
-    status = agent.routing_status if reconnect else ACCEPTING
+    # Without `reconnect`: the agent's login status (Configuration API v3.x), by default
+    # accepting chats.
+    default = agent.login_status if agent.login_status in CHOOSABLE else ACCEPTING
+    status = agent.routing_status if reconnect else default
     if status not in CHOOSABLE:
-        status = ACCEPTING
+        status = default
     if away and status == ACCEPTING:
         if not reconnect:
             accounts_repo.update_agent(

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from chatplane.domain.models import Chat, ChatUser, Customer, Event, Thread
+from chatplane.domain.models import Agent, Chat, ChatUser, Customer, Event, Thread
 
 
 @dataclass
@@ -338,3 +338,70 @@ class AgentDeleted(Change):
     """`agent_deleted` webhooks."""
 
     agent_id: str
+
+
+# -- configuration (the Configuration API v3.x) ------------------------------------------
+# The v3.x `agent_created`, `group_updated`, `tag_deleted`, ... pushes and webhooks are
+# rendered from these by the versions that have them; v3.0 has none of them.
+
+
+@dataclass
+class ConfigurationChange(Change):
+    """Something of the license's configuration changed, and who changed it."""
+
+    requester_id: str | None = field(default=None, kw_only=True)
+    requester_client_id: str | None = field(default=None, kw_only=True)
+
+
+@dataclass
+class AgentConfigured(ConfigurationChange):
+    """An agent (person or bot) was created or updated: `agent_created`, `agent_updated`,
+    `bot_created`, `bot_updated`."""
+
+    agent: Agent
+    created: bool = False
+
+
+@dataclass
+class AgentAccessChanged(ConfigurationChange):
+    """`agent_suspended`, `agent_unsuspended`, `agent_approved`; a suspended agent's
+    connections are closed."""
+
+    agent_id: str
+    how: str  # suspended | unsuspended | approved
+
+
+@dataclass
+class GroupConfigured(ConfigurationChange):
+    """`group_created`, `group_updated`, `group_deleted`."""
+
+    group_id: int
+    how: str  # created | updated | deleted
+    name: str | None = None
+    language_code: str | None = None
+    agent_priorities: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class TagConfigured(ConfigurationChange):
+    """`tag_created`, `tag_updated`, `tag_deleted`."""
+
+    name: str
+    how: str  # created | updated | deleted
+    group_ids: list[int] = field(default_factory=list)
+
+
+@dataclass
+class AutoAccessesUpdated(ConfigurationChange):
+    """`auto_accesses_updated`: the license's rules, in order, as they are now."""
+
+    rules: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass
+class ConfiguredPropertiesChanged(ConfigurationChange):
+    """`license_properties_updated` / `group_properties_updated` (and their deletes)."""
+
+    group_id: int | None  # None: the license's own properties
+    updated: dict[str, dict[str, Any]] = field(default_factory=dict)
+    deleted: dict[str, list[str]] = field(default_factory=dict)

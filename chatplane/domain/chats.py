@@ -15,7 +15,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from chatplane.domain import changes, properties
+from chatplane.domain import auto_access, changes, properties
 from chatplane.domain.access import agent_has_group_access, chat_rights
 from chatplane.domain.ids import new_chat_id, new_event_id, new_thread_id
 from chatplane.domain.models import AGENT, CUSTOMER, Chat, Event, Principal, Thread
@@ -122,11 +122,18 @@ def start_chat(tx: Tx, caller: Principal, req: ChatRequest) -> tuple[Chat, Threa
     else:
         customer_id = _requested_customer(tx, caller, req)
     chat_props = properties.validate_write(tx, lic, caller.user_type, "chat", req.properties)
+    access = req.access
+    if access is None and caller.is_customer:
+        # The first auto access rule the customer's page matches gives the groups.
+        customer = accounts_repo.get_customer(tx.conn, lic, caller.user_id)
+        matched = auto_access.groups_for(tx, lic, customer)
+        if matched:
+            access = {"group_ids": matched}
     chat = Chat(
         id=new_chat_id(),
         license_id=lic,
         customer_id=customer_id,
-        access=_access(req.access),
+        access=_access(access),
         properties=chat_props,
         last_order=0,
         last_thread_id=None,

@@ -26,6 +26,9 @@ class Principal:
     token_expires_at: float = 0.0
     # Authenticated with a personal access token (Basic), not an OAuth access token.
     personal: bool = False
+    # Why the agent may not work now: `suspended` or `awaiting_approval` (its tokens are
+    # refused but for asking to be unsuspended); None when it may.
+    blocked: str | None = None
 
     @property
     def is_agent(self) -> bool:
@@ -51,6 +54,23 @@ class Agent:
     routing_status: str
     webhooks: dict[str, Any] | None
     created_at: float
+    # The Configuration API v3.x (domain/agents.py, domain/bots.py).
+    account_id: str | None = None
+    suspended: bool = False
+    awaiting_approval: bool = False
+    login_status: str | None = None  # accepting_chats | not_accepting_chats; None: accepting
+    last_logout_at: float | None = None
+    default_group_priority: str | None = None
+    secret_hash: str | None = None
+    template_id: str | None = None
+    # Stored and shown, read by no rule: mobile, notifications, email_subscriptions,
+    # work_scheduler, timezone, a bot's type, when unsuspension was last requested.
+    profile: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def may_work(self) -> bool:
+        """Neither suspended nor awaiting approval: may log in, use tokens, get chats."""
+        return not (self.suspended or self.awaiting_approval)
 
 
 @dataclass

@@ -21,6 +21,9 @@ from chatplane.storage import Tx
 from chatplane.storage import properties as repo
 
 LOCATIONS = ("chat", "thread", "event")
+# The Configuration API v3.x adds values kept on the license and on groups.
+CONFIGURED_LOCATIONS = ("license", "group")
+V3_LOCATIONS = (*LOCATIONS, *CONFIGURED_LOCATIONS)
 USER_TYPES = ("agent", "customer")
 TYPES = ("int", "bool", "string", "tokenized_string")
 INT32 = (-(2**31), 2**31 - 1)
@@ -43,6 +46,11 @@ class PropertyConfig:
     range: dict[str, int] | None = None
     description: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    # register_property (v3.x): what a license or group value reads as while unset.
+    default_value: Any = None
+    # None: made by v3.0's create_properties (public). A list: registered through v3.x,
+    # private to its application while empty, else what publish_property opened to others.
+    public_access: list[str] | None = None
 
     @property
     def ident(self) -> str:
@@ -117,6 +125,8 @@ def load_configs(tx: Tx, license_id: int) -> Configs:
             domain=list(r.domain) if r.domain is not None else None,
             range=dict(r.range) if r.range is not None else None,
             description=r.description,
+            default_value=r.default_value,
+            public_access=list(r.public_access) if r.public_access is not None else None,
         )
     return configs
 
@@ -128,8 +138,9 @@ def tokenized_keys(configs: Configs) -> set[tuple[str, str]]:
 # -- configuring -----------------------------------------------------------------------
 
 
-def check_config(config: PropertyConfig) -> None:
-    """Refuse a configuration create_properties may not store, naming the rule it breaks."""
+def check_config(config: PropertyConfig, locations: tuple[str, ...] = LOCATIONS) -> None:
+    """Refuse a configuration create_properties (or, with `locations` V3_LOCATIONS,
+    register_property) may not store, naming the rule it breaks."""
     ident = config.ident
     if not NAME.match(config.name):
         raise validation(f"Property name {config.name!r} must be 1-100 letters, digits, '_' or '-'")
@@ -137,12 +148,12 @@ def check_config(config: PropertyConfig) -> None:
         raise validation(f"Property {ident}: type {config.type!r} is not one of {', '.join(TYPES)}")
     if not config.locations:
         raise validation(
-            f"Property {ident}: locations needs at least one of {', '.join(LOCATIONS)}"
+            f"Property {ident}: locations needs at least one of {', '.join(locations)}"
         )
     for location, spec in config.locations.items():
-        if location not in LOCATIONS:
+        if location not in locations:
             raise validation(
-                f"Property {ident}: location {location!r} is not one of {', '.join(LOCATIONS)}"
+                f"Property {ident}: location {location!r} is not one of {', '.join(locations)}"
             )
         access = spec.get("access") or {}
         if not access:

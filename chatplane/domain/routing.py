@@ -37,6 +37,8 @@ MANUAL = "manual"
 MODES = (AUTOMATIC, MANUAL)
 
 PRIORITY_RANK = {"first": 0, "normal": 1, "last": 2}
+# Agents of a group at this priority are never routed its chats (Configuration API v3.4+).
+SUPERVISOR = "supervisor"
 
 # The router's system messages, worded as core-info.md words them.
 ASSIGNED = "routing.assigned"
@@ -207,15 +209,25 @@ def pick(
     for cand in candidates:
         if cand.free <= 0 or cand.agent_id in skip:
             continue
-        ranks = [PRIORITY_RANK.get(cand.groups[g], 1) for g in group_ids if g in cand.groups]
-        if 0 in group_ids and not ranks:
-            ranks = [PRIORITY_RANK["normal"]]
+        ranks = [
+            PRIORITY_RANK.get(cand.groups[g], 1)
+            for g in group_ids
+            if g in cand.groups and cand.groups[g] != SUPERVISOR
+        ]
+        if 0 in group_ids and 0 not in cand.groups and not ranks:
+            ranks = [PRIORITY_RANK["normal"]]  # group 0 holds every agent
         if not ranks:
             continue
         key = (min(ranks), cand.load, cand.agent_id)
         if best is None or key < best:
             best, chosen = key, cand
     return chosen
+
+
+def serves(cand: Candidate, group_id: int) -> bool:
+    """Whether routing may give the candidate a chat of the group (member, not supervisor)."""
+    priority = cand.groups.get(group_id, "normal" if group_id == 0 else None)
+    return priority is not None and priority != SUPERVISOR
 
 
 # -- changing a chat's agents ----------------------------------------------------------

@@ -24,7 +24,7 @@ from typing import Any
 from chatplane.bus import Origin
 from chatplane.domain import agent_status
 from chatplane.domain import changes as ch
-from chatplane.domain.models import CUSTOMER, Principal
+from chatplane.domain.models import AGENT, CUSTOMER, Principal
 from chatplane.realtime.board import PresenceBoard
 from chatplane.realtime.hub import Hub, Session, disconnect
 from chatplane.storage import Tx
@@ -164,14 +164,21 @@ class Presence:
 
     async def on_changes(self, changes: Sequence[ch.Change], _origin: Origin) -> None:
         for change in changes:
-            if not isinstance(change, ch.CustomerBanned):
-                continue
-            hub = self.hub
-            for session in list(hub.sessions_of(change.license_id, CUSTOMER, change.customer_id)):
-                hub.unregister(session)
-                task = asyncio.create_task(disconnect(session, "customer_banned"))
-                self._closing.add(task)
-                task.add_done_callback(self._closing.discard)
+            if isinstance(change, ch.CustomerBanned):
+                self._close(change.license_id, CUSTOMER, change.customer_id, "customer_banned")
+            elif isinstance(change, ch.AgentAccessChanged) and change.how == "suspended":
+                # Its token no longer opens anything (the spec has no `suspended` reason).
+                self._close(change.license_id, AGENT, change.agent_id, "access_token_revoked")
+            elif isinstance(change, ch.AgentDeleted):
+                self._close(change.license_id, AGENT, change.agent_id, "agent_deleted")
+
+    def _close(self, license_id: int, user_type: str, user_id: str, reason: str) -> None:
+        hub = self.hub
+        for session in list(hub.sessions_of(license_id, user_type, user_id)):
+            hub.unregister(session)
+            task = asyncio.create_task(disconnect(session, reason))
+            self._closing.add(task)
+            task.add_done_callback(self._closing.discard)
 
     async def stop(self) -> None:
         for task in list(self._pending.values()):

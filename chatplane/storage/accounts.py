@@ -112,6 +112,53 @@ def bots(conn: Connection, license_id: int, client_id: str | None) -> list[Agent
     return [to_agent(r) for r in rows]
 
 
+def agents(
+    conn: Connection,
+    license_id: int,
+    *,
+    group_ids: list[int] | None = None,
+    suspended: bool | None = None,
+) -> list[Agent]:
+    """The license's agents (no bots), oldest first; only members of `group_ids` (group 0
+    holds every agent) and only those whose `suspended` is the one given, when given."""
+    a = s.agents
+    q = sa.select(a).where(a.c.license_id == license_id, a.c.is_bot.is_(False))
+    if suspended is not None:
+        q = q.where(a.c.suspended.is_(suspended))
+    if group_ids is not None and 0 not in group_ids:
+        ga = s.group_agents
+        q = q.where(
+            a.c.id.in_(
+                sa.select(ga.c.agent_id).where(
+                    ga.c.license_id == license_id, ga.c.group_id.in_(group_ids)
+                )
+            )
+        )
+    rows = conn.execute(q.order_by(a.c.created_at, a.c.id)).all()
+    return [to_agent(r) for r in rows]
+
+
+def applications(conn: Connection, license_id: int) -> list[Any]:
+    return list(
+        conn.execute(
+            sa.select(s.applications)
+            .where(s.applications.c.license_id == license_id)
+            .order_by(s.applications.c.created_at)
+        )
+    )
+
+
+def revoke_agent_tokens(conn: Connection, license_id: int, agent_id: str) -> int:
+    """Revoke every access and refresh token of an agent (a deleted agent's tokens must not
+    come back to life if an agent of that id is created again)."""
+    t = s.tokens
+    return conn.execute(
+        t.update()
+        .where(t.c.license_id == license_id, t.c.entity_id == agent_id, t.c.entity_type == "agent")
+        .values(revoked=True)
+    ).rowcount
+
+
 def delete_agent(conn: Connection, license_id: int, agent_id: str) -> None:
     conn.execute(
         s.agents.delete().where(s.agents.c.license_id == license_id, s.agents.c.id == agent_id)

@@ -47,10 +47,14 @@ def insert_group(conn: Connection, license_id: int, group_id: int, name: str, no
 
 
 def rename_group(conn: Connection, license_id: int, group_id: int, name: str) -> None:
+    update_group(conn, license_id, group_id, name=name)
+
+
+def update_group(conn: Connection, license_id: int, group_id: int, **values: Any) -> None:
     conn.execute(
         s.groups.update()
         .where(s.groups.c.license_id == license_id, s.groups.c.id == group_id)
-        .values(name=name)
+        .values(**values)
     )
 
 

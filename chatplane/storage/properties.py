@@ -62,6 +62,100 @@ def insert_config(conn: Connection, **values: Any) -> None:
     conn.execute(s.property_configs.insert().values(**values))
 
 
+def update_config(
+    conn: Connection, license_id: int, namespace: str, name: str, **values: Any
+) -> None:
+    pc = s.property_configs
+    conn.execute(
+        pc.update()
+        .where(pc.c.license_id == license_id, pc.c.namespace == namespace, pc.c.name == name)
+        .values(**values)
+    )
+
+
+def delete_config(conn: Connection, license_id: int, namespace: str, name: str) -> None:
+    pc, cv = s.property_configs, s.configured_property_values
+    conn.execute(
+        pc.delete().where(
+            pc.c.license_id == license_id, pc.c.namespace == namespace, pc.c.name == name
+        )
+    )
+    conn.execute(
+        cv.delete().where(
+            cv.c.license_id == license_id, cv.c.namespace == namespace, cv.c.name == name
+        )
+    )
+
+
+# -- license and group values (group_id -1: the license's own) ---------------------------
+
+LICENSE_VALUES = -1
+
+
+def configured_values(conn: Connection, license_id: int, group_ids: list[int] | None) -> list[Any]:
+    """Stored license values (`group_ids` None) or the values of those groups
+    (an empty list: every group's)."""
+    cv = s.configured_property_values
+    q = sa.select(cv).where(cv.c.license_id == license_id)
+    if group_ids is None:
+        q = q.where(cv.c.group_id == LICENSE_VALUES)
+    elif group_ids:
+        q = q.where(cv.c.group_id.in_(group_ids))
+    else:
+        q = q.where(cv.c.group_id != LICENSE_VALUES)
+    return list(conn.execute(q.order_by(cv.c.group_id, cv.c.namespace, cv.c.name)))
+
+
+def set_configured_value(
+    conn: Connection,
+    license_id: int,
+    group_id: int,
+    namespace: str,
+    name: str,
+    value: Any,
+    now: float,
+) -> None:
+    cv = s.configured_property_values
+    key = (
+        (cv.c.license_id == license_id)
+        & (cv.c.group_id == group_id)
+        & (cv.c.namespace == namespace)
+        & (cv.c.name == name)
+    )
+    if not conn.execute(cv.update().where(key).values(value=value, updated_at=now)).rowcount:
+        conn.execute(
+            cv.insert().values(
+                license_id=license_id,
+                group_id=group_id,
+                namespace=namespace,
+                name=name,
+                value=value,
+                updated_at=now,
+            )
+        )
+
+
+def delete_configured_value(
+    conn: Connection, license_id: int, group_id: int, namespace: str, name: str
+) -> bool:
+    cv = s.configured_property_values
+    return bool(
+        conn.execute(
+            cv.delete().where(
+                cv.c.license_id == license_id,
+                cv.c.group_id == group_id,
+                cv.c.namespace == namespace,
+                cv.c.name == name,
+            )
+        ).rowcount
+    )
+
+
+def delete_group_values(conn: Connection, license_id: int, group_id: int) -> None:
+    cv = s.configured_property_values
+    conn.execute(cv.delete().where(cv.c.license_id == license_id, cv.c.group_id == group_id))
+
+
 # -- the value index -------------------------------------------------------------------
 
 

@@ -81,7 +81,7 @@ class Candidate:
     name: str
     max_chats: int
     load: int
-    # group id -> priority (first | normal | last)
+    # group id -> priority (first | normal | last | supervisor)
     groups: dict[int, str]
 
     @property
@@ -120,14 +120,20 @@ def loads(
 def candidates(
     conn: Connection, license_id: int, status: str = "accepting_chats"
 ) -> dict[str, Candidate]:
-    """Agents whose current status is `status`, with their loads and group priorities."""
+    """Agents whose current status is `status`, with their loads and group priorities.
+    Suspended agents and agents awaiting approval are never candidates."""
     a, st = s.agents, s.agent_statuses
     rows = conn.execute(
-        sa.select(a.c.id, a.c.name, a.c.max_chats_count)
+        sa.select(a.c.id, a.c.name, a.c.max_chats_count, a.c.default_group_priority)
         .select_from(
             a.join(st, sa.and_(st.c.license_id == a.c.license_id, st.c.agent_id == a.c.id))
         )
-        .where(a.c.license_id == license_id, st.c.status == status)
+        .where(
+            a.c.license_id == license_id,
+            st.c.status == status,
+            a.c.suspended.is_(False),
+            a.c.awaiting_approval.is_(False),
+        )
     ).all()
     if not rows:
         return {}
@@ -143,9 +149,11 @@ def candidates(
         )
     ):
         out[g.agent_id].groups[int(g.group_id)] = g.priority
+    defaults = {r.id: r.default_group_priority for r in rows}
     for cand in out.values():
-        # Group 0 holds every agent, at normal priority unless set otherwise.
-        cand.groups.setdefault(0, "normal")
+        # Group 0 holds every agent, at normal priority unless set otherwise (a bot's
+        # `default_group_priority`, or the agent's own priority in group 0).
+        cand.groups.setdefault(0, defaults.get(cand.agent_id) or "normal")
     return out
 
 

@@ -32,6 +32,15 @@ def to_agent(r: Any) -> Agent:
         routing_status=r.routing_status,
         webhooks=r.webhooks,
         created_at=r.created_at,
+        account_id=r.account_id,
+        suspended=bool(r.suspended),
+        awaiting_approval=bool(r.awaiting_approval),
+        login_status=r.login_status,
+        last_logout_at=r.last_logout_at,
+        default_group_priority=r.default_group_priority,
+        secret_hash=r.secret_hash,
+        template_id=r.template_id,
+        profile=dict(r.profile or {}),
     )
 
 

@@ -57,6 +57,26 @@ agents = sa.Table(
     sa.Column("routing_status", sa.String(32), nullable=False, default="accepting_chats"),
     sa.Column("webhooks", JSON, nullable=True),
     sa.Column("created_at", sa.Float, nullable=False),
+    # -- the Configuration API v3.x (migration 0013) --
+    # The v3.x name of the agent's account (a UUID; the id stays the e-mail).
+    sa.Column("account_id", sa.String(36), nullable=True),
+    # A suspended agent cannot log in or use a token, and is routed nothing; one awaiting
+    # approval likewise until approved.
+    sa.Column("suspended", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("awaiting_approval", sa.Boolean, nullable=False, server_default=sa.false()),
+    # The status an RTM login starts with (`accepting_chats`, `not_accepting_chats`);
+    # NULL: accepting chats, as before the v3.x Configuration API.
+    sa.Column("login_status", sa.String(32), nullable=True),
+    sa.Column("last_logout_at", sa.Float, nullable=True),
+    # A bot's priority in a group that names none for it (group 0): first | normal | last
+    # | supervisor; NULL is normal.
+    sa.Column("default_group_priority", sa.String(16), nullable=True),
+    # SHA-256 of a bot's secret (issue_bot_token), and the template a bot was made from.
+    sa.Column("secret_hash", sa.String(64), nullable=True),
+    sa.Column("template_id", sa.String(64), nullable=True),
+    # What the Configuration API stores and shows but no rule reads: mobile, notifications,
+    # email_subscriptions, work_scheduler, timezone, a bot's type, unsuspension requests.
+    sa.Column("profile", JSON, nullable=True),
 )
 
 groups = sa.Table(
@@ -66,6 +86,8 @@ groups = sa.Table(
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
     sa.Column("name", sa.String(255), nullable=False),
     sa.Column("created_at", sa.Float, nullable=False),
+    # The group's language (Configuration API v3.x `language_code`); NULL: `en`.
+    sa.Column("language_code", sa.String(16), nullable=True),
 )
 
 group_agents = sa.Table(
@@ -345,6 +367,13 @@ property_configs = sa.Table(
     sa.Column("range", JSON, nullable=True),
     sa.Column("description", sa.Text, nullable=True),
     sa.Column("created_at", sa.Float, nullable=False),
+    # -- register_property (Configuration API v3.x, migration 0013) --
+    # The value a license or group property reads as while none is set.
+    sa.Column("default_value", JSON, nullable=True),
+    # NULL: created through v3.0's create_properties (public, as v3.0 has it); a list:
+    # registered through v3.x, private to its namespace's application while empty, then
+    # the access (`read`, `write`) publish_property gave every other application.
+    sa.Column("public_access", JSON, nullable=True),
 )
 
 # An index of chat and thread property values, so that `filters.properties` is a lookup,
@@ -410,7 +439,20 @@ webhooks = sa.Table(
     sa.Column("created_at", sa.Float, nullable=False),
     # The API version it was registered through: its deliveries take that version's shape.
     sa.Column("version", sa.String(8), nullable=False, server_default="3.0"),
+    # v3.x `type`: license (the license's webhooks, switched per application by
+    # enable/disable_license_webhooks) or bot. v3.0 registrations are license webhooks.
+    sa.Column("type", sa.String(16), nullable=False, server_default="license"),
     sa.Index("ix_webhooks_license_action", "license_id", "action"),
+)
+
+# Applications whose license webhooks are disabled on a license (disable_license_webhooks);
+# no row: enabled. The outbox skips their `license` webhooks.
+webhook_disabled_clients = sa.Table(
+    "webhook_disabled_clients",
+    metadata,
+    sa.Column("license_id", sa.Integer, primary_key=True),
+    sa.Column("client_id", sa.String(64), primary_key=True),
+    sa.Column("disabled_at", sa.Float, nullable=False),
 )
 
 # Personal access tokens (authorization/personal-access-tokens): an agent's long-lived
@@ -512,4 +554,80 @@ server_secrets = sa.Table(
     sa.Column("name", sa.String(64), primary_key=True),
     sa.Column("value", sa.String(128), nullable=False),
     sa.Column("created_at", sa.Float, nullable=False),
+)
+
+# -- the Configuration API v3.x (migration 0013) ----------------------------------------
+
+# Bot templates (create_bot_template): owned by an application; a bot made from one has
+# the template's id and secret.
+bot_templates = sa.Table(
+    "bot_templates",
+    metadata,
+    sa.Column("id", sa.String(64), primary_key=True),
+    sa.Column("license_id", sa.Integer, nullable=False),
+    sa.Column("client_id", sa.String(64), nullable=False),
+    sa.Column("name", sa.String(255), nullable=False),
+    sa.Column("avatar", sa.String(1024), nullable=True),
+    sa.Column("max_chats_count", sa.Integer, nullable=False),
+    sa.Column("default_group_priority", sa.String(16), nullable=True),
+    sa.Column("job_title", sa.String(255), nullable=True),
+    sa.Column("secret_hash", sa.String(64), nullable=False),
+    sa.Column("created_at", sa.Float, nullable=False),
+    sa.Index("ix_bot_templates_client", "license_id", "client_id"),
+)
+
+# Tags (create_tag): per license, unique by name ignoring letter case (`name_key`).
+tags = sa.Table(
+    "tags",
+    metadata,
+    sa.Column("license_id", sa.Integer, primary_key=True),
+    sa.Column("name_key", sa.String(255), primary_key=True),
+    sa.Column("name", sa.String(255), nullable=False),
+    sa.Column("group_ids", JSON, nullable=False),
+    sa.Column("author_id", sa.String(255), nullable=True),
+    sa.Column("created_at", sa.Float, nullable=False),
+)
+
+# Auto access rules (add_auto_access), in the order they are tried (`position`).
+auto_access_rules = sa.Table(
+    "auto_access_rules",
+    metadata,
+    sa.Column("id", sa.String(64), primary_key=True),
+    sa.Column("license_id", sa.Integer, nullable=False),
+    sa.Column("position", sa.Integer, nullable=False),
+    sa.Column("description", sa.String(1024), nullable=True),
+    # {"groups": [int, ...]}
+    sa.Column("access", JSON, nullable=False),
+    # {"url": {...}, "domain": {...}, "geolocation": {...}}
+    sa.Column("conditions", JSON, nullable=False),
+    sa.Column("created_at", sa.Float, nullable=False),
+    sa.Index("ix_auto_access_rules_license", "license_id", "position"),
+)
+
+# License and group property values (update_license_properties, update_group_properties):
+# `group_id` is -1 for a license value.
+configured_property_values = sa.Table(
+    "configured_property_values",
+    metadata,
+    sa.Column("license_id", sa.Integer, primary_key=True),
+    sa.Column("group_id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("namespace", sa.String(64), primary_key=True),
+    sa.Column("name", sa.String(100), primary_key=True),
+    sa.Column("value", JSON, nullable=False),
+    sa.Column("updated_at", sa.Float, nullable=False),
+)
+
+# Customer bans with who banned, when, from which address and in which thread
+# (list_customer_bans); `customers.banned_until` stays what refuses a banned customer.
+customer_bans = sa.Table(
+    "customer_bans",
+    metadata,
+    sa.Column("license_id", sa.Integer, primary_key=True),
+    sa.Column("customer_id", sa.String(64), primary_key=True),
+    sa.Column("ip", sa.String(64), nullable=True),
+    sa.Column("agent_id", sa.String(255), nullable=True),
+    sa.Column("thread_id", sa.String(32), nullable=True),
+    sa.Column("created_at", sa.Float, nullable=False),
+    sa.Column("expires_at", sa.Float, nullable=False),
+    sa.Index("ix_customer_bans_ip", "license_id", "ip"),
 )

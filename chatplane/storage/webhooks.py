@@ -36,11 +36,59 @@ def get_webhook(conn: Connection, license_id: int, webhook_id: str) -> Any | Non
     ).first()
 
 
-def list_webhooks(conn: Connection, license_id: int, client_id: str | None) -> list[Any]:
+def list_webhooks(
+    conn: Connection,
+    license_id: int,
+    client_id: str | None,
+    versions: Sequence[str] | None = None,
+) -> list[Any]:
+    """Registered webhooks, of one application (`client_id`) unless None, registered
+    through one of `versions` unless None."""
     q = sa.select(w).where(w.c.license_id == license_id)
     if client_id is not None:
         q = q.where(w.c.client_id == client_id)
+    if versions is not None:
+        q = q.where(w.c.version.in_(list(versions)))
     return list(conn.execute(q.order_by(w.c.created_at, w.c.id)).all())
+
+
+def count_for_action(
+    conn: Connection, license_id: int, client_id: str, action: str, versions: Sequence[str]
+) -> int:
+    return int(
+        conn.execute(
+            sa.select(sa.func.count())
+            .select_from(w)
+            .where(
+                w.c.license_id == license_id,
+                w.c.client_id == client_id,
+                w.c.action == action,
+                w.c.version.in_(list(versions)),
+            )
+        ).scalar_one()
+    )
+
+
+# -- license webhooks switched off per application ----------------------------------------
+
+dc = s.webhook_disabled_clients
+
+
+def license_webhooks_enabled(conn: Connection, license_id: int, client_id: str) -> bool:
+    row = conn.execute(
+        sa.select(dc.c.client_id).where(dc.c.license_id == license_id, dc.c.client_id == client_id)
+    ).first()
+    return row is None
+
+
+def set_license_webhooks_enabled(
+    conn: Connection, license_id: int, client_id: str, enabled: bool, now: float
+) -> None:
+    conn.execute(dc.delete().where(dc.c.license_id == license_id, dc.c.client_id == client_id))
+    if not enabled:
+        conn.execute(
+            dc.insert().values(license_id=license_id, client_id=client_id, disabled_at=now)
+        )
 
 
 def count_webhooks(conn: Connection, license_id: int) -> int:
@@ -56,9 +104,18 @@ def delete_webhook(conn: Connection, license_id: int, webhook_id: str) -> None:
 
 
 def webhooks_of_license(conn: Connection, license_id: int) -> list[Any]:
+    """The webhooks the outbox may fire: every registered one but the `license` webhooks of
+    applications that disabled them on this license (one query, with the registrations)."""
+    disabled = (
+        sa.select(dc.c.client_id)
+        .where(dc.c.license_id == w.c.license_id, dc.c.client_id == w.c.client_id)
+        .exists()
+    )
     return list(
         conn.execute(
-            sa.select(w).where(w.c.license_id == license_id).order_by(w.c.created_at, w.c.id)
+            sa.select(w)
+            .where(w.c.license_id == license_id, sa.or_(w.c.type != "license", ~disabled))
+            .order_by(w.c.created_at, w.c.id)
         ).all()
     )
 

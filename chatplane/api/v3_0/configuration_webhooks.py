@@ -90,8 +90,9 @@ async def get_webhooks_config(ctx: Context, p: GetWebhooksConfig) -> dict[str, A
     if p.all:
         ctx.require_wider()
     client_id = None if p.all else caller.client_id
+    # Only v3.0's own registrations: v3.x ones have fields this shape cannot show.
     rows = await ctx.services.read(
-        lambda tx: repo.list_webhooks(tx.conn, caller.license_id, client_id)
+        lambda tx: repo.list_webhooks(tx.conn, caller.license_id, client_id, ("3.0",))
     )
     return {"webhooks_config": [_config(r) for r in rows]}
 
@@ -121,7 +122,7 @@ async def unregister_webhook(ctx: Context, p: UnregisterWebhook) -> dict[str, An
 
     def run(tx: Tx) -> None:
         row = repo.get_webhook(tx.conn, caller.license_id, p.webhook_id)
-        if row is None:
+        if row is None or row.version != "3.0":  # v3.x ones are unregistered through v3.x
             raise not_found("Webhook", p.webhook_id)
         if row.client_id != caller.client_id:
             ctx.require_wider(f"webhook {p.webhook_id!r} belongs to another application")

@@ -35,7 +35,7 @@ class GetPredictedAgent(Struct, kw_only=True):
 
 
 def _status(cands: list[routing_repo.Candidate], group_id: int) -> str:
-    members = [c for c in cands if group_id == 0 or group_id in c.groups]
+    members = [c for c in cands if routing.serves(c, group_id)]
     if not members:
         return "offline"
     return "online" if any(c.free > 0 for c in members) else "online_for_queue"

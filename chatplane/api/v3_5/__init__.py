@@ -1,1 +1,2 @@
-"""The Agent Chat API v3.5: only what differs from v3.6 (api/v3_6), per its changelog."""
+"""The v3.5 APIs (Agent Chat, Customer Chat, Configuration): only what differs from v3.6
+(api/v3_6), per its changelog."""

@@ -1,0 +1,161 @@
+"""Tags (Configuration API v3.5+): labels agents put on threads, each assigned to groups.
+
+A tag exists once per license whatever its letter case (`create_tag` of "Sales" when
+"sales" exists is `already_exists`); `update_tag` and `delete_tag` match the name exactly.
+With `tags--all:rw` any tag of any group may be managed; with `tags--groups:rw` only in
+groups the caller is a member of. A thread may carry a tag only if they share a group
+(`tags_configured`), and only once the license has any tag at all: a license that never
+configured tags accepts any tag, as before.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from chatplane.domain import changes, groups
+from chatplane.domain.access import has_scope, require_scope
+from chatplane.domain.models import Principal
+from chatplane.errors import already_exists, authorization, not_found, validation
+from chatplane.storage import Tx
+from chatplane.storage import accounts as accounts_repo
+from chatplane.storage import tags as repo
+
+ALL_RW, GROUPS_RW = "tags--all:rw", "tags--groups:rw"
+ALL_RO, GROUPS_RO = "tags--all:ro", "tags--groups:ro"
+MAX_NAME = 255
+# A tag created without `group_ids` is the General group's (group 0).
+DEFAULT_GROUPS = [0]
+
+
+@dataclass
+class Tag:
+    name: str
+    group_ids: list[int]
+    author_id: str | None
+    created_at: float
+
+
+def _tag(row: Any) -> Tag:
+    return Tag(row.name, sorted(int(g) for g in row.group_ids or []), row.author_id, row.created_at)
+
+
+def _key(name: str) -> str:
+    return name.casefold()
+
+
+def _check_name(name: str) -> str:
+    name = name.strip()
+    if not name:
+        raise validation("name must not be empty")
+    if len(name) > MAX_NAME:
+        raise validation(f"name must be at most {MAX_NAME} characters")
+    return name
+
+
+def _may_write(tx: Tx, caller: Principal, group_ids: list[int]) -> None:
+    """`tags--all:rw`, or `tags--groups:rw` and membership of every group concerned."""
+    if has_scope(caller.scopes, ALL_RW):
+        return
+    require_scope(caller.scopes, ALL_RW, GROUPS_RW)
+    mine = set(accounts_repo.agent_group_ids(tx.conn, caller.license_id, caller.user_id))
+    others = sorted(set(group_ids) - mine)
+    if others:
+        raise authorization(
+            f"Group {others[0]} is not one of yours: tags of other groups need {ALL_RW}"
+        )
+
+
+def _exact(tx: Tx, license_id: int, name: str) -> Tag:
+    row = repo.by_key(tx.conn, license_id, _key(name))
+    if row is None or row.name != name:
+        raise not_found("Tag", name)
+    return _tag(row)
+
+
+def _group_ids(tx: Tx, license_id: int, group_ids: list[int]) -> list[int]:
+    unique = sorted(set(group_ids))
+    groups.check_exist(tx, license_id, unique)
+    return unique
+
+
+def create_tag(tx: Tx, caller: Principal, name: str, group_ids: list[int] | None) -> Tag:
+    name = _check_name(name)
+    wanted = _group_ids(
+        tx, caller.license_id, DEFAULT_GROUPS if group_ids is None else list(group_ids)
+    )
+    _may_write(tx, caller, wanted)
+    existing = repo.by_key(tx.conn, caller.license_id, _key(name))
+    if existing is not None:
+        raise already_exists("Tag", existing.name)
+    now = time.time()
+    repo.insert(
+        tx.conn,
+        license_id=caller.license_id,
+        name_key=_key(name),
+        name=name,
+        group_ids=wanted,
+        author_id=caller.user_id,
+        created_at=now,
+    )
+    _emit(tx, caller, name, "created", wanted)
+    return Tag(name, wanted, caller.user_id, now)
+
+
+def update_tag(tx: Tx, caller: Principal, name: str, group_ids: list[int] | None) -> Tag:
+    tag = _exact(tx, caller.license_id, name)
+    if group_ids is None:
+        return tag  # nothing else of a tag can change
+    wanted = _group_ids(tx, caller.license_id, list(group_ids))
+    # Both the groups it leaves and those it joins must be the caller's to manage.
+    _may_write(tx, caller, sorted(set(tag.group_ids) ^ set(wanted)))
+    repo.set_groups(tx.conn, caller.license_id, _key(name), wanted)
+    _emit(tx, caller, name, "updated", wanted)
+    tag.group_ids = wanted
+    return tag
+
+
+def delete_tag(tx: Tx, caller: Principal, name: str) -> None:
+    tag = _exact(tx, caller.license_id, name)
+    _may_write(tx, caller, tag.group_ids)
+    repo.delete(tx.conn, caller.license_id, _key(name))
+    _emit(tx, caller, name, "deleted", tag.group_ids)
+
+
+def list_tags(tx: Tx, caller: Principal, group_ids: list[int] | None) -> list[Tag]:
+    """Tags of any of `group_ids` (all tags when None); with only `tags--groups:ro`, the
+    tags of the caller's groups."""
+    found = [_tag(r) for r in repo.all_of(tx.conn, caller.license_id)]
+    if group_ids is not None:
+        wanted = set(group_ids)
+        found = [t for t in found if wanted.intersection(t.group_ids)]
+    if not has_scope(caller.scopes, ALL_RO):
+        require_scope(caller.scopes, ALL_RO, GROUPS_RO)
+        mine = set(accounts_repo.agent_group_ids(tx.conn, caller.license_id, caller.user_id))
+        found = [t for t in found if mine.intersection(t.group_ids)]
+    return found
+
+
+def tags_configured(tx: Tx, license_id: int, group_ids: list[int]) -> set[str] | None:
+    """The tags a thread of these groups may carry: those sharing a group with it. None
+    when the license has no tag configured (then any tag is accepted, as before tags
+    could be configured). The names are as created; a tag is matched exactly."""
+    rows = repo.all_of(tx.conn, license_id)
+    if not rows:
+        return None
+    wanted = set(group_ids)
+    return {r.name for r in rows if wanted.intersection(int(g) for g in r.group_ids or [])}
+
+
+def _emit(tx: Tx, caller: Principal, name: str, how: str, group_ids: list[int]) -> None:
+    tx.emit(
+        changes.TagConfigured(
+            caller.license_id,
+            name,
+            how,
+            list(group_ids),
+            requester_id=caller.user_id,
+            requester_client_id=caller.client_id,
+        )
+    )
