@@ -101,9 +101,9 @@ def update_bot(
     values: dict[str, Any] = {}
     for name in ("name", "avatar", "max_chats_count", "job_title", "default_group_priority"):
         value = getattr(update, name)
-        if value is not None:
+        if value is not None and value != getattr(bot, name):
             values[name] = value
-    if update.profile:
+    if update.profile and {**bot.profile, **update.profile} != bot.profile:
         values["profile"] = {**bot.profile, **update.profile}
     if update.set_webhooks:
         values["webhooks"] = update.webhooks
@@ -113,7 +113,8 @@ def update_bot(
         _set_groups(tx, bot, update.groups)
     lic = caller.license_id
     status = update.routing_status
-    if status is not None and status != bot.routing_status:
+    status_changed = status is not None and status != bot.routing_status
+    if status_changed:
         # As any agent's change of status: routing obeys it at once (the queue is served,
         # or the bot's chats go to others), and agents and webhooks hear of it.
         agent_status.set_status(tx, lic, bot_id, status, chosen=True)
@@ -122,7 +123,8 @@ def update_bot(
     ):
         routing.drain(tx, lic)  # more room, or other groups: queued chats may fit now
     fresh = _load(tx, caller, bot_id)
-    tx.emit(changes.AgentConfigured(lic, fresh, **_requester(caller)))
+    if values or update.groups is not None or status_changed:
+        tx.emit(changes.AgentConfigured(lic, fresh, **_requester(caller)))
     return fresh
 
 

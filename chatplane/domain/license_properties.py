@@ -339,11 +339,13 @@ def group_values(
 
 
 def values_for(
-    tx: Tx, license_id: int, user_type: str, group_id: int | None
+    tx: Tx, license_id: int, user_type: str, client_id: str, group_id: int | None
 ) -> dict[str, dict[str, Any]]:
     """The license's (or a group's) values a user type may read by the properties' own
-    access rules, defaults filling what is not set: what a customer's widget bootstrap
-    (Customer Chat API `list_license_properties`, `list_group_properties`) shows."""
+    access rules, through an application (`client_id`: its own private properties and
+    everyone's published ones), defaults filling what is not set: what a customer's widget
+    bootstrap (Customer Chat API `list_license_properties`, `list_group_properties`)
+    shows."""
     location = LICENSE if group_id is None else GROUP
     key = repo.LICENSE_VALUES if group_id is None else group_id
     configs = load_configs(tx, license_id)
@@ -352,7 +354,11 @@ def values_for(
         location,
         lambda c: (
             c.can(location, user_type, "read")
-            and (c.public_access is None or "read" in c.public_access)
+            and (
+                c.namespace == client_id
+                or c.public_access is None
+                or "read" in c.public_access
+            )
         ),
         None,
         None,

@@ -76,6 +76,7 @@ def test_status_change_emits_agent_status_changed_once(setup: Any) -> None:
     bot = store.write_sync(lambda tx: bots.create_bot(tx, mine, spec)).result
     update = bots.BotUpdate(routing_status="offline")
     changed = store.write_sync(lambda tx: bots.update_bot(tx, mine, bot.id, update))
-    assert [type(c).__name__ for c in changed.events] == ["AgentStatusChanged"]
+    # agent_status_changed (v3.0), and the bot's new configuration (v3.x bot_updated).
+    assert [type(c).__name__ for c in changed.events] == ["AgentStatusChanged", "AgentConfigured"]
     same = store.write_sync(lambda tx: bots.update_bot(tx, mine, bot.id, update))
     assert same.events == []

@@ -1,0 +1,86 @@
+"""Tags: one per name whatever its case, matched exactly to change, managed per group, and
+what a thread may carry (`tags_configured`, which tag_thread asks)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from chatplane.domain import groups, tag_config
+from chatplane.domain.models import Principal
+from chatplane.errors import ApiError
+from tests.unit.support import World, make_world, sqlite_url
+
+
+@pytest.fixture
+def world(tmp_path: Path) -> Iterator[World]:
+    w = make_world(sqlite_url(tmp_path))
+    yield w
+    w.store.engine.dispose()
+
+
+def _write(world: World, fn):  # type: ignore[no-untyped-def]
+    return world.store.write_sync(fn).result
+
+
+def _read(world: World, fn):  # type: ignore[no-untyped-def]
+    return world.store.read_sync(fn)
+
+
+def test_a_tag_exists_once_whatever_its_case_and_is_changed_by_its_exact_name(world: World) -> None:
+    _write(world, lambda tx: tag_config.create_tag(tx, world.owner, "Sales", None))
+    with pytest.raises(ApiError) as err:
+        _write(world, lambda tx: tag_config.create_tag(tx, world.owner, "sales", None))
+    assert err.value.type == "already_exists"
+    with pytest.raises(ApiError) as err:
+        _write(world, lambda tx: tag_config.delete_tag(tx, world.owner, "sales"))
+    assert err.value.status == 404
+    _write(world, lambda tx: tag_config.delete_tag(tx, world.owner, "Sales"))
+    assert _read(world, lambda tx: tag_config.list_tags(tx, world.owner, None)) == []
+
+
+def test_tags_configured_is_none_until_a_tag_exists_then_the_tags_sharing_a_group(
+    world: World,
+) -> None:
+    lic = world.license_id
+    assert _read(world, lambda tx: tag_config.tags_configured(tx, lic, [0])) is None
+    gid = _write(world, lambda tx: groups.create_group(tx, lic, "G", {}))
+    _write(world, lambda tx: tag_config.create_tag(tx, world.owner, "general", None))
+    _write(world, lambda tx: tag_config.create_tag(tx, world.owner, "vip", [gid]))
+    _write(world, lambda tx: tag_config.create_tag(tx, world.owner, "nowhere", []))
+    assert _read(world, lambda tx: tag_config.tags_configured(tx, lic, [0])) == {"general"}
+    assert _read(world, lambda tx: tag_config.tags_configured(tx, lic, [gid])) == {"vip"}
+    assert _read(world, lambda tx: tag_config.tags_configured(tx, lic, [0, gid])) == {
+        "general",
+        "vip",
+    }
+    _write(world, lambda tx: tag_config.update_tag(tx, world.owner, "vip", [0]))
+    _write(world, lambda tx: tag_config.delete_tag(tx, world.owner, "general"))
+    assert _read(world, lambda tx: tag_config.tags_configured(tx, lic, [0])) == {"vip"}
+
+
+def test_tags_of_groups_need_membership_without_the_all_scope(world: World) -> None:
+    lic = world.license_id
+    ann = world.agent("ann@example.com")
+    mine = _write(world, lambda tx: groups.create_group(tx, lic, "Mine", {ann.user_id: "normal"}))
+    other = _write(world, lambda tx: groups.create_group(tx, lic, "Other", {}))
+    narrow = Principal(lic, "agent", ann.user_id, world.client_id, frozenset({"tags--groups:rw"}))
+    _write(world, lambda tx: tag_config.create_tag(tx, narrow, "ours", [mine]))
+    with pytest.raises(ApiError) as err:
+        _write(world, lambda tx: tag_config.create_tag(tx, narrow, "theirs", [other]))
+    assert err.value.type == "authorization"
+    with pytest.raises(ApiError):
+        _write(world, lambda tx: tag_config.update_tag(tx, narrow, "ours", [mine, other]))
+    with pytest.raises(ApiError) as err:
+        _write(world, lambda tx: tag_config.create_tag(tx, world.owner, "x", [99]))
+    assert err.value.type == "group_not_found"
+    reader = Principal(lic, "agent", ann.user_id, world.client_id, frozenset({"tags--groups:ro"}))
+    _write(world, lambda tx: tag_config.create_tag(tx, world.owner, "theirs", [other]))
+    assert [t.name for t in _read(world, lambda tx: tag_config.list_tags(tx, reader, None))] == [
+        "ours"
+    ]
+    assert [
+        t.name for t in _read(world, lambda tx: tag_config.list_tags(tx, world.owner, [other]))
+    ] == ["theirs"]
