@@ -14,6 +14,7 @@ import os
 import re
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import time
@@ -441,6 +442,14 @@ class RtmClosed(AssertionError):
     pass
 
 
+def _unverified_tls() -> ssl.SSLContext:
+    """TLS for test servers' self-signed certificates: encrypted, not verified."""
+    context = ssl.create_default_context()
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    return context
+
+
 class Rtm:
     """A websocket RTM client: matches responses by request_id, collects pushes."""
 
@@ -467,6 +476,7 @@ class Rtm:
             max_size=2**25,
             open_timeout=10,
             ping_interval=20 if self.control_pings else None,
+            ssl=_unverified_tls() if self.url.startswith("wss://") else None,
         )
         self._reader = asyncio.create_task(self._read())
         return self
