@@ -147,8 +147,8 @@ def chat_rights(scopes: frozenset[str], present: bool, has_access: bool) -> tupl
 @functools.lru_cache(maxsize=1024)
 def implied(scopes: frozenset[str]) -> frozenset[str]:
     """The scopes with what each implies (scopes.md): `rw` contains `ro`, `all` contains
-    `access` and `my`, `access` contains `my`, and `chats.conversation--X:rw` contains
-    `chats--X:ro`.
+    `access` and `my`, `access` contains `my`, `chats.conversation--X:rw` contains
+    `chats--X:ro`, and `chats--X:rw` contains `chats.conversation--X:rw`.
 
     Cached: a license has a handful of distinct scope sets, and every request asks."""
     out = set(scopes)
@@ -163,6 +163,10 @@ def implied(scopes: frozenset[str]) -> frozenset[str]:
                 out.add(f"{stem}:ro")
             if base == "chats.conversation" and mode == "rw":
                 out.add(f"chats--{lvl}:ro")
+            if base == "chats" and mode == "rw":
+                # Read/write on conversation and meta data (scopes.md): a bot's issued
+                # token (`chats--access:rw`) writes events with it.
+                out.add(f"chats.conversation--{lvl}:rw")
     return frozenset(out)
 
 
