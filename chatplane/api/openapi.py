@@ -51,7 +51,8 @@ def _error_responses() -> dict[str, Any]:
             (400, "validation: the request is malformed or breaks a rule"),
             (401, "authentication: missing, invalid or expired token"),
             (403, "authorization: the caller may not do this"),
-            (404, "validation (v3.x: not_found): unknown action or missing resource"),
+            (404, "validation (v3.x: not_found, group_not_found): unknown action or resource"),
+            (409, "already_exists (Configuration API v3.x): the name is taken"),
             (413, "entity_too_large: the body is too large"),
             (429, "too_many_requests: slow down; see Retry-After"),
             (501, "service_unavailable (v3.x): the method needs a service this server has not"),
@@ -60,7 +61,8 @@ def _error_responses() -> dict[str, Any]:
 
 
 def _operation(act: Action, content: dict[str, Any], enveloped: bool = False) -> dict[str, Any]:
-    # v3.x list_routing_statuses and list_agents_for_transfer answer arrays.
+    # v3.x list_routing_statuses, list_agents_for_transfer and some Configuration API
+    # methods (list_agents, list_tags, ...) answer arrays.
     ok: dict[str, Any] = {"type": "object"} if enveloped else {"type": ["object", "array"]}
     described = "The response payload ({} when the action has none)"
     if enveloped:
@@ -70,7 +72,8 @@ def _operation(act: Action, content: dict[str, Any], enveloped: bool = False) ->
         "operationId": f"{act.api}_v{act.version}_{act.name}".replace("/", "_").replace(".", "_"),
         "tags": [f"{act.api} v{act.version}"],
         "summary": f"{act.api} API v{act.version}: {act.name}",
-        "security": [{"bearer": []}],
+        # A method that needs no token (list_webhook_names) still takes one.
+        "security": [{"bearer": []}] if act.needs_login else [{}, {"bearer": []}],
         # An empty body is an empty payload (`{}`), as the server takes it.
         "requestBody": {"required": act.multipart, "content": content},
         "responses": {

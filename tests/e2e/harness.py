@@ -56,6 +56,10 @@ SPEC_ERROR_TYPES = {
     "missing_access",
     "agent_offline",
     "service_unavailable",
+    # The Configuration API v3.x's (management/configuration-api, "Errors").
+    "already_exists",
+    "group_not_found",
+    "limit_reached",
 }
 
 
