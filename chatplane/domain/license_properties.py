@@ -354,11 +354,7 @@ def values_for(
         location,
         lambda c: (
             c.can(location, user_type, "read")
-            and (
-                c.namespace == client_id
-                or c.public_access is None
-                or "read" in c.public_access
-            )
+            and (c.namespace == client_id or c.public_access is None or "read" in c.public_access)
         ),
         None,
         None,
