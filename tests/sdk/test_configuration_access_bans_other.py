@@ -111,26 +111,24 @@ def test_customer_bans_are_listed_and_lifted(server: Server, client: Client, ver
     refused(c.unban_customer(customer_id=customer["id"]), "not_found")
 
 
-HOSTED: dict[str, dict[str, Any]] = {
-    "list_channels": {},
-    "check_product_limits_for_plan": {"plan": "starter"},
-    "get_product_source": {},
-    "reactivate_email": {"agent_id": "owner@chatplane.local"},
-    "update_company_details": {"company": "Example"},
-    "get_company_details": {},
-    "create_greeting": {"payload": {"name": "Hi"}},
-    "update_greeting": {"payload": {"id": 1}},
-    "delete_greeting": {"id": 1},
-    "list_greetings": {},
-    "get_greeting": {"id": 1},
-}
-
-
 def test_methods_of_the_hosted_product_answer_why_they_are_not_served(
     client: Client, version: str
 ) -> None:
     c = client()
-    for method, kw in HOSTED.items():
+    hosted: dict[str, dict[str, Any]] = {
+        "list_channels": {},
+        "check_product_limits_for_plan": {"plan": "starter"},
+        "get_product_source": {},
+        "reactivate_email": {"agent_id": "owner@chatplane.local"},
+        "update_company_details": {"company": "Example"},
+        "get_company_details": {},
+        "create_greeting": {"payload": {"name": "Hi"}},
+        "update_greeting": {"payload": {"id": 1}},
+        "delete_greeting": {"id": 1},
+        "list_greetings": {},
+        "get_greeting": {"id": 1},
+    }
+    for method, kw in hosted.items():
         if not hasattr(c, method):
             continue  # not in this version's SDK (v3.6 added them)
         resp = getattr(c, method)(**kw)
