@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from chatplane.domain import changes as ch
-from chatplane.domain.models import Chat, ChatUser, Customer, Event, Thread
+from chatplane.domain.models import Agent, Chat, ChatUser, Customer, Event, Thread
 from chatplane.domain.properties import PropertyConfig
 from chatplane.domain.viewer import View
 
@@ -132,6 +132,25 @@ def _chat() -> Chat:
     )
 
 
+def _agent(agent_id: str) -> Agent:
+    return Agent(
+        license_id=LICENSE,
+        id=agent_id,
+        name="Agent Smith",
+        email=agent_id,
+        role="administrator",
+        is_bot=False,
+        client_id=None,
+        avatar="https://cdn.example.com/smith.png",
+        job_title="Support",
+        max_chats_count=6,
+        routing_status="accepting_chats",
+        webhooks=None,
+        created_at=T0,
+        login_status="accepting_chats",
+    )
+
+
 def samples() -> list[ch.Change]:
     """Every change type, and each variant that is a push of its own."""
     chat, thread, customer = _chat(), _thread(), _customer()
@@ -205,6 +224,39 @@ def samples() -> list[ch.Change]:
             replace(_event(), id="", order=0, author_id=agent, properties={}),
         ),
     ]
+    # The Configuration API v3.x (issue 16): configuration changes and who made them.
+    by = {"requester_id": agent, "requester_client_id": "0805e283233042b37f460ed8fbf22160"}
+    smith = _agent(agent)
+    out.append(ch.AgentConfigured(LICENSE, smith, created=True, **by))
+    out.append(ch.AgentConfigured(LICENSE, smith, **by))
+    bot = replace(smith, id="5c9871d5372c824cbf22d860a707a578", is_bot=True, email=None)
+    out.append(ch.AgentConfigured(LICENSE, bot, created=True, **by))
+    for how in ("suspended", "unsuspended", "approved"):
+        out.append(ch.AgentAccessChanged(LICENSE, "jones@example.com", how, **by))
+    for how in ("created", "updated"):
+        out.append(
+            ch.GroupConfigured(LICENSE, 19, how, "Sports shoes", "en", {agent: "normal"}, **by)
+        )
+    out.append(ch.GroupConfigured(LICENSE, 19, "deleted", **by))
+    for how in ("created", "updated", "deleted"):
+        out.append(ch.TagConfigured(LICENSE, "docs_feedback", how, [0, 19], **by))
+    rule = {
+        "id": "pqi8oasdjahuakndw9nsad9na",
+        "description": "Chats on example.com",
+        "access": {"groups": [19]},
+        "conditions": {"domain": {"values": [{"value": "example.com", "exact_match": True}]}},
+        "next_id": None,
+    }
+    out.append(ch.AutoAccessesUpdated(LICENSE, rules=[rule], **by))
+    for group_id in (None, 19):
+        out.append(
+            ch.ConfiguredPropertiesChanged(
+                LICENSE, group_id, updated={"sample": {"color": "blue"}}, **by
+            )
+        )
+        out.append(
+            ch.ConfiguredPropertiesChanged(LICENSE, group_id, deleted={"sample": ["color"]}, **by)
+        )
     for how in ("granted", "revoked", "set"):
         out.append(ch.AccessChanged(LICENSE, chat, how, [1], [0]))
     for location in ("chat", "thread", "event"):

@@ -55,7 +55,6 @@ class Agent:
     webhooks: dict[str, Any] | None
     created_at: float
     # The Configuration API v3.x (domain/agents.py, domain/bots.py).
-    account_id: str | None = None
     suspended: bool = False
     awaiting_approval: bool = False
     login_status: str | None = None  # accepting_chats | not_accepting_chats; None: accepting

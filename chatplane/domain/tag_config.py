@@ -148,6 +148,12 @@ def tags_configured(tx: Tx, license_id: int, group_ids: list[int]) -> set[str] |
     return {r.name for r in rows if wanted.intersection(int(g) for g in r.group_ids or [])}
 
 
+def tag_exists(tx: Tx, license_id: int, name: str) -> bool:
+    """Whether a tag of exactly this name is configured."""
+    row = repo.by_key(tx.conn, license_id, _key(name))
+    return row is not None and row.name == name
+
+
 def _emit(tx: Tx, caller: Principal, name: str, how: str, group_ids: list[int]) -> None:
     tx.emit(
         changes.TagConfigured(

@@ -1,7 +1,9 @@
 """Thread tags (agent-chat-api v3.6 `tag_thread`, `untag_thread`).
 
-A tag is a case-sensitive name on one thread, active or not. Until tags are configured
-per group (the Configuration API's tags), any well-formed name is accepted. Tagging a
+A tag is a case-sensitive name on one thread, active or not. Until the license configures
+tags (the Configuration API's `create_tag`), any well-formed name is accepted; from then
+on only a configured tag sharing a group with the thread (domain/tag_config.py). Removing
+a tag the thread has is always allowed, configured or not. Tagging a
 thread with a tag it has already changes nothing and is no error (the thread ends as
 asked, like adding a user who is in the chat); removing a tag it does not have is a
 `validation` error naming the tag (tags are case sensitive: most likely a typo).
@@ -11,7 +13,7 @@ from __future__ import annotations
 
 import unicodedata
 
-from chatplane.domain import changes
+from chatplane.domain import changes, tag_config
 from chatplane.domain.chats import get_chat
 from chatplane.domain.models import Chat, Principal, Thread
 from chatplane.errors import authorization, not_found, validation
@@ -54,6 +56,7 @@ def tag_thread(tx: Tx, caller: Principal, chat_id: str, thread_id: str, tag: str
     chat, thread = _thread(tx, caller, chat_id, thread_id)
     if tag in thread.tags:
         return
+    _check_configured(tx, chat, thread, tag)
     if len(thread.tags) >= MAX_TAGS_PER_THREAD:
         raise validation(
             f"Thread {thread.id!r} has {len(thread.tags)} tags already; the limit is "
@@ -62,6 +65,18 @@ def tag_thread(tx: Tx, caller: Principal, chat_id: str, thread_id: str, tag: str
     tags = [*thread.tags, tag]
     repo.set_thread_tags(tx.conn, chat.license_id, thread.id, tags, added=tag, removed=None)
     tx.emit(changes.ThreadTagged(chat.license_id, chat, thread.id, tag))
+
+
+def _check_configured(tx: Tx, chat: Chat, thread: Thread, tag: str) -> None:
+    """Once the license configures tags (Configuration API `create_tag`), a thread takes
+    only a tag that exists and shares one of its groups."""
+    group_ids = [int(g) for g in thread.access.get("group_ids", chat.group_ids)]
+    allowed = tag_config.tags_configured(tx, chat.license_id, group_ids)
+    if allowed is None or tag in allowed:
+        return
+    if not tag_config.tag_exists(tx, chat.license_id, tag):
+        raise not_found("Tag", tag)
+    raise validation(f"Tag {tag!r} is not assigned to any group of thread {thread.id!r}")
 
 
 def untag_thread(tx: Tx, caller: Principal, chat_id: str, thread_id: str, tag: str) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-import uuid
 from dataclasses import dataclass
 from typing import Any
 
@@ -90,7 +89,6 @@ def new_agent(
         routing_status=routing_status,
         webhooks=webhooks,
         created_at=time.time(),
-        account_id=str(uuid.uuid4()),
     )
 
 

@@ -32,7 +32,6 @@ def to_agent(r: Any) -> Agent:
         routing_status=r.routing_status,
         webhooks=r.webhooks,
         created_at=r.created_at,
-        account_id=r.account_id,
         suspended=bool(r.suspended),
         awaiting_approval=bool(r.awaiting_approval),
         login_status=r.login_status,

@@ -58,8 +58,6 @@ agents = sa.Table(
     sa.Column("webhooks", JSON, nullable=True),
     sa.Column("created_at", sa.Float, nullable=False),
     # -- the Configuration API v3.x (migration 0013) --
-    # The v3.x name of the agent's account (a UUID; the id stays the e-mail).
-    sa.Column("account_id", sa.String(36), nullable=True),
     # A suspended agent cannot log in or use a token, and is routed nothing; one awaiting
     # approval likewise until approved.
     sa.Column("suspended", sa.Boolean, nullable=False, server_default=sa.false()),

@@ -190,10 +190,8 @@ def agent_object(
 ) -> dict[str, Any]:
     """An agent as get_agent (`avatar`) and list_agents (`avatar_path`) show it: the
     spec's samples name the avatar differently."""
-    out: dict[str, Any] = {"id": agent.id}
-    if agent.account_id:
-        out["account_id"] = agent.account_id
-    out["name"] = agent.name
+    # The account id is the agent's id: what personal access tokens take (Basic auth).
+    out: dict[str, Any] = {"id": agent.id, "account_id": agent.id, "name": agent.name}
     if agent.avatar:
         out[avatar_key] = agent.avatar
     out["role"] = agent.role

@@ -8,7 +8,7 @@ from chatplane.api.v3_0 import pushes
 from chatplane.domain import changes as ch
 
 # Bases that are never emitted themselves.
-ABSTRACT = {ch.Change, ch.ChatChange, ch.CustomerChange}
+ABSTRACT = {ch.Change, ch.ChatChange, ch.CustomerChange, ch.ConfigurationChange}
 
 
 def _subclasses(cls: type) -> set[type]:

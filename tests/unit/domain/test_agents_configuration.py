@@ -3,9 +3,6 @@ login, no chats), deletion, the login status, and the supervisor priority."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 
 from chatplane.accounts import tokens
@@ -15,14 +12,7 @@ from chatplane.domain.models import Principal
 from chatplane.errors import ApiError
 from chatplane.storage import accounts as repo
 from chatplane.storage import routing as rrepo
-from tests.unit.support import World, make_world, sqlite_url
-
-
-@pytest.fixture
-def world(tmp_path: Path) -> Iterator[World]:
-    w = make_world(sqlite_url(tmp_path))
-    yield w
-    w.store.engine.dispose()
+from tests.unit.support import World
 
 
 def _write(world: World, fn):  # type: ignore[no-untyped-def]

@@ -3,8 +3,6 @@ chat's groups coming from the first rule the customer's page matches."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -12,14 +10,7 @@ import pytest
 from chatplane.domain import auto_access, chats, customers, groups
 from chatplane.domain.chats import ChatRequest, NewEvent, NewThread
 from chatplane.errors import ApiError
-from tests.unit.support import World, make_world, sqlite_url
-
-
-@pytest.fixture
-def world(tmp_path: Path) -> Iterator[World]:
-    w = make_world(sqlite_url(tmp_path))
-    yield w
-    w.store.engine.dispose()
+from tests.unit.support import World
 
 
 def _write(world: World, fn):  # type: ignore[no-untyped-def]

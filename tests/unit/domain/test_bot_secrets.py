@@ -2,23 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 
 from chatplane.accounts import tokens
 from chatplane.domain import bot_templates, bots, users
 from chatplane.errors import ApiError
 from chatplane.storage import accounts as repo
-from tests.unit.support import World, make_world, sqlite_url
-
-
-@pytest.fixture
-def world(tmp_path: Path) -> Iterator[World]:
-    w = make_world(sqlite_url(tmp_path))
-    yield w
-    w.store.engine.dispose()
+from tests.unit.support import World
 
 
 def _write(world: World, fn):  # type: ignore[no-untyped-def]

@@ -3,22 +3,12 @@ customer or by address lets the customer chat again."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 
 from chatplane.domain import bans, chats, customers
 from chatplane.domain.chats import ChatRequest, NewEvent, NewThread
 from chatplane.errors import ApiError
-from tests.unit.support import World, make_world, sqlite_url
-
-
-@pytest.fixture
-def world(tmp_path: Path) -> Iterator[World]:
-    w = make_world(sqlite_url(tmp_path))
-    yield w
-    w.store.engine.dispose()
+from tests.unit.support import World
 
 
 def _write(world: World, fn):  # type: ignore[no-untyped-def]

@@ -3,9 +3,6 @@ application until published, and the properties' own access rules."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 
 from chatplane.domain import groups
@@ -14,14 +11,7 @@ from chatplane.domain.access import role_scopes
 from chatplane.domain.models import Principal
 from chatplane.errors import ApiError
 from chatplane.storage import accounts as repo
-from tests.unit.support import World, make_world, sqlite_url
-
-
-@pytest.fixture
-def world(tmp_path: Path) -> Iterator[World]:
-    w = make_world(sqlite_url(tmp_path))
-    yield w
-    w.store.engine.dispose()
+from tests.unit.support import World
 
 
 def _write(world: World, fn):  # type: ignore[no-untyped-def]

@@ -3,22 +3,13 @@ what a thread may carry (`tags_configured`, which tag_thread asks)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 
-from chatplane.domain import groups, tag_config
+from chatplane.domain import groups, tag_config, tags
 from chatplane.domain.models import Principal
 from chatplane.errors import ApiError
-from tests.unit.support import World, make_world, sqlite_url
-
-
-@pytest.fixture
-def world(tmp_path: Path) -> Iterator[World]:
-    w = make_world(sqlite_url(tmp_path))
-    yield w
-    w.store.engine.dispose()
+from tests.unit.domain.helpers import start
+from tests.unit.support import World
 
 
 def _write(world: World, fn):  # type: ignore[no-untyped-def]
@@ -84,3 +75,30 @@ def test_tags_of_groups_need_membership_without_the_all_scope(world: World) -> N
     assert [
         t.name for t in _read(world, lambda tx: tag_config.list_tags(tx, world.owner, [other]))
     ] == ["theirs"]
+
+
+def test_once_tags_are_configured_a_thread_takes_only_one_sharing_its_group(
+    world: World,
+) -> None:
+    """tag_thread (the Agent Chat API v3.6) after tags are configured: a deleted or unknown
+    tag is `not found`, one of other groups `validation`; untagging stays possible."""
+    lic = world.license_id
+    chat, thread = start(world, world.customer(), "hello")
+    ids = (chat.id, thread.id)
+    _write(world, lambda tx: tags.tag_thread(tx, world.owner, *ids, "before_config"))
+    other = _write(world, lambda tx: groups.create_group(tx, lic, "Other", {}))
+    _write(world, lambda tx: tag_config.create_tag(tx, world.owner, "general", None))
+    _write(world, lambda tx: tag_config.create_tag(tx, world.owner, "elsewhere", [other]))
+    _write(world, lambda tx: tags.tag_thread(tx, world.owner, *ids, "general"))
+    with pytest.raises(ApiError) as err:
+        _write(world, lambda tx: tags.tag_thread(tx, world.owner, *ids, "unknown"))
+    assert err.value.status == 404
+    with pytest.raises(ApiError) as err:
+        _write(world, lambda tx: tags.tag_thread(tx, world.owner, *ids, "elsewhere"))
+    assert err.value.type == "validation" and "group" in err.value.message
+    _write(world, lambda tx: tag_config.delete_tag(tx, world.owner, "general"))
+    _write(world, lambda tx: tags.untag_thread(tx, world.owner, *ids, "general"))
+    with pytest.raises(ApiError) as err:
+        _write(world, lambda tx: tags.tag_thread(tx, world.owner, *ids, "general"))
+    assert err.value.status == 404
+    _write(world, lambda tx: tags.untag_thread(tx, world.owner, *ids, "before_config"))

@@ -10,7 +10,6 @@ Revises: 0012_v3x_agent
 from __future__ import annotations
 
 import time
-import uuid
 
 import sqlalchemy as sa
 from alembic import op
@@ -27,7 +26,6 @@ JSON = sa.JSON().with_variant(postgresql.JSONB(), "postgresql")
 def upgrade() -> None:
     # Plain ADD COLUMNs: SQLite's batch mode would rebuild tables others point at.
     for column in (
-        sa.Column("account_id", sa.String(length=36), nullable=True),
         sa.Column("suspended", sa.Boolean(), nullable=False, server_default=sa.false()),
         sa.Column("awaiting_approval", sa.Boolean(), nullable=False, server_default=sa.false()),
         sa.Column("login_status", sa.String(length=32), nullable=True),
@@ -38,19 +36,6 @@ def upgrade() -> None:
         sa.Column("profile", JSON, nullable=True),
     ):
         op.add_column("agents", column)
-    conn = op.get_bind()
-    agents = sa.table(
-        "agents",
-        sa.column("license_id", sa.Integer),
-        sa.column("id", sa.String),
-        sa.column("account_id", sa.String),
-    )
-    for license_id, agent_id in conn.execute(sa.select(agents.c.license_id, agents.c.id)).all():
-        conn.execute(
-            agents.update()
-            .where(agents.c.license_id == license_id, agents.c.id == agent_id)
-            .values(account_id=str(uuid.uuid4()))
-        )
     op.add_column("groups", sa.Column("language_code", sa.String(length=16), nullable=True))
     op.add_column(
         "webhooks",
@@ -142,6 +127,7 @@ def upgrade() -> None:
         sa.column("expires_at", sa.Float),
     )
     now = time.time()
+    conn = op.get_bind()
     rows = conn.execute(
         sa.select(
             customers.c.id, customers.c.license_id, customers.c.banned_until, customers.c.last_visit
@@ -183,6 +169,5 @@ def downgrade() -> None:
         "login_status",
         "awaiting_approval",
         "suspended",
-        "account_id",
     ):
         op.drop_column("agents", name)
