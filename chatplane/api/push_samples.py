@@ -225,21 +225,46 @@ def samples() -> list[ch.Change]:
         ),
     ]
     # The Configuration API v3.x (issue 16): configuration changes and who made them.
-    by = {"requester_id": agent, "requester_client_id": "0805e283233042b37f460ed8fbf22160"}
+    app = "0805e283233042b37f460ed8fbf22160"
     smith = _agent(agent)
-    out.append(ch.AgentConfigured(LICENSE, smith, created=True, **by))
-    out.append(ch.AgentConfigured(LICENSE, smith, **by))
+    out.append(
+        ch.AgentConfigured(
+            LICENSE, smith, created=True, requester_id=agent, requester_client_id=app
+        )
+    )
+    out.append(ch.AgentConfigured(LICENSE, smith, requester_id=agent, requester_client_id=app))
     bot = replace(smith, id="5c9871d5372c824cbf22d860a707a578", is_bot=True, email=None)
-    out.append(ch.AgentConfigured(LICENSE, bot, created=True, **by))
+    out.append(
+        ch.AgentConfigured(LICENSE, bot, created=True, requester_id=agent, requester_client_id=app)
+    )
     for how in ("suspended", "unsuspended", "approved"):
-        out.append(ch.AgentAccessChanged(LICENSE, "jones@example.com", how, **by))
+        out.append(
+            ch.AgentAccessChanged(
+                LICENSE, "jones@example.com", how, requester_id=agent, requester_client_id=app
+            )
+        )
     for how in ("created", "updated"):
         out.append(
-            ch.GroupConfigured(LICENSE, 19, how, "Sports shoes", "en", {agent: "normal"}, **by)
+            ch.GroupConfigured(
+                LICENSE,
+                19,
+                how,
+                "Sports shoes",
+                "en",
+                {agent: "normal"},
+                requester_id=agent,
+                requester_client_id=app,
+            )
         )
-    out.append(ch.GroupConfigured(LICENSE, 19, "deleted", **by))
+    out.append(
+        ch.GroupConfigured(LICENSE, 19, "deleted", requester_id=agent, requester_client_id=app)
+    )
     for how in ("created", "updated", "deleted"):
-        out.append(ch.TagConfigured(LICENSE, "docs_feedback", how, [0, 19], **by))
+        out.append(
+            ch.TagConfigured(
+                LICENSE, "docs_feedback", how, [0, 19], requester_id=agent, requester_client_id=app
+            )
+        )
     rule = {
         "id": "pqi8oasdjahuakndw9nsad9na",
         "description": "Chats on example.com",
@@ -247,15 +272,27 @@ def samples() -> list[ch.Change]:
         "conditions": {"domain": {"values": [{"value": "example.com", "exact_match": True}]}},
         "next_id": None,
     }
-    out.append(ch.AutoAccessesUpdated(LICENSE, rules=[rule], **by))
+    out.append(
+        ch.AutoAccessesUpdated(LICENSE, rules=[rule], requester_id=agent, requester_client_id=app)
+    )
     for group_id in (None, 19):
         out.append(
             ch.ConfiguredPropertiesChanged(
-                LICENSE, group_id, updated={"sample": {"color": "blue"}}, **by
+                LICENSE,
+                group_id,
+                updated={"sample": {"color": "blue"}},
+                requester_id=agent,
+                requester_client_id=app,
             )
         )
         out.append(
-            ch.ConfiguredPropertiesChanged(LICENSE, group_id, deleted={"sample": ["color"]}, **by)
+            ch.ConfiguredPropertiesChanged(
+                LICENSE,
+                group_id,
+                deleted={"sample": ["color"]},
+                requester_id=agent,
+                requester_client_id=app,
+            )
         )
     for how in ("granted", "revoked", "set"):
         out.append(ch.AccessChanged(LICENSE, chat, how, [1], [0]))
