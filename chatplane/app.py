@@ -46,6 +46,7 @@ from chatplane.api.v3_0.version import VERSION as V3_0
 from chatplane.api.v3_5 import agent_customers as agent_customers_v3_5
 from chatplane.api.v3_5 import agent_events as agent_events_v3_5
 from chatplane.api.v3_5 import agent_reads as agent_reads_v3_5
+from chatplane.api.v3_5 import configuration as configuration_v3_5
 from chatplane.api.v3_5 import customer as customer_v3_5
 from chatplane.api.v3_5 import customer_pushes as pushes_v3_5
 from chatplane.api.v3_5 import serialize as shapes_v3_5
@@ -65,9 +66,6 @@ from chatplane.api.v3_6 import (
     customer_profile,
     customer_status,
 )
-from chatplane.api.v3_6 import customer_pushes as pushes_v3_6
-from chatplane.api.v3_6 import webhooks as webhooks_v3_6
-from chatplane.api.v3_5 import configuration as configuration_v3_5
 from chatplane.api.v3_6 import configuration_agents as configuration_agents_v3_6
 from chatplane.api.v3_6 import configuration_auto_access as configuration_auto_access_v3_6
 from chatplane.api.v3_6 import configuration_bans as configuration_bans_v3_6
@@ -77,6 +75,8 @@ from chatplane.api.v3_6 import configuration_hosted as configuration_hosted_v3_6
 from chatplane.api.v3_6 import configuration_properties as configuration_properties_v3_6
 from chatplane.api.v3_6 import configuration_tags as configuration_tags_v3_6
 from chatplane.api.v3_6 import configuration_webhooks as configuration_webhooks_v3_6
+from chatplane.api.v3_6 import customer_pushes as pushes_v3_6
+from chatplane.api.v3_6 import webhooks as webhooks_v3_6
 from chatplane.api.v3_6.version import VERSION as V3_6
 from chatplane.api.versions import WireVersion
 from chatplane.config import Settings

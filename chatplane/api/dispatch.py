@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from chatplane.api import idempotency
 from chatplane.api.registry import Action, describe
 from chatplane.bus import Origin
-from chatplane.domain.access import require_scope
+from chatplane.domain.access import Wider, require_scope
 from chatplane.domain.models import Principal
 from chatplane.errors import authentication, authorization, validation
 
@@ -57,16 +57,35 @@ class Context:
             raise authentication("Log in first")
         return self.principal
 
-    def require_wider(self, detail: str | None = None) -> None:
+    def require_wider(self, detail: str | None = None, *, reach: Wider | None = None) -> None:
         """This request reaches what the action's `wider` scopes guard (another
-        application's bot, `all: true`, ...): refused unless the caller holds one of them.
-        The scopes are the action's registration; the handler only says when."""
-        wider = self.action.wider if self.action is not None else None
+        application's bot, `all: true`, ...): refused unless the caller holds them. The
+        scopes are the action's registration; the handler only says when (and, for an
+        action with several, which: `reach`)."""
+        wider = self._wider(reach)
         if wider is not None and self.caller.is_agent:
-            require_scope(self.caller.scopes, *wider.scopes, what=wider.what, detail=detail)
+            wider.require(self.caller.scopes, detail)
             return
         reason = f" ({detail})" if detail else ""
         raise authorization(f"This request is not allowed in the {self.api} API{reason}")
+
+    def may_reach(self, reach: Wider | None = None) -> bool:
+        """Whether the caller holds the action's `wider` scopes (`reach`, for an action with
+        several): for what a request shows or decides rather than refuses (the tags of
+        every group, or of the caller's own)."""
+        wider = self._wider(reach)
+        p = self.principal
+        return wider is not None and p is not None and p.is_agent and wider.allows(p.scopes)
+
+    def _wider(self, reach: Wider | None) -> Wider | None:
+        declared = self.action.widers if self.action is not None else ()
+        if reach is None:
+            if len(declared) > 1:
+                raise RuntimeError(f"{self.action and self.action.name} declares several wider")
+            return declared[0] if declared else None
+        if reach not in declared:
+            raise RuntimeError(f"{self.action and self.action.name} does not declare {reach}")
+        return reach
 
     @property
     def origin(self) -> Origin:
@@ -148,6 +167,8 @@ async def dispatch(ctx: Context, act: Action, payload: Any) -> dict[str, Any] | 
         ctx.services.request_limit.check(f"{p.license_id}:{p.user_type}:{p.user_id}", "requests")
         if act.scopes and p.is_agent:
             require_scope(p.scopes, *act.scopes)
+            if act.also:
+                require_scope(p.scopes, *act.also)
     ctx.action = act
     decoded = act.decode(payload)
     key = ctx.idempotency_key

@@ -42,9 +42,9 @@ class Action:
     # Access to a particular chat is checked by the domain on top of this.
     scopes: tuple[str, ...] = ()
     # What some requests of the action reach beyond those scopes, and the scopes that takes
-    # (the handler calls `ctx.require_wider()` when a request does). Scopes are declared
-    # here only: no handler or domain function names one.
-    wider: Wider | None = None
+    # (the handler calls `ctx.require_wider()` when a request does; with several, it names
+    # the one). Scopes are declared here only: no handler or domain function names one.
+    wider: Wider | tuple[Wider, ...] | None = None
     # The API version this action is served in ("3.0", "3.6", ...), set by the Registry.
     version: str = ""
     # The Web API's HTTP method: POST with a JSON body, or (the v3.x customer widget's
@@ -53,6 +53,15 @@ class Action:
     # True for the one action a suspended agent (or one awaiting approval) may still call
     # with its token: request_agent_unsuspension.
     blocked_ok: bool = False
+    # One of these as well as one of `scopes`, where the reference lists two scopes
+    # together (unsuspend_agent: `agents--all:rw` and `accounts--all:rw`).
+    also: tuple[str, ...] = ()
+
+    @property
+    def widers(self) -> tuple[Wider, ...]:
+        if self.wider is None:
+            return ()
+        return self.wider if isinstance(self.wider, tuple) else (self.wider,)
 
     def decode(self, payload: Any) -> Any:
         return decode_payload(payload, self.payload_type)
@@ -102,9 +111,10 @@ class Actions:
         needs_login: bool = True,
         multipart: bool = False,
         scopes: tuple[str, ...] = (),
-        wider: Wider | None = None,
+        wider: Wider | tuple[Wider, ...] | None = None,
         method: str = "POST",
         blocked_ok: bool = False,
+        also: tuple[str, ...] = (),
     ) -> Callable[[Handler], Handler]:
         apis = (api,) if isinstance(api, str) else api
         if apis == (CONFIGURATION,):
@@ -126,6 +136,7 @@ class Actions:
                         wider,
                         method=method,
                         blocked_ok=blocked_ok,
+                        also=also,
                     )
                 )
             return fn

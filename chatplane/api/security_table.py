@@ -67,6 +67,22 @@ LEGEND_V3 = {
 }
 
 
+def _any(scopes: tuple[str, ...]) -> str:
+    return " or ".join(f"`{s}`" for s in scopes)
+
+
+def _scopes(act: Action) -> str:
+    """One of the action's scopes (and one of `also`), then what reaching wider takes."""
+    needs = _any(act.scopes)
+    if act.also:
+        needs += f", and {_any(act.also)}"
+    for wider in act.widers:
+        needs += f"; {wider.what}: {_any(wider.scopes)}"
+        if wider.also:
+            needs += f", and {_any(wider.also)}"
+    return needs
+
+
 def row(act: Action) -> str:
     chat = takes_chat(act)
     if act.api == "customer" and act.method == "GET":
@@ -77,7 +93,7 @@ def row(act: Action) -> str:
         tests = "A" + ("OP" if chat else "")
     elif act.api == "configuration" and act.version != "3.0":
         if act.scopes:
-            needs = " or ".join(f"`{s}`" for s in act.scopes)
+            needs = _scopes(act)
         elif act.blocked_ok:
             needs = "the agent's own token, even while it is suspended"
         elif not act.needs_login:
@@ -87,10 +103,7 @@ def row(act: Action) -> str:
         tests = ("V" if act.scopes else "") + "W"
     else:
         if act.scopes:
-            needs = " or ".join(f"`{s}`" for s in act.scopes)
-            if act.wider is not None:
-                wider = " or ".join(f"`{s}`" for s in act.wider.scopes)
-                needs += f"; {act.wider.what}: {wider}"
+            needs = _scopes(act)
         elif not act.needs_login:
             needs = "none (opens or keeps the RTM session)"
         elif act.api == "agent":

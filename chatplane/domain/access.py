@@ -193,10 +193,21 @@ def require_scope(
 @dataclass(frozen=True)
 class Wider:
     """What some requests of an action reach beyond the action's own scopes (another
-    application's bot, every namespace, ...), and the scopes (any one) that takes."""
+    application's bot, every namespace, ...), and the scopes (any one) that takes; `also`:
+    one of these as well, where the reference lists two scopes together (another agent's
+    account: `agents--all:rw` and `accounts--all:rw`)."""
 
     what: str
     scopes: tuple[str, ...]
+    also: tuple[str, ...] = ()
+
+    def allows(self, held: frozenset[str]) -> bool:
+        return has_scope(held, *self.scopes) and (not self.also or has_scope(held, *self.also))
+
+    def require(self, held: frozenset[str], detail: str | None = None) -> None:
+        require_scope(held, *self.scopes, what=self.what, detail=detail)
+        if self.also:
+            require_scope(held, *self.also, what=self.what, detail=detail)
 
 
 # Told by a handler to a domain rule that finds, in the data, a request reaching wider

@@ -16,11 +16,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from chatplane.domain import agent_status, changes, chats, groups
-from chatplane.domain.access import has_scope, require_scope
+from chatplane.domain.access import RequireWider
 from chatplane.domain.models import AGENT, Agent, Principal
 from chatplane.domain.routing import NOT_ACCEPTING, OFFLINE
 from chatplane.domain.users import new_agent
-from chatplane.errors import already_exists, authorization, not_found, validation
+from chatplane.errors import already_exists, not_found, validation
 from chatplane.storage import Tx
 from chatplane.storage import accounts as repo
 from chatplane.storage import groups as groups_repo
@@ -46,8 +46,9 @@ class AgentSpec:
     avatar: str | None = None
     job_title: str | None = None
     max_chats_count: int = 6
-    # None: awaiting approval unless the requester may create approved agents.
-    awaiting_approval: bool | None = None
+    # Whether it awaits an administrator's approval (the API decides by the requester's
+    # scopes; the command line makes approved agents).
+    awaiting_approval: bool = False
     groups: list[tuple[int, str]] | None = None
     profile: dict[str, Any] = field(default_factory=dict)
 
@@ -71,20 +72,13 @@ def _requester(caller: Principal | None) -> dict[str, Any]:
     return {"requester_id": caller.user_id, "requester_client_id": caller.client_id}
 
 
-def _approves(caller: Principal) -> bool:
-    """Whether agents this requester creates need no approval (configuration-api,
-    Create Agent, note 1)."""
-    return has_scope(caller.scopes, "accounts--all:rw") and has_scope(
-        caller.scopes, "subscription.lc:rw"
-    )
-
-
-def _check_role(caller: Principal | None, role: str) -> None:
+def _check_role(role: str, require_role: RequireWider | None) -> None:
+    """An assignable role; one above normal takes the roles scope (Create Agent, note 3)
+    when the API asks (`require_role`; the command line is an operator)."""
     if role not in ASSIGNABLE_ROLES:
         raise validation(f"role must be one of {', '.join(ASSIGNABLE_ROLES)}, not {role!r}")
-    if role != "normal" and caller is not None:
-        # A role above normal takes the roles scope (Create Agent, note 3).
-        require_scope(caller.scopes, "accounts.roles.lc--all:rw")
+    if role != "normal" and require_role is not None:
+        require_role(f"role {role!r}")
 
 
 def _check_groups(tx: Tx, license_id: int, memberships: list[tuple[int, str]]) -> None:
@@ -120,21 +114,20 @@ def load(tx: Tx, license_id: int, agent_id: str) -> Agent:
     return agent
 
 
-def create_agent(tx: Tx, caller: Principal | None, license_id: int, spec: AgentSpec) -> Agent:
-    """A new agent; `caller` None is the command line (an operator: approved, any role)."""
-    _check_role(caller, spec.role)
+def create_agent(
+    tx: Tx,
+    caller: Principal | None,
+    license_id: int,
+    spec: AgentSpec,
+    require_role: RequireWider | None = None,
+) -> Agent:
+    """A new agent; `caller` None is the command line (an operator: any role).
+    `require_role` refuses a role above normal unless the caller may give it."""
+    _check_role(spec.role, require_role)
     if "@" not in spec.id or len(spec.id) > 254:
         raise validation(f"id {spec.id!r} is not an e-mail address")
     if not 1 <= spec.max_chats_count <= MAX_CHATS:
         raise validation(f"max_chats_count must be 1 to {MAX_CHATS}, not {spec.max_chats_count}")
-    awaiting = spec.awaiting_approval
-    if caller is not None:
-        if awaiting is None:
-            awaiting = not _approves(caller)
-        elif not awaiting and not _approves(caller):
-            raise authorization(
-                "awaiting_approval: false needs the accounts--all:rw and subscription.lc:rw scopes"
-            )
     if repo.get_agent(tx.conn, license_id, spec.id) is not None:
         raise already_exists("Agent", spec.id)
     memberships = spec.groups or []
@@ -149,7 +142,7 @@ def create_agent(tx: Tx, caller: Principal | None, license_id: int, spec: AgentS
     )
     agent.job_title = spec.job_title
     agent.login_status = spec.login_status
-    agent.awaiting_approval = bool(awaiting)
+    agent.awaiting_approval = spec.awaiting_approval
     agent.profile = {k: v for k, v in spec.profile.items() if v is not None}
     repo.insert_agent(tx.conn, agent, None)
     _set_groups(tx, agent, memberships)
@@ -158,19 +151,21 @@ def create_agent(tx: Tx, caller: Principal | None, license_id: int, spec: AgentS
 
 
 def update_agent(
-    tx: Tx, caller: Principal | None, license_id: int, agent_id: str, update: AgentUpdate
+    tx: Tx,
+    caller: Principal | None,
+    license_id: int,
+    agent_id: str,
+    update: AgentUpdate,
+    require_role: RequireWider | None = None,
 ) -> Agent:
-    if caller is not None:
-        if agent_id == caller.user_id:
-            require_scope(caller.scopes, "agents--my:rw", "agents--all:rw")
-        else:
-            require_scope(caller.scopes, "agents--all:rw")
+    """Change an agent (whether the caller may change this one is the API's to check);
+    `require_role` as for create_agent, when the role changes."""
     agent = load(tx, license_id, agent_id)
     values: dict[str, Any] = {}
     if update.role is not None and update.role != agent.role:
         if agent.role == "owner":
             raise validation("The owner's role cannot be changed")
-        _check_role(caller, update.role)
+        _check_role(update.role, require_role)
         values["role"] = update.role
     if update.max_chats_count is not None:
         if not 1 <= update.max_chats_count <= MAX_CHATS:
@@ -199,13 +194,6 @@ def update_agent(
 def delete_agent(tx: Tx, caller: Principal | None, license_id: int, agent_id: str) -> None:
     """The agent leaves its chats (`agent_left`), its groups and its tokens, then is gone
     (`agent_deleted`); its connections are closed."""
-    if caller is not None:
-        if agent_id == caller.user_id:
-            require_scope(caller.scopes, "agents--my:rw", "agents--all:rw")
-            require_scope(caller.scopes, "accounts--my:rw", "accounts--all:rw")
-        else:
-            require_scope(caller.scopes, "agents--all:rw")
-            require_scope(caller.scopes, "accounts--all:rw")
     agent = load(tx, license_id, agent_id)
     if agent.role == "owner":
         raise validation("The license's owner cannot be deleted")

@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from chatplane.domain import applications, bots, groups
-from chatplane.domain.access import require_scope
 from chatplane.domain.ids import new_bot_id
 from chatplane.domain.models import Principal
 from chatplane.errors import limit_reached, not_found, validation
@@ -23,7 +22,6 @@ from chatplane.storage import Tx
 from chatplane.storage import accounts as accounts_repo
 from chatplane.storage import bot_templates as repo
 
-SCOPE = "bots.templates:rw"
 MAX_PER_APPLICATION = 5
 
 
@@ -77,7 +75,6 @@ def create(
     tx: Tx, caller: Principal, owner_client_id: str, spec: bots.BotConfig, affect_existing: bool
 ) -> tuple[str, str]:
     """A new template of the application; returns its id and secret."""
-    require_scope(caller.scopes, SCOPE)
     owner = applications.owner_application(tx, caller, owner_client_id)
     _check(spec.max_chats_count, spec.default_group_priority)
     if len(repo.of_client(tx.conn, caller.license_id, owner)) >= MAX_PER_APPLICATION:
@@ -119,7 +116,6 @@ def update(
     change: TemplateChange,
     affect_existing: bool,
 ) -> None:
-    require_scope(caller.scopes, SCOPE)
     owner = applications.owner_application(tx, caller, owner_client_id)
     _load(tx, caller, template_id, owner)
     _check(change.max_chats_count, change.default_group_priority)
@@ -138,23 +134,21 @@ def update(
                 job_title=change.job_title,
                 default_group_priority=change.default_group_priority,
             ),
-            others=True,
+            _template_scope_covers,
         )
 
 
 def delete(
     tx: Tx, caller: Principal, template_id: str, owner_client_id: str, affect_existing: bool
 ) -> None:
-    require_scope(caller.scopes, SCOPE)
     owner = applications.owner_application(tx, caller, owner_client_id)
     _load(tx, caller, template_id, owner)
     repo.delete(tx.conn, template_id)
     if affect_existing and _bot_of(tx, caller, template_id):
-        bots.remove_bot(tx, caller, template_id)
+        bots.remove_bot(tx, caller, template_id, _template_scope_covers)
 
 
 def list_templates(tx: Tx, caller: Principal, owner_client_id: str) -> list[Template]:
-    require_scope(caller.scopes, SCOPE)
     owner = applications.owner_application(tx, caller, owner_client_id)
     return [_template(r) for r in repo.of_client(tx.conn, caller.license_id, owner)]
 
@@ -162,7 +156,6 @@ def list_templates(tx: Tx, caller: Principal, owner_client_id: str) -> list[Temp
 def reset_secret(
     tx: Tx, caller: Principal, template_id: str, owner_client_id: str, affect_existing: bool
 ) -> str:
-    require_scope(caller.scopes, SCOPE)
     owner = applications.owner_application(tx, caller, owner_client_id)
     _load(tx, caller, template_id, owner)
     secret = bots.new_secret()
@@ -171,6 +164,11 @@ def reset_secret(
     if affect_existing and _bot_of(tx, caller, template_id):
         accounts_repo.update_agent(tx.conn, caller.license_id, template_id, secret_hash=hashed)
     return secret
+
+
+def _template_scope_covers(_detail: str) -> None:
+    """The template's bot belongs to the template's application, which the caller names
+    as its `owner_client_id`: the templates' scope the method takes covers it."""
 
 
 def _bot_of(tx: Tx, caller: Principal, template_id: str) -> bool:

@@ -114,7 +114,7 @@ def update_bot(
     lic = caller.license_id
     status = update.routing_status
     status_changed = status is not None and status != bot.routing_status
-    if status_changed:
+    if status is not None and status_changed:
         # As any agent's change of status: routing obeys it at once (the queue is served,
         # or the bot's chats go to others), and agents and webhooks hear of it.
         agent_status.set_status(tx, lic, bot_id, status, chosen=True)

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from chatplane.domain import applications, changes
-from chatplane.domain.access import has_scope, require_scope
+from chatplane.domain.access import RequireWider
 from chatplane.domain.group_refs import check_exist
 from chatplane.domain.models import AGENT, Principal
 from chatplane.domain.properties import (
@@ -35,7 +35,6 @@ from chatplane.storage import properties as repo
 
 RIGHTS = ("read", "write")
 LICENSE, GROUP = "license", "group"
-CONFIGURATION_RW = "properties.configuration:rw"
 
 
 @dataclass
@@ -62,7 +61,6 @@ def access_lists(config: PropertyConfig) -> dict[str, dict[str, list[str]]]:
 
 
 def register(tx: Tx, caller: Principal, owner_client_id: str, reg: Registration) -> None:
-    require_scope(caller.scopes, CONFIGURATION_RW)
     namespace = applications.owner_application(tx, caller, owner_client_id)
     if namespace in BUILTIN_NAMESPACES:
         raise authorization(f"Namespace {namespace!r} is reserved")
@@ -129,7 +127,6 @@ def _owned(tx: Tx, caller: Principal, owner_client_id: str, name: str) -> Proper
 
 def unregister(tx: Tx, caller: Principal, owner_client_id: str, name: str) -> None:
     """Remove a private property (and the license and group values it had)."""
-    require_scope(caller.scopes, CONFIGURATION_RW)
     config = _owned(tx, caller, owner_client_id, name)
     if config.public_access:
         raise validation(f"Property {config.ident} is published: it cannot be unregistered")
@@ -141,7 +138,6 @@ def publish(
 ) -> None:
     """Open a property to other applications. Publishing cannot be undone: publishing
     again only adds access."""
-    require_scope(caller.scopes, CONFIGURATION_RW)
     config = _owned(tx, caller, owner_client_id, name)
     if not access_type:
         raise validation("access_type must list read, write or both")
@@ -153,7 +149,6 @@ def publish(
 
 
 def owned_configs(tx: Tx, caller: Principal, owner_client_id: str) -> list[PropertyConfig]:
-    require_scope(caller.scopes, CONFIGURATION_RW)
     namespace = applications.owner_application(tx, caller, owner_client_id)
     configs = load_configs(tx, caller.license_id)
     return [c for (ns, _), c in sorted(configs.items()) if ns == namespace]
@@ -162,30 +157,49 @@ def owned_configs(tx: Tx, caller: Principal, owner_client_id: str) -> list[Prope
 # -- license and group values ----------------------------------------------------------
 
 
-def _scope(location: str, level: str, mode: str) -> str:
-    return f"properties.{location}.value--{level}:{mode}"
-
-
-def _may(caller: Principal, config: PropertyConfig, location: str, mode: str) -> ApiError | None:
-    """Why the caller may not read (`ro`) or write (`rw`) this property's values at the
-    location (`validation` when the property has no such location, else
-    `authorization`); None when it may."""
-    right = "read" if mode == "ro" else "write"
+def _refusal(config: PropertyConfig, location: str, right: str) -> ApiError | None:
+    """Why no agent may read or write (`right`) this property's values at the location
+    (`validation` when the property has no such location, else `authorization`); None
+    when agents may. Another application's property must also be published for it."""
     ident = config.ident
     if location not in config.locations:
         return validation(f"Property {ident} cannot be set on a {location}")
     if not config.can(location, AGENT, right):
         return authorization(f"Property {ident} gives agents no {right} access on a {location}")
-    mine, everyone = _scope(location, "my", mode), _scope(location, "all", mode)
-    if config.namespace == caller.client_id:
-        if not has_scope(caller.scopes, mine, everyone):
-            return authorization(f"Property {ident} needs {mine}")
-        return None
-    if not has_scope(caller.scopes, everyone):
-        return authorization(f"Property {ident} is another application's: it needs {everyone}")
-    if config.public_access is not None and right not in config.public_access:
-        return authorization(f"Property {ident} is not published for {right} to others")
     return None
+
+
+def _unpublished(caller: Principal, config: PropertyConfig, right: str) -> ApiError | None:
+    if config.namespace == caller.client_id:
+        return None
+    if config.public_access is not None and right not in config.public_access:
+        return authorization(f"Property {config.ident} is not published for {right} to others")
+    return None
+
+
+def _require_write(
+    caller: Principal, config: PropertyConfig, location: str, require_wider: RequireWider
+) -> None:
+    """The caller may write the property's values at the location: the agents' access,
+    and for another application's property the wider scope (`--all`) and publication."""
+    refused = _refusal(config, location, "write")
+    if refused:
+        raise refused
+    if config.namespace != caller.client_id:
+        require_wider(f"property {config.ident} is another application's")
+    refused = _unpublished(caller, config, "write")
+    if refused:
+        raise refused
+
+
+def _may_read(caller: Principal, config: PropertyConfig, location: str, others: bool) -> bool:
+    """Whether the caller sees the property's values at the location; `others`: it holds
+    the wider scope (`--all`) that other applications' properties take."""
+    if _refusal(config, location, "read") is not None:
+        return False
+    if config.namespace != caller.client_id and not others:
+        return False
+    return _unpublished(caller, config, "read") is None
 
 
 def _target(tx: Tx, caller: Principal, group_id: int | None) -> tuple[str, int]:
@@ -203,19 +217,22 @@ def _config(configs: Configs, namespace: str, name: str) -> PropertyConfig:
 
 
 def update_values(
-    tx: Tx, caller: Principal, group_id: int | None, values: dict[str, dict[str, Any]]
+    tx: Tx,
+    caller: Principal,
+    group_id: int | None,
+    values: dict[str, dict[str, Any]],
+    require_wider: RequireWider,
 ) -> None:
     """Set license (`group_id` None) or group values, leaving the others as they are; all
-    or nothing."""
+    or nothing. `require_wider` refuses another application's property unless the caller
+    holds the `--all` scope."""
     location, key = _target(tx, caller, group_id)
     configs = load_configs(tx, caller.license_id)
     checked: list[tuple[str, str, Any]] = []
     for namespace, props in values.items():
         for name, value in props.items():
             config = _config(configs, namespace, name)
-            refused = _may(caller, config, location, "rw")
-            if refused:
-                raise refused
+            _require_write(caller, config, location, require_wider)
             problem = check_value(config, value)
             if problem:
                 raise validation(problem)
@@ -240,15 +257,17 @@ def update_values(
 
 
 def delete_values(
-    tx: Tx, caller: Principal, group_id: int | None, names: dict[str, list[str]]
+    tx: Tx,
+    caller: Principal,
+    group_id: int | None,
+    names: dict[str, list[str]],
+    require_wider: RequireWider,
 ) -> None:
     location, key = _target(tx, caller, group_id)
     configs = load_configs(tx, caller.license_id)
     for namespace, props in names.items():
         for name in props:
-            refused = _may(caller, _config(configs, namespace, name), location, "rw")
-            if refused:
-                raise refused
+            _require_write(caller, _config(configs, namespace, name), location, require_wider)
     deleted: dict[str, list[str]] = {}
     for namespace, props in names.items():
         for name in dict.fromkeys(props):
@@ -299,12 +318,14 @@ def license_values(
     caller: Principal,
     namespace: str | None = None,
     name_prefix: str | None = None,
+    *,
+    others: bool,
 ) -> dict[str, dict[str, Any]]:
-    """{namespace: {name: value}} of the license values the caller may read, defaults
-    filling what is not set."""
+    """{namespace: {name: value}} of the license values the caller may read (`others`:
+    other applications' published properties too), defaults filling what is not set."""
     configs = load_configs(tx, caller.license_id)
     visible = _visible(
-        configs, LICENSE, lambda c: _may(caller, c, LICENSE, "ro") is None, namespace, name_prefix
+        configs, LICENSE, lambda c: _may_read(caller, c, LICENSE, others), namespace, name_prefix
     )
     stored = {
         (r.namespace, r.name): r.value
@@ -319,9 +340,11 @@ def group_values(
     group_ids: list[int],
     namespace: str | None = None,
     name_prefix: str | None = None,
+    *,
+    others: bool,
 ) -> list[tuple[int, dict[str, dict[str, Any]]]]:
     """(group id, values) of each group asked for (every group when `group_ids` is empty),
-    defaults filling what is not set."""
+    defaults filling what is not set; `others` as for license_values."""
     lic = caller.license_id
     if group_ids:
         check_exist(tx, lic, group_ids)
@@ -330,7 +353,7 @@ def group_values(
         wanted = [int(g.id) for g in groups_repo.list_groups(tx.conn, lic)]
     configs = load_configs(tx, lic)
     visible = _visible(
-        configs, GROUP, lambda c: _may(caller, c, GROUP, "ro") is None, namespace, name_prefix
+        configs, GROUP, lambda c: _may_read(caller, c, GROUP, others), namespace, name_prefix
     )
     stored: dict[int, dict[tuple[str, str], Any]] = {}
     for r in repo.configured_values(tx.conn, lic, wanted):

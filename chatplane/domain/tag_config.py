@@ -2,10 +2,10 @@
 
 A tag exists once per license whatever its letter case (`create_tag` of "Sales" when
 "sales" exists is `already_exists`); `update_tag` and `delete_tag` match the name exactly.
-With `tags--all:rw` any tag of any group may be managed; with `tags--groups:rw` only in
-groups the caller is a member of. A thread may carry a tag only if they share a group
-(`tags_configured`), and only once the license has any tag at all: a license that never
-configured tags accepts any tag, as before.
+Any tag of any group may be managed with the wider scope (the API declares it: `tags--all`);
+otherwise only in groups the caller is a member of. A thread may carry a tag only if they
+share a group (`tags_configured`), and only once the license has any tag at all: a license
+that never configured tags accepts any tag, as before.
 """
 
 from __future__ import annotations
@@ -15,15 +15,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from chatplane.domain import changes, groups
-from chatplane.domain.access import has_scope, require_scope
+from chatplane.domain.access import RequireWider
 from chatplane.domain.models import Principal
-from chatplane.errors import already_exists, authorization, not_found, validation
+from chatplane.errors import already_exists, not_found, validation
 from chatplane.storage import Tx
 from chatplane.storage import accounts as accounts_repo
 from chatplane.storage import tags as repo
 
-ALL_RW, GROUPS_RW = "tags--all:rw", "tags--groups:rw"
-ALL_RO, GROUPS_RO = "tags--all:ro", "tags--groups:ro"
 MAX_NAME = 255
 # A tag created without `group_ids` is the General group's (group 0).
 DEFAULT_GROUPS = [0]
@@ -54,17 +52,14 @@ def _check_name(name: str) -> str:
     return name
 
 
-def _may_write(tx: Tx, caller: Principal, group_ids: list[int]) -> None:
-    """`tags--all:rw`, or `tags--groups:rw` and membership of every group concerned."""
-    if has_scope(caller.scopes, ALL_RW):
-        return
-    require_scope(caller.scopes, ALL_RW, GROUPS_RW)
+def _may_write(
+    tx: Tx, caller: Principal, group_ids: list[int], require_wider: RequireWider
+) -> None:
+    """Tags of groups the caller is not a member of take the wider scope."""
     mine = set(accounts_repo.agent_group_ids(tx.conn, caller.license_id, caller.user_id))
     others = sorted(set(group_ids) - mine)
     if others:
-        raise authorization(
-            f"Group {others[0]} is not one of yours: tags of other groups need {ALL_RW}"
-        )
+        require_wider(f"group {others[0]} is not one of yours")
 
 
 def _exact(tx: Tx, license_id: int, name: str) -> Tag:
@@ -80,12 +75,18 @@ def _group_ids(tx: Tx, license_id: int, group_ids: list[int]) -> list[int]:
     return unique
 
 
-def create_tag(tx: Tx, caller: Principal, name: str, group_ids: list[int] | None) -> Tag:
+def create_tag(
+    tx: Tx,
+    caller: Principal,
+    name: str,
+    group_ids: list[int] | None,
+    require_wider: RequireWider,
+) -> Tag:
     name = _check_name(name)
     wanted = _group_ids(
         tx, caller.license_id, DEFAULT_GROUPS if group_ids is None else list(group_ids)
     )
-    _may_write(tx, caller, wanted)
+    _may_write(tx, caller, wanted, require_wider)
     existing = repo.by_key(tx.conn, caller.license_id, _key(name))
     if existing is not None:
         raise already_exists("Tag", existing.name)
@@ -103,35 +104,42 @@ def create_tag(tx: Tx, caller: Principal, name: str, group_ids: list[int] | None
     return Tag(name, wanted, caller.user_id, now)
 
 
-def update_tag(tx: Tx, caller: Principal, name: str, group_ids: list[int] | None) -> Tag:
+def update_tag(
+    tx: Tx,
+    caller: Principal,
+    name: str,
+    group_ids: list[int] | None,
+    require_wider: RequireWider,
+) -> Tag:
     tag = _exact(tx, caller.license_id, name)
     if group_ids is None:
         return tag  # nothing else of a tag can change
     wanted = _group_ids(tx, caller.license_id, list(group_ids))
     # Both the groups it leaves and those it joins must be the caller's to manage.
-    _may_write(tx, caller, sorted(set(tag.group_ids) ^ set(wanted)))
+    _may_write(tx, caller, sorted(set(tag.group_ids) ^ set(wanted)), require_wider)
     repo.set_groups(tx.conn, caller.license_id, _key(name), wanted)
     _emit(tx, caller, name, "updated", wanted)
     tag.group_ids = wanted
     return tag
 
 
-def delete_tag(tx: Tx, caller: Principal, name: str) -> None:
+def delete_tag(tx: Tx, caller: Principal, name: str, require_wider: RequireWider) -> None:
     tag = _exact(tx, caller.license_id, name)
-    _may_write(tx, caller, tag.group_ids)
+    _may_write(tx, caller, tag.group_ids, require_wider)
     repo.delete(tx.conn, caller.license_id, _key(name))
     _emit(tx, caller, name, "deleted", tag.group_ids)
 
 
-def list_tags(tx: Tx, caller: Principal, group_ids: list[int] | None) -> list[Tag]:
-    """Tags of any of `group_ids` (all tags when None); with only `tags--groups:ro`, the
-    tags of the caller's groups."""
+def list_tags(
+    tx: Tx, caller: Principal, group_ids: list[int] | None, *, every_group: bool
+) -> list[Tag]:
+    """Tags of any of `group_ids` (all tags when None); without `every_group` (the wider
+    scope), only the tags of the caller's groups."""
     found = [_tag(r) for r in repo.all_of(tx.conn, caller.license_id)]
     if group_ids is not None:
         wanted = set(group_ids)
         found = [t for t in found if wanted.intersection(t.group_ids)]
-    if not has_scope(caller.scopes, ALL_RO):
-        require_scope(caller.scopes, ALL_RO, GROUPS_RO)
+    if not every_group:
         mine = set(accounts_repo.agent_group_ids(tx.conn, caller.license_id, caller.user_id))
         found = [t for t in found if mine.intersection(t.group_ids)]
     return found

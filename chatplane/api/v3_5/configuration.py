@@ -22,7 +22,6 @@ from chatplane.api.v3_6 import configuration_agents as agents36
 from chatplane.api.v3_6 import configuration_bots as bots36
 from chatplane.api.v3_6 import configuration_groups as groups36
 from chatplane.api.v3_6 import configuration_hosted as hosted36
-from chatplane.domain import bot_templates
 from chatplane.api.v3_6.configuration_bots import ALL_RO, ALL_RW, MY_RO, MY_RW
 from chatplane.errors import validation
 
@@ -46,11 +45,19 @@ class UpdateAgent(agents36.UpdateAgent, kw_only=True):
 
 
 actions(
-    CONFIGURATION, "create_agent", CreateAgent, scopes=("accounts--all:rc", "accounts--all:rw")
+    CONFIGURATION,
+    "create_agent",
+    CreateAgent,
+    scopes=agents36.CREATE,
+    wider=(agents36.ROLES, agents36.APPROVED),
 )(agents36.create_agent)
-actions(CONFIGURATION, "update_agent", UpdateAgent, scopes=("agents--my:rw", "agents--all:rw"))(
-    agents36.update_agent
-)
+actions(
+    CONFIGURATION,
+    "update_agent",
+    UpdateAgent,
+    scopes=agents36.MY_OR_ALL_RW,
+    wider=(agents36.OTHER_RW, agents36.ROLES),
+)(agents36.update_agent)
 actions(CONFIGURATION, "create_bot", bots36.CreateBotBase, scopes=(MY_RW,))(bots36.create_bot)
 actions(
     CONFIGURATION,
@@ -66,16 +73,12 @@ async def get_bot(ctx: Context, p: bots36.GetBot) -> dict[str, Any]:
     return await bots36.get_bot_as(ctx, p, "avatar", with_type=False)
 
 
-@actions(
-    CONFIGURATION, "list_bots", bots36.ListBots, scopes=(MY_RO, ALL_RO), wider=bots36.EVERY_RO
-)
+@actions(CONFIGURATION, "list_bots", bots36.ListBots, scopes=(MY_RO, ALL_RO), wider=bots36.EVERY_RO)
 async def list_bots(ctx: Context, p: bots36.ListBots) -> list[dict[str, Any]]:
     return await bots36.list_bots_as(ctx, p, "avatar", with_type=False)
 
 
-@actions(
-    CONFIGURATION, "list_bot_templates", bots36.ListBotTemplates, scopes=(bot_templates.SCOPE,)
-)
+@actions(CONFIGURATION, "list_bot_templates", bots36.ListBotTemplates, scopes=(bots36.TEMPLATES,))
 async def list_bot_templates(ctx: Context, p: bots36.ListBotTemplates) -> list[dict[str, Any]]:
     return await bots36.list_bot_templates_as(ctx, p, "avatar")
 

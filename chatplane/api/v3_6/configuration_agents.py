@@ -25,7 +25,7 @@ from chatplane.api.v3_6.configuration_common import (
     to_wire_status,
 )
 from chatplane.domain import agents
-from chatplane.domain.access import require_scope
+from chatplane.domain.access import Wider
 from chatplane.domain.models import Agent
 from chatplane.errors import validation
 from chatplane.storage import Tx
@@ -69,6 +69,21 @@ Field = Literal[
     "last_logout",
 ]
 MaxChats = Annotated[int, Meta(ge=1, le=agents.MAX_CHATS)]
+
+# The scopes of each method, as configuration-api lists them (its notes: what reaching
+# further takes).
+CREATE = ("accounts--all:rc", "accounts--all:rw")
+MY_OR_ALL_RW = ("agents--my:rw", "agents--all:rw")
+ACCOUNTS_MY_OR_ALL_RW = ("accounts--my:rw", "accounts--all:rw")
+# Create Agent note 3, Update Agent note 2: a role above normal.
+ROLES = Wider("giving a role above normal", ("accounts.roles.lc--all:rw",))
+# Create Agent note 1: agents made by this requester need no approval.
+APPROVED = Wider(
+    "creating agents that need no approval", ("subscription.lc:rw",), also=("accounts--all:rw",)
+)
+OTHER_RO = Wider("reading another agent", ("agents--all:ro",))
+OTHER_RW = Wider("changing another agent", ("agents--all:rw",))
+OTHER_ACCOUNT_RW = Wider("deleting another agent", ("agents--all:rw",), also=("accounts--all:rw",))
 
 
 class AgentGroup(Request, kw_only=True):
@@ -224,11 +239,12 @@ def agent_object(
     return out
 
 
-@actions(
-    CONFIGURATION, "create_agent", CreateAgent, scopes=("accounts--all:rc", "accounts--all:rw")
-)
+@actions(CONFIGURATION, "create_agent", CreateAgent, scopes=CREATE, wider=(ROLES, APPROVED))
 async def create_agent(ctx: Context, p: CreateAgent) -> dict[str, Any]:
     caller = ctx.caller
+    approves = ctx.may_reach(APPROVED)
+    if p.awaiting_approval is False and not approves:
+        ctx.require_wider("awaiting_approval: false", reach=APPROVED)
     spec = agents.AgentSpec(
         id=p.id,
         name=p.name,
@@ -237,19 +253,28 @@ async def create_agent(ctx: Context, p: CreateAgent) -> dict[str, Any]:
         avatar=p.avatar_given(),
         job_title=p.job_title,
         max_chats_count=p.max_chats_count,
-        awaiting_approval=p.awaiting_approval,
+        # By default an agent awaits approval unless its requester may skip it.
+        awaiting_approval=p.awaiting_approval if p.awaiting_approval is not None else not approves,
         groups=_memberships(p.groups),
         profile=_profile(p),
     )
-    agent = await ctx.commit(lambda tx: agents.create_agent(tx, caller, caller.license_id, spec))
+
+    def require_role(detail: str) -> None:
+        ctx.require_wider(detail, reach=ROLES)
+
+    agent = await ctx.commit(
+        lambda tx: agents.create_agent(tx, caller, caller.license_id, spec, require_role)
+    )
     return {"id": agent.id}
 
 
-@actions(CONFIGURATION, "get_agent", GetAgent, scopes=("agents--my:ro", "agents--all:ro"))
+@actions(
+    CONFIGURATION, "get_agent", GetAgent, scopes=("agents--my:ro", "agents--all:ro"), wider=OTHER_RO
+)
 async def get_agent(ctx: Context, p: GetAgent) -> dict[str, Any]:
     caller = ctx.caller
     if p.id != caller.user_id:
-        require_scope(caller.scopes, "agents--all:ro")
+        ctx.require_wider(f"agent {p.id!r} is not you")
 
     def run(tx: Tx) -> dict[str, Any]:
         agent = agents.load(tx, caller.license_id, p.id)
@@ -272,9 +297,11 @@ async def list_agents(ctx: Context, p: ListAgents) -> list[dict[str, Any]]:
     return await ctx.services.read(run)
 
 
-@actions(CONFIGURATION, "update_agent", UpdateAgent, scopes=("agents--my:rw", "agents--all:rw"))
+@actions(CONFIGURATION, "update_agent", UpdateAgent, scopes=MY_OR_ALL_RW, wider=(OTHER_RW, ROLES))
 async def update_agent(ctx: Context, p: UpdateAgent) -> None:
     caller = ctx.caller
+    if p.id != caller.user_id:
+        ctx.require_wider(f"agent {p.id!r} is not you", reach=OTHER_RW)
     update = agents.AgentUpdate(
         name=p.name,
         role=p.role,
@@ -285,12 +312,27 @@ async def update_agent(ctx: Context, p: UpdateAgent) -> None:
         groups=_memberships(p.groups),
         profile=_profile(p),
     )
-    await ctx.commit(lambda tx: agents.update_agent(tx, caller, caller.license_id, p.id, update))
+
+    def require_role(detail: str) -> None:
+        ctx.require_wider(detail, reach=ROLES)
+
+    await ctx.commit(
+        lambda tx: agents.update_agent(tx, caller, caller.license_id, p.id, update, require_role)
+    )
 
 
-@actions(CONFIGURATION, "delete_agent", AgentRef, scopes=("agents--my:rw", "agents--all:rw"))
+@actions(
+    CONFIGURATION,
+    "delete_agent",
+    AgentRef,
+    scopes=MY_OR_ALL_RW,
+    also=ACCOUNTS_MY_OR_ALL_RW,
+    wider=OTHER_ACCOUNT_RW,
+)
 async def delete_agent(ctx: Context, p: AgentRef) -> None:
     caller = ctx.caller
+    if p.id != caller.user_id:
+        ctx.require_wider(f"agent {p.id!r} is not you")
     await ctx.commit(lambda tx: agents.delete_agent(tx, caller, caller.license_id, p.id))
 
 
@@ -300,17 +342,27 @@ async def suspend_agent(ctx: Context, p: AgentRef) -> None:
     await ctx.commit(lambda tx: agents.suspend_agent(tx, caller, caller.license_id, p.id))
 
 
-@actions(CONFIGURATION, "unsuspend_agent", AgentRef, scopes=("agents--all:rw",))
+@actions(
+    CONFIGURATION,
+    "unsuspend_agent",
+    AgentRef,
+    scopes=("agents--all:rw",),
+    also=("accounts--all:rw",),
+)
 async def unsuspend_agent(ctx: Context, p: AgentRef) -> None:
     caller = ctx.caller
-    require_scope(caller.scopes, "accounts--all:rw")
     await ctx.commit(lambda tx: agents.unsuspend_agent(tx, caller, caller.license_id, p.id))
 
 
-@actions(CONFIGURATION, "approve_agent", AgentRef, scopes=("agents--all:rw",))
+@actions(
+    CONFIGURATION,
+    "approve_agent",
+    AgentRef,
+    scopes=("agents--all:rw",),
+    also=("accounts--all:rw",),
+)
 async def approve_agent(ctx: Context, p: AgentRef) -> None:
     caller = ctx.caller
-    require_scope(caller.scopes, "accounts--all:rw")
     await ctx.commit(lambda tx: agents.approve_agent(tx, caller, caller.license_id, p.id))
 
 
@@ -322,17 +374,22 @@ async def request_agent_unsuspension(ctx: Context, _p: Empty) -> None:
 
 
 def batches(create: type, update: type) -> Actions:
-    """The agents' batch methods over these request types (v3.5 has its own)."""
+    """The agents' batch methods over these request types (v3.5 has its own); each is
+    declared as its single method is."""
     out = Actions()
-    for name, payload, handler, scopes in (
-        ("batch_create_agents", create, create_agent, ("accounts--all:rc", "accounts--all:rw")),
-        ("batch_update_agents", update, update_agent, ("agents--my:rw", "agents--all:rw")),
-        ("batch_delete_agents", AgentRef, delete_agent, ("agents--my:rw", "agents--all:rw")),
-        ("batch_suspend_agents", AgentRef, suspend_agent, ("agents--all:rw",)),
-        ("batch_unsuspend_agents", AgentRef, unsuspend_agent, ("agents--all:rw",)),
-        ("batch_approve_agents", AgentRef, approve_agent, ("agents--all:rw",)),
+    single = {a.name: a for a in actions}
+    for name, payload, handler in (
+        ("batch_create_agents", create, create_agent),
+        ("batch_update_agents", update, update_agent),
+        ("batch_delete_agents", AgentRef, delete_agent),
+        ("batch_suspend_agents", AgentRef, suspend_agent),
+        ("batch_unsuspend_agents", AgentRef, unsuspend_agent),
+        ("batch_approve_agents", AgentRef, approve_agent),
     ):
-        out(CONFIGURATION, name, BatchRequest, scopes=scopes)(batch(payload, handler))
+        one = single[name.replace("batch_", "").replace("agents", "agent")]
+        out(CONFIGURATION, name, BatchRequest, scopes=one.scopes, wider=one.wider, also=one.also)(
+            batch(payload, handler)
+        )
     return out
 
 

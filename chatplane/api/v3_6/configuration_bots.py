@@ -11,6 +11,7 @@ from msgspec import Meta
 
 from chatplane.api.dispatch import Context
 from chatplane.api.registry import Actions
+from chatplane.api.v3_6.configuration_agents import WorkScheduler, scheduler_json
 from chatplane.api.v3_6.configuration_common import (
     CONFIGURATION,
     BatchRequest,
@@ -21,7 +22,6 @@ from chatplane.api.v3_6.configuration_common import (
     batch,
     groups_of,
 )
-from chatplane.api.v3_6.configuration_agents import WorkScheduler, scheduler_json
 from chatplane.domain import applications, bot_templates, bots
 from chatplane.domain.access import Wider
 from chatplane.domain.models import Agent
@@ -36,6 +36,7 @@ ALL_RO, ALL_RW = "agents-bot--all:ro", "agents-bot--all:rw"
 OTHERS_RW = Wider("changing another application's bot", (ALL_RW,))
 OTHERS_RO = Wider("reading another application's bot", (ALL_RO,))
 EVERY_RO = Wider("listing every application's bots (`all: true`)", (ALL_RO,))
+TEMPLATES = "bots.templates:rw"
 
 BotId = Annotated[str, Meta(min_length=1, max_length=64)]
 Name = Annotated[str, Meta(min_length=1, max_length=255)]
@@ -253,7 +254,9 @@ async def delete_bot(ctx: Context, p: BotRef) -> None:
 
 async def get_bot_as(ctx: Context, p: GetBot, avatar_key: str, with_type: bool) -> dict[str, Any]:
     caller = ctx.caller
-    details = await ctx.services.read(lambda tx: bots.bot_details(tx, caller, p.id, ctx.require_wider))
+    details = await ctx.services.read(
+        lambda tx: bots.bot_details(tx, caller, p.id, ctx.require_wider)
+    )
     return bot_object(details.agent, list(p.fields), details.groups, avatar_key, with_type)
 
 
@@ -312,7 +315,7 @@ async def reset_bot_secret(ctx: Context, p: ResetBotSecret) -> dict[str, Any]:
 # -- templates -------------------------------------------------------------------------
 
 
-@actions(CONFIGURATION, "create_bot_template", CreateBotTemplate, scopes=(bot_templates.SCOPE,))
+@actions(CONFIGURATION, "create_bot_template", CreateBotTemplate, scopes=(TEMPLATES,))
 async def create_bot_template(ctx: Context, p: CreateBotTemplate) -> dict[str, Any]:
     caller = ctx.caller
     spec = bots.BotConfig(
@@ -330,7 +333,7 @@ async def create_bot_template(ctx: Context, p: CreateBotTemplate) -> dict[str, A
     return {"id": template_id, "secret": secret}
 
 
-@actions(CONFIGURATION, "update_bot_template", UpdateBotTemplate, scopes=(bot_templates.SCOPE,))
+@actions(CONFIGURATION, "update_bot_template", UpdateBotTemplate, scopes=(TEMPLATES,))
 async def update_bot_template(ctx: Context, p: UpdateBotTemplate) -> None:
     caller = ctx.caller
     change = bot_templates.TemplateChange(
@@ -347,7 +350,7 @@ async def update_bot_template(ctx: Context, p: UpdateBotTemplate) -> None:
     )
 
 
-@actions(CONFIGURATION, "delete_bot_template", TemplateRef, scopes=(bot_templates.SCOPE,))
+@actions(CONFIGURATION, "delete_bot_template", TemplateRef, scopes=(TEMPLATES,))
 async def delete_bot_template(ctx: Context, p: TemplateRef) -> None:
     caller = ctx.caller
     await ctx.commit(
@@ -373,12 +376,12 @@ async def list_bot_templates_as(
     return out
 
 
-@actions(CONFIGURATION, "list_bot_templates", ListBotTemplates, scopes=(bot_templates.SCOPE,))
+@actions(CONFIGURATION, "list_bot_templates", ListBotTemplates, scopes=(TEMPLATES,))
 async def list_bot_templates(ctx: Context, p: ListBotTemplates) -> list[dict[str, Any]]:
     return await list_bot_templates_as(ctx, p, "avatar_path")
 
 
-@actions(CONFIGURATION, "reset_bot_template_secret", TemplateRef, scopes=(bot_templates.SCOPE,))
+@actions(CONFIGURATION, "reset_bot_template_secret", TemplateRef, scopes=(TEMPLATES,))
 async def reset_bot_template_secret(ctx: Context, p: TemplateRef) -> dict[str, Any]:
     caller = ctx.caller
     secret = await ctx.commit(
@@ -390,14 +393,19 @@ async def reset_bot_template_secret(ctx: Context, p: TemplateRef) -> dict[str, A
 
 
 def batches(create: type, update: type) -> Actions:
-    """The bots' batch methods over these request types (v3.5 has its own)."""
+    """The bots' batch methods over these request types (v3.5 has its own); each is
+    declared as its single method is."""
     out = Actions()
-    for name, payload, handler, scopes, wider in (
-        ("batch_create_bots", create, create_bot, (MY_RW,), None),
-        ("batch_update_bots", update, update_bot, (MY_RW, ALL_RW), OTHERS_RW),
-        ("batch_delete_bots", BotRef, delete_bot, (MY_RW, ALL_RW), OTHERS_RW),
+    single = {a.name: a for a in actions}
+    for name, payload, handler in (
+        ("batch_create_bots", create, create_bot),
+        ("batch_update_bots", update, update_bot),
+        ("batch_delete_bots", BotRef, delete_bot),
     ):
-        out(CONFIGURATION, name, BatchRequest, scopes=scopes, wider=wider)(batch(payload, handler))
+        one = single[name.replace("batch_", "").replace("bots", "bot")]
+        out(CONFIGURATION, name, BatchRequest, scopes=one.scopes, wider=one.wider)(
+            batch(payload, handler)
+        )
     return out
 
 

@@ -89,16 +89,21 @@ def batch(payload_type: type, handler: Handler) -> Handler:
 def hosted_only(
     method: str, why: str, reason: str = "not_self_hosted"
 ) -> Callable[[Context, Any], Awaitable[None]]:
-    """A method this server does not serve: `validation` (nothing the caller sends can
-    make it succeed here, and it is no server error to retry), saying why, with
-    `data.reason`: `not_self_hosted` for the hosted product's own methods,
-    `not_implemented` for what Chatplane does not have yet."""
+    """A method this server does not serve: `service_unavailable` with HTTP 501, as the
+    chat APIs' hosted-only methods answer (nothing the caller sends can make it succeed
+    here, and 503 would say "come back later"), saying why, with `data.reason`:
+    `not_self_hosted` for the hosted product's own methods, `not_implemented` for what
+    Chatplane does not have yet."""
 
     async def refuse(_ctx: Context, _p: Any) -> None:
         raise ApiError(
-            "validation",
+            "service_unavailable",
             f"{method} is not available on a self-hosted Chatplane server: {why}",
+            status=NOT_IMPLEMENTED,
             data={"reason": reason},
         )
 
     return refuse
+
+
+NOT_IMPLEMENTED = 501

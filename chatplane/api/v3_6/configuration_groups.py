@@ -11,8 +11,7 @@ from chatplane.api.dispatch import Context
 from chatplane.api.registry import Actions
 from chatplane.api.v3_6.configuration_common import CONFIGURATION, GroupId, Priority, Request
 from chatplane.domain import groups
-from chatplane.domain.access import require_scope
-from chatplane.domain.models import Principal
+from chatplane.domain.access import Wider
 from chatplane.storage import Tx
 
 actions = Actions()
@@ -22,6 +21,9 @@ Language = Annotated[str, Meta(min_length=2, max_length=16)]
 Field = Literal["agent_priorities", "routing_status"]
 MY_RW, ALL_RW = "groups--my:rw", "groups--all:rw"
 MY_RO, ALL_RO = "groups--my:ro", "groups--all:ro"
+# `groups--my:*` reach the groups the caller is a member of; `groups--all:*` any group.
+OTHER_GROUP_RW = Wider("a group you are not a member of", (ALL_RW,))
+OTHER_GROUP_RO = Wider("a group you are not a member of", (ALL_RO,))
 
 
 class CreateGroup(Request, kw_only=True):
@@ -50,12 +52,11 @@ class ListGroups(Request, kw_only=True):
     fields: list[Field] = []
 
 
-def _member_or_all(tx: Tx, caller: Principal, group_id: int, mine: str, every: str) -> None:
-    """`every` for a group the caller is not in; `mine` (or `every`) for its own."""
-    if group_id in groups.member_group_ids(tx, caller.license_id, caller.user_id):
-        require_scope(caller.scopes, mine, every)
-    else:
-        require_scope(caller.scopes, every)
+def _member_or_wider(ctx: Context, tx: Tx, group_id: int) -> None:
+    """A group the caller is not a member of takes the wider scope (`groups--all`)."""
+    caller = ctx.caller
+    if group_id not in groups.member_group_ids(tx, caller.license_id, caller.user_id):
+        ctx.require_wider(f"you are not a member of group {group_id}")
 
 
 def group_object(g: groups.Group, fields: list[str], status: str | None) -> dict[str, Any]:
@@ -87,12 +88,12 @@ async def create_group(ctx: Context, p: CreateGroup) -> dict[str, Any]:
     return await create_group_checked(ctx, p)
 
 
-@actions(CONFIGURATION, "update_group", UpdateGroup, scopes=(MY_RW, ALL_RW))
+@actions(CONFIGURATION, "update_group", UpdateGroup, scopes=(MY_RW, ALL_RW), wider=OTHER_GROUP_RW)
 async def update_group(ctx: Context, p: UpdateGroup) -> None:
     caller = ctx.caller
 
     def run(tx: Tx) -> None:
-        _member_or_all(tx, caller, p.id, MY_RW, ALL_RW)
+        _member_or_wider(ctx, tx, p.id)
         priorities: dict[str, str] | None = None
         if p.agent_priorities is not None:
             priorities = dict(p.agent_priorities)
@@ -109,24 +110,24 @@ async def update_group(ctx: Context, p: UpdateGroup) -> None:
     await ctx.commit(run)
 
 
-@actions(CONFIGURATION, "delete_group", GroupRef, scopes=(MY_RW, ALL_RW))
+@actions(CONFIGURATION, "delete_group", GroupRef, scopes=(MY_RW, ALL_RW), wider=OTHER_GROUP_RW)
 async def delete_group(ctx: Context, p: GroupRef) -> None:
     caller = ctx.caller
 
     def run(tx: Tx) -> None:
-        _member_or_all(tx, caller, p.id, MY_RW, ALL_RW)
+        _member_or_wider(ctx, tx, p.id)
         groups.delete_group(tx, caller.license_id, p.id, requester=caller)
 
     await ctx.commit(run)
 
 
-@actions(CONFIGURATION, "get_group", GetGroup, scopes=(MY_RO, ALL_RO))
+@actions(CONFIGURATION, "get_group", GetGroup, scopes=(MY_RO, ALL_RO), wider=OTHER_GROUP_RO)
 async def get_group(ctx: Context, p: GetGroup) -> dict[str, Any]:
     caller = ctx.caller
 
     def run(tx: Tx) -> dict[str, Any]:
         group = groups.get_group(tx, caller.license_id, p.id)
-        _member_or_all(tx, caller, p.id, MY_RO, ALL_RO)
+        _member_or_wider(ctx, tx, p.id)
         status = None
         if "routing_status" in p.fields:
             status = groups.routing_statuses(tx, caller.license_id, [p.id])[p.id]

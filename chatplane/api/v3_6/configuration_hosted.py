@@ -1,7 +1,7 @@
 """Configuration API v3.6 methods about the hosted LiveChat product, which a self-hosted
 server has no meaning for, and greetings, which Chatplane does not have yet. Each answers
-a `validation` error saying why (docs/decisions.md); none answers 404, so a client can
-tell "not here" from "no such method"."""
+`service_unavailable` (HTTP 501) saying why (docs/decisions.md); none answers 404, so a
+client can tell "not here" from "no such method"."""
 
 from __future__ import annotations
 

@@ -14,6 +14,7 @@ from chatplane.api.dispatch import Context
 from chatplane.api.registry import Actions
 from chatplane.api.v3_6.configuration_common import CONFIGURATION, ClientId, GroupId, Request
 from chatplane.domain import license_properties as lp
+from chatplane.domain.access import Wider
 from chatplane.domain.properties import PropertyConfig
 from chatplane.storage import Tx
 
@@ -30,6 +31,11 @@ LICENSE_RW = ("properties.license.value--my:rw", "properties.license.value--all:
 LICENSE_RO = ("properties.license.value--my:ro", "properties.license.value--all:ro")
 GROUP_RW = ("properties.group.value--my:rw", "properties.group.value--all:rw")
 GROUP_RO = ("properties.group.value--all:ro",)
+# Another application's property (published for it): the `--all` scope of the location.
+OTHERS_LICENSE_RW = Wider("another application's license values", (LICENSE_RW[1],))
+OTHERS_LICENSE_RO = Wider("another application's license values", (LICENSE_RO[1],))
+OTHERS_GROUP_RW = Wider("another application's group values", (GROUP_RW[1],))
+OTHERS_GROUP_RO = Wider("another application's group values", (GROUP_RO[0],))
 
 
 class Range(Request, kw_only=True):
@@ -154,44 +160,86 @@ async def list_properties(ctx: Context, p: ListProperties) -> dict[str, Any]:
     return {c.name: property_object(c) for c in found}
 
 
-@actions(CONFIGURATION, "update_license_properties", UpdateLicenseProperties, scopes=LICENSE_RW)
+@actions(
+    CONFIGURATION,
+    "update_license_properties",
+    UpdateLicenseProperties,
+    scopes=LICENSE_RW,
+    wider=OTHERS_LICENSE_RW,
+)
 async def update_license_properties(ctx: Context, p: UpdateLicenseProperties) -> None:
     caller = ctx.caller
-    await ctx.commit(lambda tx: lp.update_values(tx, caller, None, p.properties))
+    await ctx.commit(lambda tx: lp.update_values(tx, caller, None, p.properties, ctx.require_wider))
 
 
-@actions(CONFIGURATION, "list_license_properties", ListLicenseProperties, scopes=LICENSE_RO)
+@actions(
+    CONFIGURATION,
+    "list_license_properties",
+    ListLicenseProperties,
+    scopes=LICENSE_RO,
+    wider=OTHERS_LICENSE_RO,
+)
 async def list_license_properties(ctx: Context, p: ListLicenseProperties) -> dict[str, Any]:
     caller = ctx.caller
+    others = ctx.may_reach()
     return await ctx.services.read(
-        lambda tx: lp.license_values(tx, caller, p.namespace, p.name_prefix)
+        lambda tx: lp.license_values(tx, caller, p.namespace, p.name_prefix, others=others)
     )
 
 
-@actions(CONFIGURATION, "delete_license_properties", DeleteLicenseProperties, scopes=LICENSE_RW)
+@actions(
+    CONFIGURATION,
+    "delete_license_properties",
+    DeleteLicenseProperties,
+    scopes=LICENSE_RW,
+    wider=OTHERS_LICENSE_RW,
+)
 async def delete_license_properties(ctx: Context, p: DeleteLicenseProperties) -> None:
     caller = ctx.caller
-    await ctx.commit(lambda tx: lp.delete_values(tx, caller, None, p.properties))
+    await ctx.commit(lambda tx: lp.delete_values(tx, caller, None, p.properties, ctx.require_wider))
 
 
-@actions(CONFIGURATION, "update_group_properties", UpdateGroupProperties, scopes=GROUP_RW)
+@actions(
+    CONFIGURATION,
+    "update_group_properties",
+    UpdateGroupProperties,
+    scopes=GROUP_RW,
+    wider=OTHERS_GROUP_RW,
+)
 async def update_group_properties(ctx: Context, p: UpdateGroupProperties) -> None:
     caller = ctx.caller
-    await ctx.commit(lambda tx: lp.update_values(tx, caller, p.group_id, p.properties))
+    await ctx.commit(
+        lambda tx: lp.update_values(tx, caller, p.group_id, p.properties, ctx.require_wider)
+    )
 
 
-@actions(CONFIGURATION, "list_groups_properties", ListGroupsProperties, scopes=GROUP_RO)
+@actions(
+    CONFIGURATION,
+    "list_groups_properties",
+    ListGroupsProperties,
+    scopes=GROUP_RO,
+    wider=OTHERS_GROUP_RO,
+)
 async def list_groups_properties(ctx: Context, p: ListGroupsProperties) -> list[dict[str, Any]]:
     caller = ctx.caller
+    others = ctx.may_reach()
 
     def run(tx: Tx) -> list[dict[str, Any]]:
-        found = lp.group_values(tx, caller, list(p.group_ids), p.namespace, p.name_prefix)
+        found = lp.group_values(
+            tx, caller, list(p.group_ids), p.namespace, p.name_prefix, others=others
+        )
         return [{"id": g, "properties": values} for g, values in found]
 
     return await ctx.services.read(run)
 
 
-@actions(CONFIGURATION, "delete_group_properties", DeleteGroupProperties, scopes=GROUP_RW)
+@actions(
+    CONFIGURATION,
+    "delete_group_properties",
+    DeleteGroupProperties,
+    scopes=GROUP_RW,
+    wider=OTHERS_GROUP_RW,
+)
 async def delete_group_properties(ctx: Context, p: DeleteGroupProperties) -> None:
     caller = ctx.caller
-    await ctx.commit(lambda tx: lp.delete_values(tx, caller, p.id, p.properties))
+    await ctx.commit(lambda tx: lp.delete_values(tx, caller, p.id, p.properties, ctx.require_wider))

@@ -50,7 +50,9 @@ def test_no_handler_or_domain_rule_checks_a_scope_itself() -> None:
 
 def test_every_declared_scope_exists() -> None:
     for act in REGISTRY.actions():
-        declared = set(act.scopes) | set(act.wider.scopes if act.wider else ())
+        declared = set(act.scopes) | set(act.also)
+        for wider in act.widers:
+            declared |= set(wider.scopes) | set(wider.also)
         assert declared <= set(SCOPES), (act.api, act.name, declared - set(SCOPES))
 
 
