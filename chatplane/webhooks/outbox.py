@@ -301,7 +301,7 @@ def _registered(tx: Tx, license_id: int) -> list[Target]:
             filters=dict(r.filters or {}),
             additional_data=list(r.additional_data or []),
             version=r.version,
-            type=r._mapping.get("type", "license"),
+            type=r.type,
             owner_client_id=r.client_id,
         )
         for r in rows

@@ -24,23 +24,26 @@ def _read(world: World, fn):  # type: ignore[no-untyped-def]
 
 
 def _create(world: World, agent_id: str, caller: Principal | None = None, **kw) -> None:  # type: ignore[no-untyped-def]
+    require_role = kw.pop("require_role", None)
     spec = agents.AgentSpec(id=agent_id, name=agent_id.split("@")[0], **kw)
-    _write(world, lambda tx: agents.create_agent(tx, caller or world.owner, world.license_id, spec))
-
-
-def _narrow(world: World, *scopes: str) -> Principal:
-    return Principal(
-        world.license_id, "agent", world.owner.user_id, world.client_id, frozenset(scopes), "owner"
+    _write(
+        world,
+        lambda tx: agents.create_agent(
+            tx, caller or world.owner, world.license_id, spec, require_role
+        ),
     )
 
 
-def test_agents_created_without_the_approving_scopes_await_approval(world: World) -> None:
+def refuse(detail: str) -> None:
+    """A caller without the wider scope (the API's `ctx.require_wider`)."""
+    raise ApiError("authorization", f"refused: {detail}")
+
+
+def test_an_agent_awaiting_approval_is_approved(world: World) -> None:
+    """Whether a new agent awaits approval is the API's to decide by the requester's
+    scopes (tests/unit/api/v3_6/test_configuration_scopes.py); the domain keeps it."""
     _create(world, "ok@example.com")
-    creator = _narrow(world, "accounts--all:rc")
-    _create(world, "waits@example.com", creator)
-    with pytest.raises(ApiError) as err:
-        _create(world, "nope@example.com", creator, awaiting_approval=False)
-    assert err.value.type == "authorization"
+    _create(world, "waits@example.com", awaiting_approval=True)
     found = {a.id: a for a in _read(world, lambda tx: agents.list_agents(tx, world.license_id))}
     assert not found["ok@example.com"].awaiting_approval
     assert found["waits@example.com"].awaiting_approval
@@ -53,14 +56,15 @@ def test_agents_created_without_the_approving_scopes_await_approval(world: World
     ).awaiting_approval
 
 
-def test_an_agent_exists_once_and_roles_above_normal_need_the_roles_scope(world: World) -> None:
+def test_an_agent_exists_once_and_roles_above_normal_are_asked_for(world: World) -> None:
     _create(world, "ann@example.com")
     with pytest.raises(ApiError) as err:
         _create(world, "ann@example.com")
     assert err.value.type == "already_exists"
     with pytest.raises(ApiError) as err:
-        _create(world, "vice@example.com", _narrow(world, "accounts--all:rw"), role="viceowner")
-    assert err.value.type == "authorization"
+        _create(world, "vice@example.com", role="viceowner", require_role=refuse)
+    assert err.value.type == "authorization" and "role 'viceowner'" in err.value.message
+    _create(world, "plain@example.com", require_role=refuse)  # normal needs nothing more
     with pytest.raises(ApiError) as err:
         _create(world, "boss@example.com", role="owner")
     assert err.value.type == "validation"

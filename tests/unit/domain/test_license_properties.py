@@ -22,6 +22,15 @@ def _read(world: World, fn):  # type: ignore[no-untyped-def]
     return world.store.read_sync(fn)
 
 
+def refuse(detail: str) -> None:
+    """A caller without the `--all` scope (the API's `ctx.require_wider`)."""
+    raise ApiError("authorization", f"refused: {detail}")
+
+
+def allow(_detail: str) -> None:
+    """A caller with the `--all` scope."""
+
+
 def _register(world: World, name: str, **kw) -> None:  # type: ignore[no-untyped-def]
     reg = lp.Registration(
         name=name,
@@ -50,27 +59,34 @@ def test_defaults_fill_unset_values_and_values_do_not_overwrite_others(world: Wo
     _register(world, "greeting", default_value="hello")
     _register(world, "level", type="int", range={"from": 1, "to": 5})
     ns = world.client_id
-    assert _read(world, lambda tx: lp.license_values(tx, world.owner)) == {
+    assert _read(world, lambda tx: lp.license_values(tx, world.owner, others=True)) == {
         ns: {"greeting": "hello"}
     }
-    _write(world, lambda tx: lp.update_values(tx, world.owner, None, {ns: {"level": 3}}))
-    _write(world, lambda tx: lp.update_values(tx, world.owner, None, {ns: {"greeting": "hi"}}))
-    assert _read(world, lambda tx: lp.license_values(tx, world.owner)) == {
+    _write(world, lambda tx: lp.update_values(tx, world.owner, None, {ns: {"level": 3}}, allow))
+    _write(
+        world, lambda tx: lp.update_values(tx, world.owner, None, {ns: {"greeting": "hi"}}, allow)
+    )
+    assert _read(world, lambda tx: lp.license_values(tx, world.owner, others=True)) == {
         ns: {"greeting": "hi", "level": 3}
     }
     with pytest.raises(ApiError) as err:
-        _write(world, lambda tx: lp.update_values(tx, world.owner, None, {ns: {"level": 9}}))
+        _write(world, lambda tx: lp.update_values(tx, world.owner, None, {ns: {"level": 9}}, allow))
     assert err.value.type == "validation"
-    _write(world, lambda tx: lp.delete_values(tx, world.owner, None, {ns: ["greeting"]}))
-    assert _read(world, lambda tx: lp.license_values(tx, world.owner, name_prefix="gre")) == {
-        ns: {"greeting": "hello"}
-    }
+    _write(world, lambda tx: lp.delete_values(tx, world.owner, None, {ns: ["greeting"]}, allow))
+    assert _read(
+        world, lambda tx: lp.license_values(tx, world.owner, name_prefix="gre", others=True)
+    ) == {ns: {"greeting": "hello"}}
     gid = _write(world, lambda tx: groups.create_group(tx, world.license_id, "G", {}))
-    _write(world, lambda tx: lp.update_values(tx, world.owner, gid, {ns: {"greeting": "group hi"}}))
-    found = dict(_read(world, lambda tx: lp.group_values(tx, world.owner, [])))
+    _write(
+        world,
+        lambda tx: lp.update_values(tx, world.owner, gid, {ns: {"greeting": "group hi"}}, allow),
+    )
+    found = dict(_read(world, lambda tx: lp.group_values(tx, world.owner, [], others=True)))
     assert found == {0: {ns: {"greeting": "hello"}}, gid: {ns: {"greeting": "group hi"}}}
     with pytest.raises(ApiError) as err:
-        _write(world, lambda tx: lp.update_values(tx, world.owner, 77, {ns: {"greeting": "x"}}))
+        _write(
+            world, lambda tx: lp.update_values(tx, world.owner, 77, {ns: {"greeting": "x"}}, allow)
+        )
     assert err.value.type == "group_not_found"
 
 
@@ -83,7 +99,9 @@ def test_a_default_needs_a_license_or_group_location(world: World) -> None:
     assert err.value.type == "already_exists"
     ns = world.client_id
     with pytest.raises(ApiError) as err:
-        _write(world, lambda tx: lp.update_values(tx, world.owner, None, {ns: {"chatty": "x"}}))
+        _write(
+            world, lambda tx: lp.update_values(tx, world.owner, None, {ns: {"chatty": "x"}}, allow)
+        )
     assert err.value.type == "validation"  # not a license property
 
 
@@ -91,14 +109,18 @@ def test_another_application_reaches_a_property_only_once_published(world: World
     _register(world, "secret", default_value="s")
     other = _other_app(world)
     ns = world.client_id
-    assert _read(world, lambda tx: lp.license_values(tx, other)) == {}
+    assert _read(world, lambda tx: lp.license_values(tx, other, others=True)) == {}
     with pytest.raises(ApiError) as err:
-        _write(world, lambda tx: lp.update_values(tx, other, None, {ns: {"secret": "x"}}))
+        _write(world, lambda tx: lp.update_values(tx, other, None, {ns: {"secret": "x"}}, allow))
     assert err.value.type == "authorization"
     _write(world, lambda tx: lp.publish(tx, world.owner, ns, "secret", ["read"]))
-    assert _read(world, lambda tx: lp.license_values(tx, other)) == {ns: {"secret": "s"}}
+    assert _read(world, lambda tx: lp.license_values(tx, other, others=True)) == {
+        ns: {"secret": "s"}
+    }
+    # Without the `--all` scope another application's published property is not shown.
+    assert _read(world, lambda tx: lp.license_values(tx, other, others=False)) == {}
     with pytest.raises(ApiError):
-        _write(world, lambda tx: lp.update_values(tx, other, None, {ns: {"secret": "x"}}))
+        _write(world, lambda tx: lp.update_values(tx, other, None, {ns: {"secret": "x"}}, allow))
     my_only = Principal(
         world.license_id,
         "agent",
@@ -107,9 +129,9 @@ def test_another_application_reaches_a_property_only_once_published(world: World
         frozenset({"properties.license.value--my:rw"}),
     )
     with pytest.raises(ApiError):
-        _write(world, lambda tx: lp.update_values(tx, my_only, None, {ns: {"secret": "x"}}))
+        _write(world, lambda tx: lp.update_values(tx, my_only, None, {ns: {"secret": "x"}}, refuse))
     _write(world, lambda tx: lp.publish(tx, world.owner, ns, "secret", ["write"]))
-    _write(world, lambda tx: lp.update_values(tx, other, None, {ns: {"secret": "x"}}))
+    _write(world, lambda tx: lp.update_values(tx, other, None, {ns: {"secret": "x"}}, allow))
     with pytest.raises(ApiError) as err:
         _write(world, lambda tx: lp.unregister(tx, world.owner, ns, "secret"))
     assert "published" in err.value.message
@@ -118,11 +140,11 @@ def test_another_application_reaches_a_property_only_once_published(world: World
 def test_unregistering_removes_the_property_and_its_values(world: World) -> None:
     _register(world, "gone")
     ns = world.client_id
-    _write(world, lambda tx: lp.update_values(tx, world.owner, None, {ns: {"gone": "v"}}))
+    _write(world, lambda tx: lp.update_values(tx, world.owner, None, {ns: {"gone": "v"}}, allow))
     _write(world, lambda tx: lp.unregister(tx, world.owner, ns, "gone"))
-    assert _read(world, lambda tx: lp.license_values(tx, world.owner)) == {}
+    assert _read(world, lambda tx: lp.license_values(tx, world.owner, others=True)) == {}
     _register(world, "gone")
-    assert _read(world, lambda tx: lp.license_values(tx, world.owner)) == {}
+    assert _read(world, lambda tx: lp.license_values(tx, world.owner, others=True)) == {}
 
 
 def test_customers_read_what_the_access_rules_give_them(world: World) -> None:

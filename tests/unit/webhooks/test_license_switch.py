@@ -6,40 +6,24 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from chatplane.api.v3_0.webhooks import WEBHOOKS
+from chatplane.api.v3_0.webhooks import WEBHOOKS as WEBHOOKS_V3_0
+from chatplane.api.v3_6.webhooks import WEBHOOKS as WEBHOOKS_V3_6
+from chatplane.domain import bots, webhook_config
 from chatplane.domain import changes as ch
-from chatplane.domain import webhook_config
-from chatplane.domain.viewer import View
 from chatplane.errors import ApiError
 from chatplane.storage import webhooks as repo
 from chatplane.webhooks import outbox
-from chatplane.webhooks.outbox import LicenseInfo, Occurrence, Outbox, Target
+from chatplane.webhooks.outbox import Outbox
 from tests.unit.support import World, make_world, sqlite_url
-
-
-class StubV36:
-    """A stand-in for the v3.6 webhook format (another issue renders the real bodies):
-    every AgentStatusChanged is a `routing_status_set`."""
-
-    def occurrence(self, change: ch.Change, view: View) -> Occurrence | None:
-        if isinstance(change, ch.AgentStatusChanged):
-            return Occurrence("routing_status_set", {"agent_id": change.agent_id})
-        return None
-
-    def body(
-        self, target: Target, occ: Occurrence, view: View, license: LicenseInfo
-    ) -> dict[str, Any]:
-        return {"action": occ.action, "webhook_id": target.webhook_id}
 
 
 @pytest.fixture
 def world(tmp_path: Path) -> Iterator[World]:
     w = make_world(sqlite_url(tmp_path))
-    w.store.add_tx_hook(Outbox({"3.0": WEBHOOKS, "3.6": StubV36()}, lambda: 60.0))
+    w.store.add_tx_hook(Outbox({"3.0": WEBHOOKS_V3_0, "3.6": WEBHOOKS_V3_6}, lambda: 60.0))
     yield w
     w.store.engine.dispose()
 
@@ -68,27 +52,38 @@ def _deliveries(world: World) -> list[str]:
     return sorted(r.webhook_id for r in rows)
 
 
-def _status_change(world: World) -> None:
+def _bot(world: World) -> str:
+    """A bot of the owner's application, accepting chats (its `bot` webhooks fire for its
+    own agent actions)."""
+    spec = bots.BotSpec(name="Switch", routing_status="accepting_chats")
+    bot: str = _write(world, lambda tx: bots.create_bot(tx, world.owner, spec)).id
+    return bot
+
+
+def _status_change(world: World, bot: str) -> None:
+    """The bot's status changes (`agent_status_changed` in v3.0, `routing_status_set` in
+    v3.x); its chosen status, which routing and bot webhooks read, stays accepting."""
     _write(
         world,
-        lambda tx: tx.emit(ch.AgentStatusChanged(world.license_id, "a@example.com", "offline")),
+        lambda tx: tx.emit(ch.AgentStatusChanged(world.license_id, bot, "not_accepting_chats")),
     )
 
 
 def test_a_disabled_application_gets_no_license_webhooks_until_enabled(world: World) -> None:
+    agent = _bot(world)
     v30 = _register(world, "agent_status_changed", "3.0")
     v36 = _register(world, "routing_status_set", "3.6")
     bot = _register(world, "routing_status_set", "3.6", "bot")
-    _status_change(world)
+    _status_change(world, agent)
     assert _deliveries(world) == sorted([v30, v36, bot])
 
     _write(world, lambda tx: webhook_config.set_enabled(tx, world.owner, None, False))
     assert not world.store.read_sync(lambda tx: webhook_config.enabled(tx, world.owner, None))
-    _status_change(world)
+    _status_change(world, agent)
     assert _deliveries(world) == sorted([v30, v36, bot, bot])  # only the bot's
 
     _write(world, lambda tx: webhook_config.set_enabled(tx, world.owner, world.client_id, True))
-    _status_change(world)
+    _status_change(world, agent)
     assert _deliveries(world) == sorted([v30, v36, bot, bot, v30, v36, bot])
 
 
