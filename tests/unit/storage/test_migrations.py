@@ -131,36 +131,61 @@ def _bots_before_0010(url: str) -> None:
 
     from alembic import command
 
-    from chatplane.storage import schema as s
     from chatplane.storage.migrate import alembic_config
 
+    # The tables as they were at 0007: today's definitions have columns (and defaults)
+    # that later migrations add, which an insert at 0007 must not name.
+    licenses = sa.table(
+        "licenses",
+        sa.column("id"),
+        sa.column("plan"),
+        sa.column("settings", sa.JSON),
+        sa.column("created_at"),
+        sa.column("organization_id"),
+    )
+    agent_columns = ("license_id", "id", "name", "role", "is_bot", "max_chats_count")
+    agents = sa.table(
+        "agents", *(sa.column(c) for c in (*agent_columns, "routing_status", "created_at"))
+    )
+    agent_statuses = sa.table(
+        "agent_statuses",
+        *(sa.column(c) for c in ("license_id", "agent_id", "status", "updated_at")),
+    )
     engine = make_engine(url)
     cfg = alembic_config()
     with engine.begin() as conn:
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "0007_versions")
         now = time.time()
+        organization_id = str(uuid.uuid4())
+        conn.execute(
+            licenses.insert().values(
+                plan="enterprise", settings={}, created_at=now, organization_id=organization_id
+            )
+        )
         lic = conn.execute(
-            s.licenses.insert().values(created_at=now, organization_id=str(uuid.uuid4()))
-        ).inserted_primary_key[0]
+            sa.select(licenses.c.id).where(licenses.c.organization_id == organization_id)
+        ).scalar_one()
         for agent_id, is_bot, chosen, current in (
             ("new-bot", True, "accepting_chats", None),
             ("restarted-bot", True, "accepting_chats", "offline"),
             ("person@x.com", False, "accepting_chats", "offline"),
         ):
             conn.execute(
-                s.agents.insert().values(
+                agents.insert().values(
                     license_id=lic,
                     id=agent_id,
                     name=agent_id,
+                    role="normal",
                     is_bot=is_bot,
+                    max_chats_count=6,
                     routing_status=chosen,
                     created_at=now,
                 )
             )
             if current is not None:
                 conn.execute(
-                    s.agent_statuses.insert().values(
+                    agent_statuses.insert().values(
                         license_id=lic, agent_id=agent_id, status=current, updated_at=now
                     )
                 )
@@ -192,3 +217,78 @@ def test_0010_routes_bots_by_their_chosen_status(tmp_path: Path) -> None:
 def test_0010_routes_bots_by_their_chosen_status_on_postgresql(postgres_url: str) -> None:
     _bots_before_0010(postgres_url)
     assert _statuses_after_upgrade(postgres_url)["restarted-bot"] == "accepting_chats"
+
+
+def _bans_across_0013(url: str) -> list[tuple[str, str | None, float]]:
+    """Customers of a database at 0012, one banned (its last visit from 192.0.2.7), one
+    whose ban is over and one never banned; the bans record after 0013."""
+    import time
+    import uuid
+
+    from chatplane.storage.migrate import alembic_config
+
+    # The tables as they were at 0012 (pinned: today's have more columns).
+    licenses = sa.table(
+        "licenses",
+        sa.column("id"),
+        sa.column("plan"),
+        sa.column("settings", sa.JSON),
+        sa.column("created_at"),
+        sa.column("organization_id"),
+    )
+    customers = sa.table(
+        "customers",
+        *(sa.column(c) for c in ("id", "license_id", "chats_count", "threads_count")),
+        *(sa.column(c) for c in ("visits_count", "banned_until", "created_at")),
+        sa.column("fields", sa.JSON),
+        sa.column("last_visit", sa.JSON),
+    )
+    engine = make_engine(url)
+    cfg = alembic_config()
+    now = time.time()
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "0012_v3x_agent")
+        organization_id = str(uuid.uuid4())
+        conn.execute(
+            licenses.insert().values(
+                plan="enterprise", settings={}, created_at=now, organization_id=organization_id
+            )
+        )
+        lic = conn.execute(
+            sa.select(licenses.c.id).where(licenses.c.organization_id == organization_id)
+        ).scalar_one()
+        for customer_id, banned_until, ip in (
+            ("banned", now + 3600, "192.0.2.7"),
+            ("was-banned", now - 3600, "192.0.2.8"),
+            ("never", None, None),
+        ):
+            conn.execute(
+                customers.insert().values(
+                    id=customer_id,
+                    license_id=lic,
+                    chats_count=0,
+                    threads_count=0,
+                    visits_count=0,
+                    banned_until=banned_until,
+                    created_at=now,
+                    fields={},
+                    last_visit={"ip": ip} if ip else None,
+                )
+            )
+    upgrade(engine)
+    with engine.connect() as conn:
+        rows = conn.execute(sa.text("SELECT customer_id, ip, expires_at FROM customer_bans")).all()
+    engine.dispose()
+    return [(r.customer_id, r.ip, r.expires_at) for r in rows]
+
+
+def test_0013_records_the_bans_in_force(tmp_path: Path) -> None:
+    found = _bans_across_0013(f"sqlite:///{tmp_path / 'm.db'}")
+    assert [(c, ip) for c, ip, _ in found] == [("banned", "192.0.2.7")]
+
+
+@pytest.mark.postgres
+def test_0013_records_the_bans_in_force_on_postgresql(postgres_url: str) -> None:
+    found = _bans_across_0013(postgres_url)
+    assert [(c, ip) for c, ip, _ in found] == [("banned", "192.0.2.7")]
