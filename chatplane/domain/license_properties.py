@@ -17,7 +17,7 @@ from typing import Any
 from chatplane.domain import applications, changes
 from chatplane.domain.access import RequireWider
 from chatplane.domain.group_refs import check_exist
-from chatplane.domain.models import AGENT, Principal
+from chatplane.domain.models import AGENT, CUSTOMER, Principal
 from chatplane.domain.properties import (
     BUILTIN_NAMESPACES,
     USER_TYPES,
@@ -30,6 +30,7 @@ from chatplane.domain.properties import (
 )
 from chatplane.errors import ApiError, already_exists, authorization, not_found, validation
 from chatplane.storage import Tx
+from chatplane.storage import accounts as accounts_repo
 from chatplane.storage import groups as groups_repo
 from chatplane.storage import properties as repo
 
@@ -384,3 +385,12 @@ def values_for(
     )
     rows = repo.configured_values(tx.conn, license_id, None if group_id is None else [key])
     return _with_defaults(visible, {(r.namespace, r.name): r.value for r in rows})
+
+
+def widget_values(tx: Tx, license_id: int, group_id: int | None) -> dict[str, dict[str, Any]]:
+    """The license's (or a group's) values the chat widget shows a customer (Customer Chat
+    API `list_license_properties`, `list_group_properties`, `get_configuration`): what the
+    properties' access rules let customers read, as the license's default application
+    (the one its widget is) reaches them: its own and everyone's published properties."""
+    client_id = accounts_repo.default_client_id(tx.conn, license_id) or ""
+    return values_for(tx, license_id, CUSTOMER, client_id, group_id)

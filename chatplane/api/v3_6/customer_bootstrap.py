@@ -4,7 +4,7 @@ get_localization, list_license_properties and list_group_properties.
 
 Filled from what the license has: its groups (and which have an agent accepting chats),
 its pre-chat form, its phrases (api/v3_6/localization.py) and the license and group
-property values customers may read. Chatplane has no chat buttons, ticket forms or
+property values customers may read (set through the Configuration API v3.x). Chatplane has no chat buttons, ticket forms or
 integrations: those answer empty. A configuration's and a localization's `version` is a
 digest of their content, so it changes when they do; get_configuration and
 get_localization answer the current content whichever version is asked for (Chatplane
@@ -27,7 +27,7 @@ from chatplane.api.dispatch import Context
 from chatplane.api.registry import Actions
 from chatplane.api.v3_6 import customer_structs as cst
 from chatplane.api.v3_6 import localization
-from chatplane.domain import availability, forms
+from chatplane.domain import availability, forms, license_properties
 from chatplane.errors import ApiError, validation
 from chatplane.storage import Tx
 from chatplane.storage import accounts as accounts_repo
@@ -46,10 +46,10 @@ def _check_group(tx: Tx, license_id: int, group_id: int) -> None:
 
 
 def _property_values(tx: Tx, license_id: int, group_id: int | None) -> dict[str, Any]:
-    """The license's (group_id None) or a group's property values customers may read.
-    Chatplane keeps property values on chats, threads and events only: a license and its
-    groups have none to show."""
-    return {}
+    """The license's (group_id None) or a group's property values customers may read: the
+    values the Configuration API sets (update_license_properties, update_group_properties)
+    or the properties' defaults (domain/license_properties.py)."""
+    return license_properties.widget_values(tx, license_id, group_id)
 
 
 def _configuration(tx: Tx, license_id: int, group_id: int) -> dict[str, Any]:
