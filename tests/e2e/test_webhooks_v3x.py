@@ -4,17 +4,14 @@ and shapes, signed as v3.0's are, and every body passes lc-sdk-python 0.4.2's ow
 `livechat.webhooks.parser.parse_webhook` for its version; a `bot` webhook fires only where
 one of its application's bots is.
 
-Registration through the v3.x Configuration API is not served here yet: the webhooks are
-registered through v3.0's, then marked with their version, v3.x action and additional data
-in the database, as a v3.x registration stores them. (`bot` webhooks need the v3.x
-registration's `type`: tests/unit/api/v3_6/test_webhooks.py covers them.)
+The webhooks are registered through the v3.x Configuration API (`register_webhook` of
+their version, with their `type` and owner application).
 """
 
 from __future__ import annotations
 
 import json
 import os
-import sqlite3
 import subprocess
 from collections.abc import Iterator
 from typing import Any
@@ -22,7 +19,15 @@ from typing import Any
 import pytest
 
 from .harness import REPO_ROOT
-from .webhook_support import Lic, Received, Receiver, WebhookEnv, configuration, start_env
+from .webhook_support import (
+    Lic,
+    Received,
+    Receiver,
+    WebhookEnv,
+    admin_deliveries,
+    configuration,
+    start_env,
+)
 
 SDK_PYTHON = REPO_ROOT / ".venv-sdk" / "bin" / "python"
 
@@ -77,26 +82,27 @@ def register_v3x(
     type: str = "license",
     additional_data: list[str] | None = None,
 ) -> str:
-    """A webhook as the v3.x Configuration API registers it (see the module's docstring)."""
-    body = {"url": url, "action": "incoming_event", "secret_key": f"secret-{action}"}
-    webhook_id: str = configuration(wh.http, lic.token, "webhooks/register_webhook", body)[
-        "webhook_id"
-    ]
-    db = sqlite3.connect(wh.data_dir / "chatplane.db")
-    try:
-        columns = {row[1] for row in db.execute("PRAGMA table_info(webhooks)")}
-        values: dict[str, Any] = {
-            "version": version,
-            "action": action,
-            "additional_data": json.dumps(additional_data or []),
-        }
-        if "type" in columns:  # the v3.x Configuration API's migration adds it
-            values["type"] = type
-        sets = ", ".join(f"{k} = ?" for k in values)
-        with db:
-            db.execute(f"UPDATE webhooks SET {sets} WHERE id = ?", [*values.values(), webhook_id])
-    finally:
-        db.close()
+    """A webhook registered through the v3.x Configuration API of `version`, owned by the
+    license's application; `additional_data` only where the action takes it (as
+    list_webhook_names tells)."""
+    names = wh.http.post_raw(f"/v{version}/configuration/action/list_webhook_names", json_body={})
+    assert names.status_code == 200, names.text
+    takes = {n["action"]: n.get("additional_data", []) for n in names.json()}
+    body: dict[str, Any] = {
+        "url": url,
+        "action": action,
+        "secret_key": f"secret-{action}",
+        "owner_client_id": lic.client_id,
+        "type": type,
+    }
+    extra = [a for a in additional_data or [] if a in takes[action]]
+    if extra:
+        body["additional_data"] = extra
+    resp = wh.http.post_raw(
+        f"/v{version}/configuration/action/register_webhook", token=lic.token, json_body=body
+    )
+    assert resp.status_code == 200, resp.text
+    webhook_id: str = resp.json()["id"]
     return webhook_id
 
 
@@ -145,14 +151,19 @@ def test_every_v3x_webhook_of_a_chats_life_is_delivered_and_the_sdk_reads_it(
                 action,
                 additional_data=["chat_properties", "chat_presence_user_ids"],
             )
+    # A `bot` webhook: only events in chats one of the application's bots is in.
+    for_bots = register_v3x(
+        wh, lic, receiver.url("/bot/incoming_event"), "3.6", "incoming_event", type="bot"
+    )
     http = wh.http
     owner = lic.token
     props = {"rating": {"type": "string", "locations": {}}}
     access = {"agent": {"read": True, "write": True}, "customer": {"read": True, "write": True}}
     props["rating"]["locations"] = {loc: {"access": access} for loc in ("chat", "thread", "event")}
     configuration(http, owner, "properties/create_properties", props)
+    # Not accepting chats: routing never puts it in the chat, only the requests below do.
     bot = configuration(
-        http, owner, "agents/create_bot_agent", {"name": "Helper", "status": "accepting chats"}
+        http, owner, "agents/create_bot_agent", {"name": "Helper", "status": "not accepting chats"}
     )["bot_agent_id"]
 
     customer_id, customer_token = wh.customer(lic)
@@ -236,6 +247,12 @@ def test_every_v3x_webhook_of_a_chats_life_is_delivered_and_the_sdk_reads_it(
     http.agent(
         owner, "remove_user_from_chat", {"chat_id": chat_id, "user_id": bot, "user_type": "agent"}
     )
+    alone = http.customer(
+        customer_token,
+        lic.license_id,
+        "send_event",
+        {"chat_id": chat_id, "event": {"type": "message", "text": "still there?"}},
+    )["event"]["id"]
     http.customer(
         customer_token, lic.license_id, "set_customer_fields", {"fields": {"plan": "gold"}}
     )
@@ -247,9 +264,7 @@ def test_every_v3x_webhook_of_a_chats_life_is_delivered_and_the_sdk_reads_it(
     )
     assert deleted.status_code == 200, deleted.text
     http.agent(owner, "close_thread", {"chat_id": chat_id})
-    configuration(
-        http, owner, "agents/update_bot_agent", {"id": bot, "status": "not accepting chats"}
-    )
+    configuration(http, owner, "agents/update_bot_agent", {"id": bot, "status": "accepting chats"})
     configuration(http, owner, "agents/remove_bot_agent", {"bot_agent_id": bot})
     made = http.agent(owner, "create_customer", {"name": "Webhook Customer"})
 
@@ -313,3 +328,85 @@ def test_every_v3x_webhook_of_a_chats_life_is_delivered_and_the_sdk_reads_it(
     assert by["3.5", "incoming_customer"]["payload"]["customer"]["id"] == made["id"]
     added = by["3.6", "user_added_to_chat"]["payload"]
     assert added["user_type"] == "agent" and "requester_id" in added
+
+    # The bot webhook got the events of the chat while the bot was in it, not the one sent
+    # after it left (deliveries are written with the change: the outbox knows them all).
+    hooks = [d for d in admin_deliveries(http, owner) if d["action"] == "incoming_event"]
+    bot_hooks = [d for d in hooks if d["webhook_id"] == for_bots]
+    license_hooks = [d for d in hooks if d["url"] == receiver.url("/3.6/incoming_event")]
+    assert 0 < len(bot_hooks) < len(license_hooks)
+    got = receiver.wait(lambda r: r.path == "/bot/incoming_event", count=len(bot_hooks))
+    events = {r.body["payload"]["event"]["id"] for r in got}
+    assert event_id in events and alone not in events
+    assert {r.body["webhook_id"] for r in got} == {for_bots}
+
+
+def test_disabling_license_webhooks_stops_every_versions_until_enabled(
+    wh: WebhookEnv, receiver: Receiver
+) -> None:
+    """disable_license_webhooks (v3.6) stops the application's license webhooks of every
+    version, v3.0 registrations included, not its `bot` ones; enable_license_webhooks
+    (v3.5) resumes them. Counted in the outbox, where deliveries are written with their
+    change."""
+    lic = wh.new_license()
+    http = wh.http
+    owner = lic.token
+    v30 = configuration(
+        http,
+        owner,
+        "webhooks/register_webhook",
+        {"url": receiver.url("/switch/3.0"), "action": "incoming_event", "secret_key": "s30"},
+    )["webhook_id"]
+    hooks = {
+        "3.0": v30,
+        "3.5": register_v3x(wh, lic, receiver.url("/switch/3.5"), "3.5", "incoming_event"),
+        "3.6": register_v3x(wh, lic, receiver.url("/switch/3.6"), "3.6", "incoming_event"),
+        "bot": register_v3x(
+            wh, lic, receiver.url("/switch/bot"), "3.6", "incoming_event", type="bot"
+        ),
+    }
+    bot = configuration(
+        http, owner, "agents/create_bot_agent", {"name": "Switch", "status": "not accepting chats"}
+    )["bot_agent_id"]
+    chat_id, _customer_id, customer_token = wh.start_chat(lic)
+    http.agent(
+        owner, "add_user_to_chat", {"chat_id": chat_id, "user_id": bot, "user_type": "agent"}
+    )
+
+    def send(text: str) -> None:
+        http.customer(
+            customer_token,
+            lic.license_id,
+            "send_event",
+            {"chat_id": chat_id, "event": {"type": "message", "text": text}},
+        )
+
+    def switch(version: str, method: str) -> Any:
+        resp = http.post_raw(
+            f"/v{version}/configuration/action/{method}", token=owner, json_body={}
+        )
+        assert resp.status_code == 200, resp.text
+        return resp.json()
+
+    def counts() -> dict[str, int]:
+        found = admin_deliveries(http, owner)
+        return {k: sum(d["webhook_id"] == h for d in found) for k, h in hooks.items()}
+
+    def sent(text: str) -> dict[str, int]:
+        """Which webhooks the customer's message `text` fired (the system messages of
+        joining came before)."""
+        before = counts()
+        send(text)
+        return {k: n - before[k] for k, n in counts().items()}
+
+    assert sent("one") == {"3.0": 1, "3.5": 1, "3.6": 1, "bot": 1}
+    switch("3.6", "disable_license_webhooks")
+    for version in ("3.6", "3.5"):
+        assert switch(version, "get_license_webhooks_state") == {"license_webhooks_enabled": False}
+    assert sent("two") == {"3.0": 0, "3.5": 0, "3.6": 0, "bot": 1}
+    switch("3.5", "enable_license_webhooks")
+    assert switch("3.6", "get_license_webhooks_state") == {"license_webhooks_enabled": True}
+    assert sent("three") == {"3.0": 1, "3.5": 1, "3.6": 1, "bot": 1}
+    final = counts()
+    for path, count in final.items():
+        receiver.wait(lambda r, p=f"/switch/{path}": r.path == p, count=count)
