@@ -3,8 +3,11 @@ properties, and sets, lists and deletes license and group property values."""
 
 from __future__ import annotations
 
-from .conftest import Client, Server
-from .support import ok, refused, unique
+from .configuration_support import Server, ok, refused, unique
+from .conftest import Client
+
+# Every test that takes `version` runs in both (conftest.py).
+VERSIONS = ["3.6", "3.5"]
 
 
 def test_properties_are_registered_published_listed_and_unregistered(

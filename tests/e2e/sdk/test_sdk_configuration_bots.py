@@ -5,8 +5,20 @@ from __future__ import annotations
 
 import asyncio
 
-from .conftest import Client, Server
-from .support import agent_rtm, agent_web, customer_start_chat, new_customer, ok, refused, unique
+from .configuration_support import (
+    Server,
+    agent_rtm,
+    agent_web,
+    customer_start_chat,
+    new_customer,
+    ok,
+    refused,
+    unique,
+)
+from .conftest import Client
+
+# Every test that takes `version` runs in both (conftest.py).
+VERSIONS = ["3.6", "3.5"]
 
 
 def test_bots_are_created_read_listed_updated_and_deleted(

@@ -7,10 +7,12 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.e2e.webhook_support import Receiver
+from ..webhook_support import Receiver
+from .configuration_support import Server, customer_start_chat, new_customer, ok, refused
+from .conftest import Client
 
-from .conftest import Client, Server
-from .support import customer_start_chat, new_customer, ok, refused
+# Every test that takes `version` runs in both (conftest.py).
+VERSIONS = ["3.6", "3.5"]
 
 
 @pytest.fixture

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import asyncio
 
-import pytest
+import httpx
 
-from .conftest import Client, Server
-from .support import (
+from .configuration_support import (
+    Server,
     agent_rtm,
     chat_users,
     customer_start_chat,
@@ -18,6 +18,10 @@ from .support import (
     refused,
     unique,
 )
+from .conftest import Client
+
+# Every test that takes `version` runs in both (conftest.py).
+VERSIONS = ["3.6", "3.5"]
 
 
 def test_groups_are_created_read_listed_updated_and_deleted(
@@ -109,28 +113,39 @@ def test_tags_are_created_listed_updated_and_deleted(
 
 
 def test_a_deleted_tag_cannot_be_put_on_a_thread(server: Server, client: Client) -> None:
-    """Through the Agent Chat API v3.6's tag_thread (branch domain36, not here yet)."""
+    """Through the Agent Chat API v3.6's tag_thread: once the license has tags, a thread
+    takes only one that exists (and shares one of its groups)."""
     customer = new_customer(server)
     chat = customer_start_chat(server, customer)["chat"]
-    probe = server.http.post_raw(
-        "/v3.6/agent/action/tag_thread",
-        token=server.owner_token,
-        json_body={"chat_id": chat["id"], "thread_id": chat["thread"]["id"], "tag": "x"},
-    )
-    if probe.status_code == 404:
-        pytest.skip("the Agent Chat API v3.6 (tag_thread) is not served on this branch yet")
+    thread = {"chat_id": chat["id"], "thread_id": chat["thread"]["id"]}
+
+    def tag_thread(tag: str) -> httpx.Response:
+        return server.http.post_raw(
+            "/v3.6/agent/action/tag_thread",
+            token=server.owner_token,
+            json_body={**thread, "tag": tag},
+        )
+
     c = client()
     name = unique("kept")
+    elsewhere = unique("elsewhere")
+    group = ok(c.create_group(name=unique("Tags"), agent_priorities={server.owner_id: "normal"}))[
+        "id"
+    ]
     ok(c.create_tag(name=name, group_ids=[0]))
-    thread = {"chat_id": chat["id"], "thread_id": chat["thread"]["id"]}
-    tag = server.http.post_raw(
-        "/v3.6/agent/action/tag_thread", token=server.owner_token, json_body={**thread, "tag": name}
-    )
-    assert tag.status_code == 200, tag.text
+    ok(c.create_tag(name=elsewhere, group_ids=[group]))
+    tagged = tag_thread(name)
+    assert tagged.status_code == 200, tagged.text
+    refused(tag_thread(unique("never-made")), "not_found", 404)
+    error = refused(tag_thread(elsewhere), "validation", 400)  # not one of the thread's groups
+    assert elsewhere in error["message"]
     ok(c.delete_tag(name=name))
-    again = server.http.post_raw(
-        "/v3.6/agent/action/tag_thread",
+    # What a thread has can always go; a deleted tag cannot come back.
+    untagged = server.http.post_raw(
+        "/v3.6/agent/action/untag_thread",
         token=server.owner_token,
         json_body={**thread, "tag": name},
     )
-    assert again.status_code != 200, again.text
+    assert untagged.status_code == 200, untagged.text
+    refused(tag_thread(name), "not_found", 404)  # the license still has tags: `elsewhere`
+    ok(c.delete_tag(name=elsewhere))

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import asyncio
 
-from .conftest import PASSWORD, Client, Server
-from .support import (
+from .configuration_support import (
+    PASSWORD,
+    Server,
     agent_rtm,
     agent_web,
     chat_users,
@@ -16,6 +17,10 @@ from .support import (
     ok,
     refused,
 )
+from .conftest import Client
+
+# Every test that takes `version` runs in both (conftest.py).
+VERSIONS = ["3.6", "3.5"]
 
 
 def test_agents_are_created_read_listed_updated_and_deleted(
