@@ -49,7 +49,10 @@ CONFIGURATION_3X = {
     "3.5": SPEC_36 / "management" / "configuration-api" / "v3.5" / "index.mdx",
 }
 
-CONFIGURATION = "a Configuration API push: comes with the Configuration API v3.x issue"
+CONFIGURATION = (
+    "a configuration change: the Configuration API v3.x records it (domain/changes.py, with "
+    "its requester) but no v3.x push or webhook renders it yet"
+)
 # Methods of the v3.x references Chatplane does not serve, and why.
 NOT_SERVED: dict[str, str] = {}
 # Pushes of the v3.x references Chatplane never sends, and why.
@@ -174,9 +177,10 @@ def _module_facts(tree: ast.Module) -> tuple[set[str], dict[str, set[str]]]:
     return declared, collections
 
 
-def test_index(named: str | None = None) -> dict[tuple[str, str], list[str]]:
+def test_index(named: str | None = None, calls: bool = False) -> dict[tuple[str, str], list[str]]:
     """(version, name in quotes) -> ['tests/x.py::test_y', ...] for every test function
-    (of the files with `named` in their name, when given)."""
+    (of the files with `named` in their name, when given); with `calls`, the names of
+    methods called on an object count too (an SDK client's `c.create_agent(...)`)."""
     found: dict[tuple[str, str], set[str]] = {}
     for path in sorted((ROOT / "tests").rglob("test_*.py")):
         if named is not None and named not in path.name:
@@ -192,6 +196,9 @@ def test_index(named: str | None = None) -> dict[tuple[str, str], list[str]]:
                 for sub in ast.walk(node):
                     if isinstance(sub, ast.Name) and sub.id in collections:
                         strings |= collections[sub.id]
+                    elif calls and isinstance(sub, ast.Call):
+                        if isinstance(sub.func, ast.Attribute):
+                            strings.add(sub.func.attr)
                 versions = (declared | _versions_named(strings)) or {"3.0"}
                 for value in strings:
                     # "send_event", or a path ".../action/send_event?license_id=1"
@@ -328,7 +335,7 @@ def render_configuration_3x(empty: list[str]) -> list[str]:
     from chatplane.app import build_registry
 
     registry = build_registry()
-    index = test_index("configuration")
+    index = test_index("configuration", calls=True)
     lines: list[str] = []
     for version, page in CONFIGURATION_3X.items():
         served = {a.name for a in registry.actions(version) if a.api == "configuration"}

@@ -204,3 +204,16 @@ def test_the_command_line_and_the_configuration_api_manage_the_same_agents(
     assert not {a["id"]: a for a in server.cli("agent", "list")["agents"]}[who]["suspended"]
     server.cli("agent", "delete", "--id", who)
     refused(c.get_agent(id=who), "not_found")
+
+
+def test_an_agent_awaiting_approval_is_approved(server: Server, client: Client) -> None:
+    c = client()
+    who = email("waits")
+    ok(c.create_agent(id=who, name="Waits", awaiting_approval=True))
+    waiting = ok(c.list_agents(fields=["awaiting_approval"]))
+    assert {a["id"]: a["awaiting_approval"] for a in waiting}[who] is True
+    ok(c.approve_agent(id=who))
+    assert not ok(c.get_agent(id=who, fields=["awaiting_approval"]))["awaiting_approval"]
+    ok(c.approve_agent(id=who))  # approving an approved agent changes nothing
+    refused(c.approve_agent(id=email("nobody")), "not_found", 404)
+    ok(c.delete_agent(id=who))
