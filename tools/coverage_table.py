@@ -196,9 +196,10 @@ def test_index(named: str | None = None, calls: bool = False) -> dict[tuple[str,
                 for sub in ast.walk(node):
                     if isinstance(sub, ast.Name) and sub.id in collections:
                         strings |= collections[sub.id]
-                    elif calls and isinstance(sub, ast.Call):
-                        if isinstance(sub.func, ast.Attribute):
-                            strings.add(sub.func.attr)
+                    elif (
+                        calls and isinstance(sub, ast.Call) and isinstance(sub.func, ast.Attribute)
+                    ):
+                        strings.add(sub.func.attr)
                 versions = (declared | _versions_named(strings)) or {"3.0"}
                 for value in strings:
                     # "send_event", or a path ".../action/send_event?license_id=1"
