@@ -5,10 +5,10 @@ get_localization, list_license_properties and list_group_properties.
 Filled from what the license has: its groups (and which have an agent accepting chats),
 its pre-chat form, its phrases (api/v3_6/localization.py) and the license and group
 property values customers may read (set through the Configuration API v3.x). Chatplane
-has no chat buttons, ticket forms or integrations: those answer empty. A configuration's and a localization's `version` is a
-digest of their content, so it changes when they do; get_configuration and
-get_localization answer the current content whichever version is asked for (Chatplane
-keeps no older ones).
+has no chat buttons, ticket forms or integrations: those answer empty. A configuration's
+and a localization's `version` is a digest of their content, so it changes when they do;
+get_configuration and get_localization answer the current content whichever version is
+asked for (Chatplane keeps no older ones).
 
 `dynamic_configuration(shape)` serves v3.5's flat shape of get_dynamic_configuration
 (api/v3_5).
