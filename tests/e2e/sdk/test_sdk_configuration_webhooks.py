@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from ..webhook_support import Receiver
+from ..webhook_support import Received, Receiver
 from .configuration_support import Server, customer_start_chat, new_customer, ok, refused
 from .conftest import Client
 
@@ -112,19 +112,18 @@ def test_a_disabled_licenses_webhooks_stop_and_resume_when_enabled(
     server: Server, client: Client, receiver: Receiver
 ) -> None:
     c = client()
-    # A webhook of the license's default application (registered through v3.0, whose
-    # bodies are delivered today; v3.x registrations obey the same switch).
-    registered = server.http.post_raw(
-        "/v3.0/configuration/webhooks/register_webhook",
-        token=server.owner_token,
-        json_body={
-            "url": receiver.url("/switch"),
-            "action": "incoming_event",
-            "secret_key": "k",
-            "filters": {"author_type": "customer"},
-        },
-    )
-    assert registered.status_code == 200, registered.text
+    # A license webhook of the license's default application, registered through the SDK
+    # of this version (tests/e2e/test_webhooks_v3x.py: v3.0 registrations obey the switch).
+    hook = ok(
+        c.register_webhook(
+            action="incoming_event",
+            secret_key="k",
+            url=receiver.url("/switch"),
+            filters={"author_type": "customer"},
+            owner_client_id=server.client_id,
+            type="license",
+        )
+    )["id"]
     try:
         assert ok(c.get_license_webhooks_state()) == {"license_webhooks_enabled": True}
         customer = new_customer(server)
@@ -138,14 +137,14 @@ def test_a_disabled_licenses_webhooks_stop_and_resume_when_enabled(
                 {"chat_id": chat["id"], "event": {"type": "message", "text": text}},
             )
 
+        def text(r: Received) -> str:
+            return str(r.body["payload"]["event"]["text"])
+
         def texts() -> list[str]:
-            return [
-                r.body["data"]["event"]["text"]
-                for r in receiver.matching(lambda r: r.path == "/switch")
-            ]
+            return [text(r) for r in receiver.matching(lambda r: r.path == "/switch")]
 
         say("first")
-        receiver.wait(lambda r: r.path == "/switch" and r.body["data"]["event"]["text"] == "first")
+        receiver.wait(lambda r: r.path == "/switch" and text(r) == "first")
 
         ok(c.disable_license_webhooks(owner_client_id=server.client_id))
         assert ok(c.get_license_webhooks_state()) == {"license_webhooks_enabled": False}
@@ -157,12 +156,7 @@ def test_a_disabled_licenses_webhooks_stop_and_resume_when_enabled(
         say("after")
         # Deliveries of one chat go out in order: "after" arriving means nothing is pending
         # before it, so "while disabled" was never written.
-        receiver.wait(lambda r: r.path == "/switch" and r.body["data"]["event"]["text"] == "after")
+        receiver.wait(lambda r: r.path == "/switch" and text(r) == "after")
         assert texts() == ["first", "after"]
     finally:
-        hook_id = registered.json()["webhook_id"]
-        server.http.post_raw(
-            "/v3.0/configuration/webhooks/unregister_webhook",
-            token=server.owner_token,
-            json_body={"webhook_id": hook_id},
-        )
+        ok(c.unregister_webhook(id=hook, owner_client_id=server.client_id))
