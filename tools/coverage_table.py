@@ -76,7 +76,6 @@ NOT_SENT = {
             "agent_updated",
             "agent_suspended",
             "agent_unsuspended",
-            "agent_deleted",
             "auto_accesses_updated",
             "bot_created",
             "bot_updated",
