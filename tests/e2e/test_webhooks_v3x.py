@@ -11,14 +11,14 @@ their version, with their `type` and owner application).
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
-from .harness import REPO_ROOT
+from tests import sdk_venv
+
 from .webhook_support import (
     Lic,
     Received,
@@ -28,8 +28,6 @@ from .webhook_support import (
     configuration,
     start_env,
 )
-
-SDK_PYTHON = REPO_ROOT / ".venv-sdk" / "bin" / "python"
 
 # Every chat and agent action the flow below causes, in both versions (and v3.5's own).
 ACTIONS = [
@@ -108,11 +106,7 @@ def register_v3x(
 
 def parse_with_the_sdk(bodies: list[tuple[str, Any]]) -> list[Any]:
     """(version, error) for each body lc-sdk-python's parse_webhook refuses."""
-    if not SDK_PYTHON.exists():
-        message = "needs .venv-sdk (pip install -r tests/e2e/sdk/requirements.txt)"
-        if os.environ.get("CHATPLANE_REQUIRE_SDK"):
-            pytest.fail(message)
-        pytest.skip(message)
+    sdk_python = sdk_venv.sdk_python()
     script = (
         "import json, sys\n"
         "from livechat.webhooks.parser import parse_webhook\n"
@@ -126,7 +120,7 @@ def parse_with_the_sdk(bodies: list[tuple[str, Any]]) -> list[Any]:
         "print(json.dumps(failed))\n"
     )
     proc = subprocess.run(
-        [str(SDK_PYTHON), "-c", script],
+        [str(sdk_python), "-c", script],
         input=json.dumps(bodies),
         capture_output=True,
         text=True,

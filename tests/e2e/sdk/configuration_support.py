@@ -14,9 +14,8 @@ from typing import Any
 
 import httpx
 
-from ..harness import REPO_ROOT, Http, Rtm, ServerProcess, run_cli
+from ..harness import Http, Rtm, ServerProcess, run_cli
 
-SDK_PYTHON = REPO_ROOT / ".venv-sdk" / "bin" / "python"
 BRIDGE = Path(__file__).with_name("configuration_bridge.py")
 PASSWORD = "sdk-horse-battery-7"
 

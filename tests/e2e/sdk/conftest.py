@@ -2,22 +2,23 @@
 their own over TLS (on SQLite, and on PostgreSQL + Redis when those are configured), and
 `client`, the SDK's ConfigurationApi of the test's version (each module's `VERSIONS`).
 
-The SDK pins httpx 0.28.1, so it lives in `.venv-sdk` (built from requirements.txt beside
-this file) and its calls run there (configuration_bridge.py). Without `.venv-sdk` these
-tests are skipped with a message, and fail when CHATPLANE_REQUIRE_SDK is set (CI).
+The SDK pins httpx 0.28.1, so it lives in `.venv-sdk` (tests/sdk_venv.py builds it on first
+use from requirements.txt beside this file) and its calls run there
+(configuration_bridge.py). Where it cannot be built these tests are skipped with a message,
+and fail when CHATPLANE_REQUIRE_SDK is set (CI).
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Iterator
-from pathlib import Path
 
 import pytest
 
+from tests import sdk_venv
+
 from ..conftest import _services
-from ..harness import REPO_ROOT, Http, ServerProcess, run_cli, use_postgres
-from .configuration_support import SDK_PYTHON, Bridge, SdkClient, Server
+from ..harness import Http, ServerProcess, run_cli, use_postgres
+from .configuration_support import Bridge, SdkClient, Server
 
 Client = Callable[..., SdkClient]
 
@@ -33,15 +34,7 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 
 @pytest.fixture(scope="session")
 def configuration_sdk() -> Iterator[Bridge]:
-    if not SDK_PYTHON.exists():
-        message = (
-            f"the SDK tests need {SDK_PYTHON.relative_to(REPO_ROOT)}: python3 -m venv .venv-sdk "
-            "&& .venv-sdk/bin/pip install -r tests/e2e/sdk/requirements.txt"
-        )
-        if os.environ.get("CHATPLANE_REQUIRE_SDK"):
-            pytest.fail(message)
-        pytest.skip(message)
-    bridge = Bridge(Path(SDK_PYTHON))
+    bridge = Bridge(sdk_venv.sdk_python())
     try:
         yield bridge
     finally:

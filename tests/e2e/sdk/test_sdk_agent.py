@@ -5,9 +5,8 @@ with a personal access token (Basic), run every method Chatplane serves with
 of the SDK's own agent examples run with only the host and the token changed.
 
 The SDK pins httpx 0.28.1, so it lives in a virtual environment of its own, `.venv-sdk`
-(`.ci/run` builds it from tests/e2e/sdk/requirements.txt); these tests run its calls
-there (tests/e2e/sdk/scenarios.py) and check what they answered. Without `.venv-sdk` they
-are skipped with a message, and fail when CHATPLANE_REQUIRE_SDK is set (CI).
+(tests/sdk_venv.py builds it on first use from tests/e2e/sdk/requirements.txt); these tests
+run its calls there (tests/e2e/sdk/scenarios.py) and check what they answered.
 """
 
 from __future__ import annotations
@@ -23,11 +22,11 @@ from typing import Any
 import pytest
 
 from chatplane.domain.access import SCOPES
+from tests import sdk_venv
 
 from .. import properties_helpers as props
-from ..harness import REPO_ROOT, Http, ServerProcess, run_cli
+from ..harness import Http, ServerProcess, run_cli
 
-SDK_PYTHON = REPO_ROOT / ".venv-sdk" / "bin" / "python"
 SCENARIOS = Path(__file__).with_name("scenarios.py")
 VERSIONS = ["3.6", "3.5"]
 # Bearer access tokens, and personal access tokens (Basic).
@@ -36,15 +35,7 @@ AUTH = ["bearer", "basic"]
 
 @pytest.fixture(scope="module")
 def sdk_python() -> Path:
-    if not SDK_PYTHON.exists():
-        message = (
-            f"the SDK tests need {SDK_PYTHON.relative_to(REPO_ROOT)}: python3 -m venv .venv-sdk "
-            "&& .venv-sdk/bin/pip install -r tests/e2e/sdk/requirements.txt"
-        )
-        if os.environ.get("CHATPLANE_REQUIRE_SDK"):
-            pytest.fail(message)
-        pytest.skip(message)
-    return SDK_PYTHON
+    return sdk_venv.sdk_python()
 
 
 @dataclass

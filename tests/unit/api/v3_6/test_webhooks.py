@@ -6,7 +6,6 @@ webhooks reference (keys and JSON types); every body lc-sdk-python 0.4.2's own
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -17,9 +16,10 @@ from chatplane.api.v3_5.webhooks import WEBHOOKS as WEBHOOKS_35
 from chatplane.api.v3_6.webhooks import WEBHOOKS, WebhooksV3x
 from chatplane.domain import changes as ch
 from chatplane.webhooks.outbox import LicenseInfo, Occurrence, Target
+from tests import sdk_venv
 
 from . import objects as o
-from .samples import ROOT, SPEC, assert_like, needs_spec, push_sample
+from .samples import SPEC, assert_like, needs_spec, push_sample
 from .test_pushes import CASES as PUSH_CASES
 
 pytestmark = needs_spec
@@ -30,7 +30,6 @@ PAGES = {
 }
 FORMATS: dict[str, WebhooksV3x] = {"3.6": WEBHOOKS, "3.5": WEBHOOKS_35}
 LICENSE = LicenseInfo(1, "390e44e6-f1e6-0368c-z6ddb-74g14508c2ex")
-SDK_PYTHON = ROOT / ".venv-sdk" / "bin" / "python"
 
 
 # What the reference's samples leave out and its own tables (or the Chat data structure)
@@ -310,11 +309,7 @@ def test_filters_only_my_chats_source_type_and_agent_ids() -> None:
 
 
 def test_every_body_passes_the_sdks_own_webhook_parser(tmp_path: Path) -> None:
-    if not SDK_PYTHON.exists():
-        message = "needs .venv-sdk (pip install -r tests/e2e/sdk/requirements.txt)"
-        if os.environ.get("CHATPLANE_REQUIRE_SDK"):
-            pytest.fail(message)
-        pytest.skip(message)
+    sdk_python = sdk_venv.sdk_python()
     given = {version: bodies(version) for version in FORMATS}
     path = tmp_path / "bodies.json"
     path.write_text(json.dumps(given))
@@ -331,7 +326,7 @@ def test_every_body_passes_the_sdks_own_webhook_parser(tmp_path: Path) -> None:
         "print(json.dumps(failed))\n"
     )
     proc = subprocess.run(
-        [str(SDK_PYTHON), "-c", script, str(path)], capture_output=True, text=True, timeout=120
+        [str(sdk_python), "-c", script, str(path)], capture_output=True, text=True, timeout=120
     )
     assert proc.returncode == 0, proc.stderr
     failed = json.loads(proc.stdout.strip().splitlines()[-1])
