@@ -16,7 +16,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-from chatplane.domain import changes, routing
+from chatplane.domain import changes, group_status, routing
 from chatplane.domain.access import RequireWider
 from chatplane.domain.models import Agent, Principal
 from chatplane.domain.routing import ACCEPTING, NOT_ACCEPTING, OFFLINE
@@ -41,6 +41,7 @@ def set_status(tx: Tx, license_id: int, agent_id: str, status: str, *, chosen: b
     rrepo.set_current_status(tx.conn, license_id, agent_id, status, now)
     if previous != status:
         tx.emit(changes.AgentStatusChanged(license_id, agent_id, status))
+        group_status.agent_moved(tx, license_id, agent_id, previous, status)
     if status == OFFLINE and previous != OFFLINE:
         routing.reroute_agent(tx, license_id, agent_id)
     elif status == ACCEPTING:
@@ -49,9 +50,12 @@ def set_status(tx: Tx, license_id: int, agent_id: str, status: str, *, chosen: b
 
 
 def bot_created(tx: Tx, license_id: int, bot_id: str, status: str) -> None:
-    """A new bot is routed by the status it was created with (no push: nobody knew it)."""
+    """A new bot is routed by the status it was created with (no status push: nobody knew
+    it; its groups may change status)."""
     rrepo.lock_license(tx.conn, license_id)
     rrepo.set_current_status(tx.conn, license_id, bot_id, status, time.time())
+    if status != OFFLINE:
+        group_status.agent_moved(tx, license_id, bot_id, OFFLINE, status)
     if status == ACCEPTING:
         routing.drain(tx, license_id)
 

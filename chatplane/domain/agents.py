@@ -15,7 +15,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from chatplane.domain import agent_status, changes, chats, groups
+from chatplane.domain import agent_status, changes, chats, group_status, groups
 from chatplane.domain.access import RequireWider
 from chatplane.domain.models import AGENT, Agent, Principal
 from chatplane.domain.routing import NOT_ACCEPTING, OFFLINE
@@ -98,12 +98,14 @@ def _check_groups(tx: Tx, license_id: int, memberships: list[tuple[int, str]]) -
 def _set_groups(tx: Tx, agent: Agent, memberships: list[tuple[int, str]]) -> None:
     """The agent's groups become these; it stays in group 0 (every agent is)."""
     lic = agent.license_id
+    status_moved = group_status.watch_member(tx, lic, agent.id, [g for g, _ in memberships])
     groups_repo.remove_agent_from_groups(tx.conn, lic, agent.id)
     if not any(g == 0 for g, _ in memberships):
         repo.add_agent_to_group(tx.conn, lic, 0, agent.id)
     for group_id, priority in memberships:
         repo.add_agent_to_group(tx.conn, lic, group_id, agent.id, priority)
     tx.emit(changes.RoutingChanged(lic, "groups"))
+    status_moved()
 
 
 def load(tx: Tx, license_id: int, agent_id: str) -> Agent:
@@ -146,7 +148,15 @@ def create_agent(
     agent.profile = {k: v for k, v in spec.profile.items() if v is not None}
     repo.insert_agent(tx.conn, agent, None)
     _set_groups(tx, agent, memberships)
-    tx.emit(changes.AgentConfigured(license_id, agent, created=True, **_requester(caller)))
+    tx.emit(
+        changes.AgentConfigured(
+            license_id,
+            agent,
+            created=True,
+            groups=groups_repo.memberships(tx.conn, license_id, agent.id),
+            **_requester(caller),
+        )
+    )
     return agent
 
 
@@ -161,6 +171,7 @@ def update_agent(
     """Change an agent (whether the caller may change this one is the API's to check);
     `require_role` as for create_agent, when the role changes."""
     agent = load(tx, license_id, agent_id)
+    groups_before = groups_repo.memberships(tx.conn, license_id, agent_id)
     values: dict[str, Any] = {}
     if update.role is not None and update.role != agent.role:
         if agent.role == "owner":
@@ -187,8 +198,38 @@ def update_agent(
     fresh = load(tx, license_id, agent_id)
     if "max_chats_count" in values or update.groups is not None:
         tx.emit(changes.RoutingChanged(license_id, "agents"))  # slots may have freed
-    tx.emit(changes.AgentConfigured(license_id, fresh, **_requester(caller)))
+    groups_after = groups_repo.memberships(tx.conn, license_id, agent_id)
+    tx.emit(
+        changes.AgentConfigured(
+            license_id,
+            fresh,
+            groups=groups_after,
+            updated=changed_fields(agent, fresh, groups_before, groups_after),
+            **_requester(caller),
+        )
+    )
     return fresh
+
+
+# What `agent_updated` and `bot_updated` may say changed: the agent's own fields and its
+# profile's (an `AgentConfigured.updated` names them).
+COMPARED = ("name", "role", "avatar", "job_title", "max_chats_count", "default_group_priority")
+
+
+def changed_fields(
+    before: Agent,
+    after: Agent,
+    groups_before: list[tuple[int, str]],
+    groups_after: list[tuple[int, str]],
+) -> list[str]:
+    """The names of what differs between two states of an agent (or a bot), sorted."""
+    out = {name for name in COMPARED if getattr(before, name) != getattr(after, name)}
+    for key in {*before.profile, *after.profile}:
+        if before.profile.get(key) != after.profile.get(key):
+            out.add(key)
+    if groups_before != groups_after:
+        out.add("groups")
+    return sorted(out)
 
 
 def delete_agent(tx: Tx, caller: Principal | None, license_id: int, agent_id: str) -> None:

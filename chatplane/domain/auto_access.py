@@ -140,7 +140,8 @@ def add(
     lic = caller.license_id
     wanted = _check_groups(tx, lic, group_ids)
     checked = check_conditions(conditions)
-    order = [r.id for r in rules(tx, lic)]
+    before = rules(tx, lic)
+    order = [r.id for r in before]
     if len(order) >= MAX_RULES:
         raise limit_reached(f"This license has {MAX_RULES} auto access rules, the most it may")
     rule_id = uuid.uuid4().hex
@@ -156,7 +157,7 @@ def add(
         created_at=time.time(),
     )
     _reorder(tx, lic, new_order)
-    _emit(tx, caller)
+    _emit(tx, caller, before)
     return rule_id
 
 
@@ -174,7 +175,8 @@ def update(
     """Change the fields given; `move` places the rule before `next_id` (at the end when
     it is empty)."""
     lic = caller.license_id
-    order = [r.id for r in rules(tx, lic)]
+    before = rules(tx, lic)
+    order = [r.id for r in before]
     if rule_id not in order:
         raise not_found("Auto access", rule_id)
     values: dict[str, Any] = {}
@@ -188,17 +190,18 @@ def update(
         repo.update(tx.conn, lic, rule_id, **values)
     if move:
         _reorder(tx, lic, _place(order, rule_id, next_id))
-    _emit(tx, caller)
+    _emit(tx, caller, before)
 
 
 def delete(tx: Tx, caller: Principal, rule_id: str) -> None:
     lic = caller.license_id
-    order = [r.id for r in rules(tx, lic)]
+    before = rules(tx, lic)
+    order = [r.id for r in before]
     if rule_id not in order:
         raise not_found("Auto access", rule_id)
     repo.delete(tx.conn, lic, rule_id)
     _reorder(tx, lic, [r for r in order if r != rule_id])
-    _emit(tx, caller)
+    _emit(tx, caller, before)
 
 
 # -- matching --------------------------------------------------------------------------
@@ -261,8 +264,8 @@ def groups_for(tx: Tx, license_id: int, customer: Customer | None) -> list[int] 
     return None
 
 
-def _emit(tx: Tx, caller: Principal) -> None:
-    listed = [
+def _listed(found: list[Rule]) -> list[dict[str, Any]]:
+    return [
         {
             "id": r.id,
             "description": r.description,
@@ -270,12 +273,16 @@ def _emit(tx: Tx, caller: Principal) -> None:
             "conditions": r.conditions,
             "next_id": r.next_id,
         }
-        for r in rules(tx, caller.license_id)
+        for r in found
     ]
+
+
+def _emit(tx: Tx, caller: Principal, before: list[Rule]) -> None:
     tx.emit(
         changes.AutoAccessesUpdated(
             caller.license_id,
-            rules=listed,
+            rules=_listed(rules(tx, caller.license_id)),
+            previous=_listed(before),
             requester_id=caller.user_id,
             requester_client_id=caller.client_id,
         )

@@ -18,7 +18,15 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from chatplane.accounts import tokens
-from chatplane.domain import agent_status, applications, changes, chats, routing
+from chatplane.domain import (
+    agent_status,
+    agents,
+    applications,
+    changes,
+    chats,
+    group_status,
+    routing,
+)
 from chatplane.domain import groups as groups_domain
 from chatplane.domain.access import RequireWider
 from chatplane.domain.ids import new_bot_id
@@ -80,6 +88,7 @@ def create_bot(tx: Tx, caller: Principal, spec: BotSpec) -> Agent:
     accounts_repo.insert_agent(tx.conn, bot, None)
     _set_groups(tx, bot, spec.groups if spec.groups is not None else [(0, "normal")])
     agent_status.bot_created(tx, caller.license_id, bot.id, spec.routing_status)
+    _configured(tx, caller, bot, created=True)
     return bot
 
 
@@ -98,6 +107,7 @@ def update_bot(
         if require_wider is None:
             raise authorization(f"Bot agent {bot_id!r} belongs to another application")
         require_wider(f"bot agent {bot_id!r} belongs to another application")
+    groups_before = groups_repo.memberships(tx.conn, caller.license_id, bot_id)
     values: dict[str, Any] = {}
     for name in ("name", "avatar", "max_chats_count", "job_title", "default_group_priority"):
         value = getattr(update, name)
@@ -124,7 +134,16 @@ def update_bot(
         routing.drain(tx, lic)  # more room, or other groups: queued chats may fit now
     fresh = _load(tx, caller, bot_id)
     if values or update.groups is not None or status_changed:
-        tx.emit(changes.AgentConfigured(lic, fresh, **_requester(caller)))
+        groups_after = groups_repo.memberships(tx.conn, lic, bot_id)
+        tx.emit(
+            changes.AgentConfigured(
+                lic,
+                fresh,
+                groups=groups_after,
+                updated=agents.changed_fields(bot, fresh, groups_before, groups_after),
+                **_requester(caller),
+            )
+        )
     return fresh
 
 
@@ -140,7 +159,7 @@ def remove_bot(tx: Tx, caller: Principal, bot_id: str, require_wider: RequireWid
     groups_repo.remove_agent_from_groups(tx.conn, lic, bot.id)
     accounts_repo.delete_agent(tx.conn, lic, bot.id)
     routing_repo.forget_status(tx.conn, lic, bot.id)
-    tx.emit(changes.AgentDeleted(lic, bot.id))
+    tx.emit(changes.AgentDeleted(lic, bot.id, is_bot=True, client_id=bot.client_id))
 
 
 def list_bots(tx: Tx, caller: Principal, all_bots: bool) -> list[Agent]:
@@ -178,6 +197,15 @@ class BotConfig:
 
 def _requester(caller: Principal) -> dict[str, Any]:
     return {"requester_id": caller.user_id, "requester_client_id": caller.client_id}
+
+
+def _configured(tx: Tx, caller: Principal, bot: Agent, *, created: bool) -> None:
+    groups = groups_repo.memberships(tx.conn, caller.license_id, bot.id)
+    tx.emit(
+        changes.AgentConfigured(
+            caller.license_id, bot, created=created, groups=groups, **_requester(caller)
+        )
+    )
 
 
 def new_secret() -> str:
@@ -241,7 +269,7 @@ def create_configured_bot(
     accounts_repo.insert_agent(tx.conn, bot, None)
     _set_groups(tx, bot, memberships)
     agent_status.bot_created(tx, caller.license_id, bot.id, bot.routing_status)
-    tx.emit(changes.AgentConfigured(caller.license_id, bot, created=True, **_requester(caller)))
+    _configured(tx, caller, bot, created=True)
     return bot, secret
 
 
@@ -298,9 +326,11 @@ def _load(tx: Tx, caller: Principal, bot_id: str) -> Agent:
 
 def _set_groups(tx: Tx, bot: Agent, groups: list[tuple[int, str]]) -> None:
     lic = bot.license_id
+    status_moved = group_status.watch_member(tx, lic, bot.id, [g for g, _ in groups])
     groups_repo.remove_agent_from_groups(tx.conn, lic, bot.id)
     now = time.time()
     for group_id, priority in groups:
         # Groups have no API of their own in v3.0; naming one creates it (docs/decisions.md).
         accounts_repo.ensure_group(tx.conn, lic, group_id, f"Group {group_id}", now)
         accounts_repo.add_agent_to_group(tx.conn, lic, group_id, bot.id, priority)
+    status_moved()

@@ -335,9 +335,12 @@ class RoutingChanged(Change):
 
 @dataclass
 class AgentDeleted(Change):
-    """`agent_deleted` webhooks."""
+    """`agent_deleted` webhooks (v3.x: `agent_deleted` or, for a bot, `bot_deleted`)."""
 
     agent_id: str
+    is_bot: bool = False
+    # A bot's owner application (who may read it by `agents-bot--my`).
+    client_id: str | None = None
 
 
 # -- configuration (the Configuration API v3.x) ------------------------------------------
@@ -360,6 +363,11 @@ class AgentConfigured(ConfigurationChange):
 
     agent: Agent
     created: bool = False
+    # Its groups now: (group id, priority).
+    groups: list[tuple[int, str]] = field(default_factory=list)
+    # What the update changed (None: everything, as for a new agent): the names of
+    # `Agent`'s fields, `groups`, and those of its profile (`work_scheduler`, ...).
+    updated: list[str] | None = None
 
 
 @dataclass
@@ -380,6 +388,10 @@ class GroupConfigured(ConfigurationChange):
     name: str | None = None
     language_code: str | None = None
     agent_priorities: dict[str, str] = field(default_factory=dict)
+    # What an update changed (`name`, `language_code`, `agent_priorities`); None: all.
+    updated: list[str] | None = None
+    # The group's members before an update or a delete: agents who leave it hear of it.
+    previous_agent_ids: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -389,13 +401,19 @@ class TagConfigured(ConfigurationChange):
     name: str
     how: str  # created | updated | deleted
     group_ids: list[int] = field(default_factory=list)
+    author_id: str | None = None
+    created_at: float | None = None
+    # The groups before an update: agents of the groups it leaves hear of it too.
+    previous_group_ids: list[int] = field(default_factory=list)
 
 
 @dataclass
 class AutoAccessesUpdated(ConfigurationChange):
-    """`auto_accesses_updated`: the license's rules, in order, as they are now."""
+    """`auto_accesses_updated`: the license's rules, in order, as they are now and as they
+    were before (the push says what changed between the two)."""
 
     rules: list[dict[str, Any]] = field(default_factory=list)
+    previous: list[dict[str, Any]] = field(default_factory=list)
 
 
 @dataclass
@@ -405,3 +423,14 @@ class ConfiguredPropertiesChanged(ConfigurationChange):
     group_id: int | None  # None: the license's own properties
     updated: dict[str, dict[str, Any]] = field(default_factory=dict)
     deleted: dict[str, list[str]] = field(default_factory=dict)
+
+
+@dataclass
+class GroupsStatusUpdated(Change):
+    """A group's routing status changed (`accepting_chats`, `not_accepting_chats`,
+    `offline`: an agent of it started or stopped accepting chats, connected or left, or
+    its members changed): v3.x `groups_status_updated`. One change per group, so that
+    each reaches exactly the agents who may read that group."""
+
+    group_id: int
+    status: str

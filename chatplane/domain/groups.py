@@ -14,7 +14,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from chatplane.domain import changes, routing
+from chatplane.domain import changes, group_status, routing
 from chatplane.domain.group_refs import check_exist as check_exist  # re-exported
 from chatplane.domain.models import Principal
 from chatplane.errors import not_found, validation
@@ -22,7 +22,6 @@ from chatplane.storage import Tx
 from chatplane.storage import accounts as accounts_repo
 from chatplane.storage import groups as repo
 from chatplane.storage import properties as properties_repo
-from chatplane.storage import routing as routing_repo
 
 PRIORITIES = ("first", "normal", "last", "supervisor")
 DEFAULT_LANGUAGE = "en"
@@ -57,6 +56,7 @@ def create_group(
         accounts_repo.add_agent_to_group(tx.conn, license_id, group_id, agent_id, priority)
     _changed(tx, license_id)
     _configured(tx, license_id, group_id, "created", requester)
+    group_status.group_created(tx, license_id, group_id)
     return group_id
 
 
@@ -72,27 +72,34 @@ def update_group(
 ) -> None:
     if repo.get_group(tx.conn, license_id, group_id) is None:
         raise not_found("Group", group_id)
+    before = get_group(tx, license_id, group_id)
+    status_moved = None
     if name is not None:
         repo.rename_group(tx.conn, license_id, group_id, name)
     if language_code is not None:
         repo.update_group(tx.conn, license_id, group_id, language_code=language_code)
     if agent_priorities is not None:
         _check_priorities(tx, license_id, agent_priorities)
+        status_moved = group_status.watch(tx, license_id, [group_id])
         if group_id != 0:
             # The given priorities are the group's members; group 0 keeps every agent.
             repo.remove_members(tx.conn, license_id, group_id, list(agent_priorities))
         for agent_id, priority in agent_priorities.items():
             accounts_repo.add_agent_to_group(tx.conn, license_id, group_id, agent_id, priority)
     _changed(tx, license_id)
-    _configured(tx, license_id, group_id, "updated", requester)
+    _configured(tx, license_id, group_id, "updated", requester, before)
+    if status_moved is not None:
+        status_moved()
 
 
 def add_agent(tx: Tx, license_id: int, group_id: int, agent_id: str, priority: str) -> None:
     if repo.get_group(tx.conn, license_id, group_id) is None:
         raise not_found("Group", group_id)
     _check_priorities(tx, license_id, {agent_id: priority})
+    status_moved = group_status.watch(tx, license_id, [group_id])
     accounts_repo.add_agent_to_group(tx.conn, license_id, group_id, agent_id, priority)
     _changed(tx, license_id)
+    status_moved()
 
 
 def delete_group(
@@ -102,6 +109,7 @@ def delete_group(
         raise validation("Group 0 holds every agent and cannot be deleted")
     if repo.get_group(tx.conn, license_id, group_id) is None:
         raise not_found("Group", group_id)
+    members = list(get_group(tx, license_id, group_id).agent_priorities)
     repo.delete_group(tx.conn, license_id, group_id)
     properties_repo.delete_group_values(tx.conn, license_id, group_id)
     _changed(tx, license_id)
@@ -110,6 +118,7 @@ def delete_group(
             license_id,
             group_id,
             "deleted",
+            previous_agent_ids=members,
             requester_id=requester.user_id if requester else None,
             requester_client_id=requester.client_id if requester else None,
         )
@@ -141,17 +150,7 @@ def routing_statuses(tx: Tx, license_id: int, group_ids: list[int]) -> dict[int,
     """Each group's routing status: `accepting_chats` when a member routing may give its
     chats to accepts chats, else `not_accepting_chats` when one is connected but not
     accepting, else `offline` (supervisors do not count: they get no chats)."""
-    accepting = list(routing_repo.candidates(tx.conn, license_id).values())
-    waiting = list(routing_repo.candidates(tx.conn, license_id, routing.NOT_ACCEPTING).values())
-    out: dict[int, str] = {}
-    for group_id in group_ids:
-        if any(routing.serves(c, group_id) for c in accepting):
-            out[group_id] = ACCEPTING
-        elif any(routing.serves(c, group_id) for c in waiting):
-            out[group_id] = NOT_ACCEPTING
-        else:
-            out[group_id] = OFFLINE
-    return out
+    return group_status.statuses(tx, license_id, group_ids)
 
 
 def get_groups(tx: Tx, license_id: int) -> list[dict[str, Any]]:
@@ -177,9 +176,22 @@ def _check_priorities(tx: Tx, license_id: int, agent_priorities: dict[str, str])
 
 
 def _configured(
-    tx: Tx, license_id: int, group_id: int, how: str, requester: Principal | None
+    tx: Tx,
+    license_id: int,
+    group_id: int,
+    how: str,
+    requester: Principal | None,
+    before: Group | None = None,
 ) -> None:
+    """`before`: the group as it was before an update (what changed is told)."""
     group = get_group(tx, license_id, group_id)
+    updated = None
+    if before is not None:
+        updated = [
+            name
+            for name in ("name", "language_code", "agent_priorities")
+            if getattr(before, name) != getattr(group, name)
+        ]
     tx.emit(
         changes.GroupConfigured(
             license_id,
@@ -188,6 +200,8 @@ def _configured(
             name=group.name,
             language_code=group.language_code,
             agent_priorities=dict(group.agent_priorities),
+            updated=updated,
+            previous_agent_ids=list(before.agent_priorities) if before is not None else [],
             requester_id=requester.user_id if requester else None,
             requester_client_id=requester.client_id if requester else None,
         )

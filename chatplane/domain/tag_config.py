@@ -100,8 +100,9 @@ def create_tag(
         author_id=caller.user_id,
         created_at=now,
     )
-    _emit(tx, caller, name, "created", wanted)
-    return Tag(name, wanted, caller.user_id, now)
+    tag = Tag(name, wanted, caller.user_id, now)
+    _emit(tx, caller, tag, "created")
+    return tag
 
 
 def update_tag(
@@ -118,8 +119,9 @@ def update_tag(
     # Both the groups it leaves and those it joins must be the caller's to manage.
     _may_write(tx, caller, sorted(set(tag.group_ids) ^ set(wanted)), require_wider)
     repo.set_groups(tx.conn, caller.license_id, _key(name), wanted)
-    _emit(tx, caller, name, "updated", wanted)
+    before = list(tag.group_ids)
     tag.group_ids = wanted
+    _emit(tx, caller, tag, "updated", before)
     return tag
 
 
@@ -127,7 +129,7 @@ def delete_tag(tx: Tx, caller: Principal, name: str, require_wider: RequireWider
     tag = _exact(tx, caller.license_id, name)
     _may_write(tx, caller, tag.group_ids, require_wider)
     repo.delete(tx.conn, caller.license_id, _key(name))
-    _emit(tx, caller, name, "deleted", tag.group_ids)
+    _emit(tx, caller, tag, "deleted")
 
 
 def list_tags(
@@ -162,13 +164,18 @@ def tag_exists(tx: Tx, license_id: int, name: str) -> bool:
     return row is not None and row.name == name
 
 
-def _emit(tx: Tx, caller: Principal, name: str, how: str, group_ids: list[int]) -> None:
+def _emit(
+    tx: Tx, caller: Principal, tag: Tag, how: str, previous_group_ids: list[int] | None = None
+) -> None:
     tx.emit(
         changes.TagConfigured(
             caller.license_id,
-            name,
+            tag.name,
             how,
-            list(group_ids),
+            list(tag.group_ids),
+            author_id=tag.author_id,
+            created_at=tag.created_at,
+            previous_group_ids=list(previous_group_ids or []),
             requester_id=caller.user_id,
             requester_client_id=caller.client_id,
         )

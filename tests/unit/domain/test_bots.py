@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from chatplane.domain import bots, users
+from chatplane.domain.changes import AgentConfigured, GroupsStatusUpdated
 from chatplane.domain.access import role_scopes
 from chatplane.domain.models import Principal
 from chatplane.errors import ApiError
@@ -76,7 +77,18 @@ def test_status_change_emits_agent_status_changed_once(setup: Any) -> None:
     bot = store.write_sync(lambda tx: bots.create_bot(tx, mine, spec)).result
     update = bots.BotUpdate(routing_status="offline")
     changed = store.write_sync(lambda tx: bots.update_bot(tx, mine, bot.id, update))
-    # agent_status_changed (v3.0), and the bot's new configuration (v3.x bot_updated).
-    assert [type(c).__name__ for c in changed.events] == ["AgentStatusChanged", "AgentConfigured"]
+    # agent_status_changed (v3.0), the group it alone accepted chats in going offline (v3.x
+    # groups_status_updated), and the bot's configuration (nothing of it changed: no v3.x
+    # bot_updated renders).
+    assert [type(c).__name__ for c in changed.events] == [
+        "AgentStatusChanged",
+        "GroupsStatusUpdated",
+        "AgentConfigured",
+    ]
+    status = changed.events[1]
+    assert isinstance(status, GroupsStatusUpdated)
+    assert (status.group_id, status.status) == (0, "offline")
+    configured = changed.events[2]
+    assert isinstance(configured, AgentConfigured) and configured.updated == []
     same = store.write_sync(lambda tx: bots.update_bot(tx, mine, bot.id, update))
     assert same.events == []
