@@ -25,7 +25,14 @@ CONFIGS = {
         name="score",
         type="int",
         locations={loc: {"access": _BOTH} for loc in ("chat", "thread", "event")},
-    )
+    ),
+    # A license and group property agents may read (license_properties_updated, ...).
+    ("sample", "color"): PropertyConfig(
+        namespace="sample",
+        name="color",
+        type="string",
+        locations={loc: {"access": _BOTH} for loc in ("license", "group")},
+    ),
 }
 
 
@@ -226,34 +233,47 @@ def samples() -> list[ch.Change]:
     ]
     # The Configuration API v3.x (issue 16): configuration changes and who made them.
     app = "0805e283233042b37f460ed8fbf22160"
-    smith = _agent(agent)
+    by = {"requester_id": agent, "requester_client_id": app}
+    smith = replace(
+        _agent(agent),
+        profile={
+            "mobile": "+48 123 456 789",
+            "notifications": ["new_visitor", "incoming_chat"],
+            "email_subscriptions": ["weekly_summary"],
+            "work_scheduler": {
+                "timezone": "Europe/Warsaw",
+                "schedule": [{"day": "monday", "enabled": True, "start": "08:30", "end": "16:30"}],
+            },
+        },
+    )
+    memberships = [(0, "normal"), (19, "first")]
+    out.append(ch.AgentConfigured(LICENSE, smith, created=True, groups=memberships, **by))
     out.append(
         ch.AgentConfigured(
-            LICENSE, smith, created=True, requester_id=agent, requester_client_id=app
+            LICENSE, smith, groups=memberships, updated=["groups", "work_scheduler"], **by
         )
     )
-    out.append(ch.AgentConfigured(LICENSE, smith, requester_id=agent, requester_client_id=app))
-    bot = replace(smith, id="5c9871d5372c824cbf22d860a707a578", is_bot=True, email=None)
-    out.append(
-        ch.AgentConfigured(LICENSE, bot, created=True, requester_id=agent, requester_client_id=app)
+    bot = replace(
+        _agent(agent),
+        id="5c9871d5372c824cbf22d860a707a578",
+        is_bot=True,
+        email=None,
+        client_id=app,
+        default_group_priority="first",
     )
+    out.append(ch.AgentConfigured(LICENSE, bot, created=True, groups=[(0, "normal")], **by))
+    out.append(ch.AgentConfigured(LICENSE, bot, groups=[(0, "normal")], updated=["name"], **by))
+    out.append(ch.AgentDeleted(LICENSE, bot.id, is_bot=True, client_id=app))
     for how in ("suspended", "unsuspended", "approved"):
         out.append(
             ch.AgentAccessChanged(
                 LICENSE, "jones@example.com", how, requester_id=agent, requester_client_id=app
             )
         )
-    for how in ("created", "updated"):
+    for how, updated in (("created", None), ("updated", ["name"])):
         out.append(
             ch.GroupConfigured(
-                LICENSE,
-                19,
-                how,
-                "Sports shoes",
-                "en",
-                {agent: "normal"},
-                requester_id=agent,
-                requester_client_id=app,
+                LICENSE, 19, how, "Sports shoes", "en", {agent: "normal"}, updated=updated, **by
             )
         )
     out.append(
@@ -262,7 +282,7 @@ def samples() -> list[ch.Change]:
     for how in ("created", "updated", "deleted"):
         out.append(
             ch.TagConfigured(
-                LICENSE, "docs_feedback", how, [0, 19], requester_id=agent, requester_client_id=app
+                LICENSE, "docs_feedback", how, [0, 19], author_id=agent, created_at=T0, **by
             )
         )
     rule = {
@@ -272,9 +292,18 @@ def samples() -> list[ch.Change]:
         "conditions": {"domain": {"values": [{"value": "example.com", "exact_match": True}]}},
         "next_id": None,
     }
+    # One rule deleted, one added after the one that stays: every status of the push.
+    gone = {**rule, "id": "b1cd0bfea640f671694110c6ae34356f", "next_id": rule["id"]}
+    added = {**rule, "id": "dc70916fdc9d02ea0bcdee5b2fa64717", "description": None}
     out.append(
-        ch.AutoAccessesUpdated(LICENSE, rules=[rule], requester_id=agent, requester_client_id=app)
+        ch.AutoAccessesUpdated(
+            LICENSE,
+            rules=[{**rule, "next_id": added["id"]}, added],
+            previous=[gone, rule],
+            **by,
+        )
     )
+    out.append(ch.GroupsStatusUpdated(LICENSE, 19, "accepting_chats"))
     for group_id in (None, 19):
         out.append(
             ch.ConfiguredPropertiesChanged(

@@ -12,6 +12,9 @@
   thinking indicator everyone but its author.
 - A customer change reaches the agents serving the customer (every agent allowed to read
   customers, for a new one) and the customer for its own profile and page.
+- A configuration change (an agent, bot, group, tag, auto access rule or license or group
+  property value; a group's routing status) reaches the agents whose scopes let them read
+  what changed (`may_hear_configuration`); customers never.
 - Whoever caused a chat or customer change hears it on all its connections.
 The push is rendered once per (user type, API version), by the version's renderer that
 the app hands in, then the same text is queued to each session of that kind; the session
@@ -22,7 +25,7 @@ several pushes for one change (a transfer that also moved the chat's access, in 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from chatplane.bus import Origin
@@ -74,6 +77,81 @@ def may_read(session: Session, group_ids: list[int]) -> bool:
     return "chats--access:ro" in scopes and agent_has_group_access(
         group_ids, session.agent_group_ids
     )
+
+
+# Changes of the license's configuration, and of its groups' routing statuses.
+CONFIGURATION = (ch.ConfigurationChange, ch.AgentDeleted, ch.GroupsStatusUpdated)
+
+
+def _holds(session: Session, *scopes: str) -> bool:
+    assert session.principal is not None
+    held = implied(session.principal.scopes)
+    return any(scope in held for scope in scopes)
+
+
+def _member_of(session: Session, group_ids: Iterable[int]) -> bool:
+    """Whether the session's agent is in one of the groups (everyone is in group 0)."""
+    return agent_has_group_access(group_ids, session.agent_group_ids)
+
+
+def _may_read_agent(session: Session, agent_id: str) -> bool:
+    assert session.principal is not None
+    if _holds(session, "agents--all:ro"):
+        return True
+    return session.principal.user_id == agent_id and _holds(session, "agents--my:ro")
+
+
+def _may_read_bot(session: Session, client_id: str | None) -> bool:
+    """Bots are agents to the Agent Chat API (they join chats, have routing statuses):
+    whoever may read agents may read them, and so may the bot scopes."""
+    assert session.principal is not None
+    if _holds(session, "agents--all:ro", "agents-bot--all:ro"):
+        return True
+    return client_id == session.principal.client_id and _holds(session, "agents-bot--my:ro")
+
+
+def _may_read_group(session: Session, group_id: int, member_ids: Iterable[str] = ()) -> bool:
+    """`groups--all`, or `groups--my` for a group the agent is (or, `member_ids`, was or
+    becomes) a member of."""
+    assert session.principal is not None
+    if _holds(session, "groups--all:ro"):
+        return True
+    if not _holds(session, "groups--my:ro"):
+        return False
+    return session.principal.user_id in member_ids or _member_of(session, [group_id])
+
+
+def may_hear_configuration(session: Session, change: ch.Change) -> bool:
+    """Whether an agent's session hears a configuration change: it may read the thing that
+    changed by its scopes, as the Configuration API would let it read it."""
+    if isinstance(change, ch.AgentConfigured):
+        agent = change.agent
+        if agent.is_bot:
+            return _may_read_bot(session, agent.client_id)
+        return _may_read_agent(session, agent.id)
+    if isinstance(change, ch.AgentDeleted):
+        if change.is_bot:
+            return _may_read_bot(session, change.client_id)
+        return _may_read_agent(session, change.agent_id)
+    if isinstance(change, ch.AgentAccessChanged):
+        return _may_read_agent(session, change.agent_id)
+    if isinstance(change, ch.GroupConfigured):
+        members = {*change.agent_priorities, *change.previous_agent_ids}
+        return _may_read_group(session, change.group_id, members)
+    if isinstance(change, ch.GroupsStatusUpdated):
+        return _may_read_group(session, change.group_id)
+    if isinstance(change, ch.TagConfigured):
+        if _holds(session, "tags--all:ro"):
+            return True
+        groups = {*change.group_ids, *change.previous_group_ids}
+        return _holds(session, "tags--groups:ro") and _member_of(session, groups)
+    if isinstance(change, ch.AutoAccessesUpdated):
+        return _holds(session, "access_rules:ro")
+    if isinstance(change, ch.ConfiguredPropertiesChanged):
+        # What each agent may read of the values is the properties' own access (the push
+        # holds only that); a group's values go to those who may read the group.
+        return change.group_id is None or _may_read_group(session, change.group_id)
+    return False
 
 
 def _server_made(change: ch.Change) -> bool:
@@ -159,9 +237,11 @@ class Fanout:
             return self._customer_recipients(change)
         if isinstance(change, ch.CustomerSideStorageUpdated | ch.WelcomeMessageSent):
             return set(self.hub.targets_of(lic, CUSTOMER, change.customer_id))
-        if isinstance(change, ch.AgentStatusChanged | ch.CustomerBanned | ch.AgentDeleted):
+        if isinstance(change, ch.AgentStatusChanged | ch.CustomerBanned):
             # Every agent of the license sees teammates' statuses and bans.
             return set(self.hub.agent_targets(lic))
+        if isinstance(change, CONFIGURATION):
+            return self._configuration_recipients(change)
         if not isinstance(change, ch.ChatChange):
             return set()
         chat = change.chat
@@ -219,6 +299,14 @@ class Fanout:
         if isinstance(change, ch.CustomerUpdated | ch.CustomerPageUpdated):
             out |= self.hub.targets_of(lic, CUSTOMER, change.customer.id)
         return out
+
+    def _configuration_recipients(self, change: ch.Change) -> set[Session]:
+        """The agents who may read what changed (docs/decisions.md, "Configuration pushes")."""
+        return {
+            session
+            for session in self.hub.agent_targets(change.license_id)
+            if may_hear_configuration(session, change)
+        }
 
     def _multicast_recipients(self, change: ch.MulticastSent) -> set[Session]:
         lic = change.license_id

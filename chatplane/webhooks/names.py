@@ -60,6 +60,29 @@ V3_5: dict[str, tuple[str, ...]] = {
 
 ACTIONS: dict[str, dict[str, tuple[str, ...]]] = {"3.6": V3_6, "3.5": V3_5}
 
+# The configuration actions (webhooks, "Configuration"): about the license, not a chat nor
+# a bot's work, so only `license` webhooks take them (docs/decisions.md).
+CONFIGURATION = frozenset(
+    {
+        "agent_created",
+        "agent_approved",
+        "agent_updated",
+        "agent_suspended",
+        "agent_unsuspended",
+        "agent_deleted",
+        "auto_accesses_updated",
+        "bot_created",
+        "bot_updated",
+        "bot_deleted",
+        "group_created",
+        "group_updated",
+        "group_deleted",
+        "tag_created",
+        "tag_updated",
+        "tag_deleted",
+    }
+)
+
 ADDITIONAL_DATA = ("chat_properties", "chat_presence_user_ids")
 
 

@@ -62,7 +62,8 @@ class Occurrence:
     """A change as a webhook action: its `data`, and what filters look at."""
 
     action: str
-    data: dict[str, Any]
+    # The payload: an object, or an array (v3.x `auto_accesses_updated`).
+    data: Any
     chat: Chat | None = None
     thread_id: str | None = None
     # Agents "in the chat" for chat_member_ids (for agent actions: the agent itself).
@@ -75,6 +76,9 @@ class Occurrence:
     # Made by the server itself (routing, timers, system messages), not by a user's
     # request (v3.x `source_type: system`).
     by_system: bool = False
+    # The application whose request made it, where that is recorded (configuration
+    # changes): v3.x `source_type` tells `my_client` from `other_clients` by it.
+    source_client_id: str | None = None
 
 
 @dataclass

@@ -1,7 +1,8 @@
 """v3.5's pushes: v3.6's, in v3.5's shapes, except where v3.5 differs: a rich message
 postback says only the button's id and whether it is toggled (v3.6 added `button_type`,
-`button_value` and `ecommerce`), and there is no `event_deleted` or
-`incoming_thinking_indicator` (v3.6 added both)."""
+`button_value` and `ecommerce`), and there is no `event_deleted`,
+`incoming_thinking_indicator`, `license_properties_updated` or `group_properties_updated`
+(v3.6 added them)."""
 
 from __future__ import annotations
 
@@ -21,6 +22,11 @@ class Pushes35(Pushes):
         return None
 
     def incoming_thinking_indicator(self, c: ch.ThinkingIndicatorSent, view: View) -> Rendered:
+        return None
+
+    def properties_updated_configured(
+        self, c: ch.ConfiguredPropertiesChanged, view: View
+    ) -> Rendered:
         return None
 
 

@@ -145,6 +145,12 @@ async def register_webhook(ctx: Context, p: RegisterWebhook) -> dict[str, Any]:
     actions_here = names.ACTIONS[version]
     if p.action not in actions_here:
         raise validation(f"action {p.action!r} is not a webhook action of v{version}")
+    if p.type == "bot" and p.action in names.CONFIGURATION:
+        # A bot webhook follows its application's bots' chats; a configuration change is
+        # the license's, and would never fire one (docs/decisions.md).
+        raise validation(
+            f"action {p.action!r} is a configuration action: register it with type license"
+        )
     check_url(p.url, ctx.services.settings.webhook_allow_private)
     extra: list[str] = list(dict.fromkeys(p.additional_data or []))
     allowed = names.additional_data(version, p.action)

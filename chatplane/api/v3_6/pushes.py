@@ -2,7 +2,8 @@
 
 A change whose push v3.6 does not have (a customer's side storage, a routing setting)
 renders nothing. An event with `visibility: agents`, and the properties of one, never
-render for a customer.
+render for a customer; configuration changes render for agents only
+(configuration_pushes.py).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 from chatplane.api.v3_0 import pushes as pushes_v3_0
+from chatplane.api.v3_6 import configuration_pushes as config
 from chatplane.api.v3_6.serialize import SHAPES, Shapes, View, rfc3339, session_fields
 from chatplane.domain import changes as ch
 
@@ -52,6 +54,25 @@ PUSH_NAMES = frozenset(
         "event_deleted",
         "chat_unfollowed",
         "incoming_thinking_indicator",
+        # Configuration (api/v3_6/configuration_pushes.py).
+        "agent_created",
+        "agent_approved",
+        "agent_updated",
+        "agent_suspended",
+        "agent_unsuspended",
+        "auto_accesses_updated",
+        "bot_created",
+        "bot_updated",
+        "bot_deleted",
+        "group_created",
+        "group_updated",
+        "group_deleted",
+        "tag_created",
+        "tag_updated",
+        "tag_deleted",
+        "groups_status_updated",
+        "license_properties_updated",
+        "group_properties_updated",
     }
 )
 
@@ -99,6 +120,13 @@ class Pushes:
             ch.ChatFollowed: self.chat_followed,
             ch.ChatUnfollowed: self.chat_unfollowed,
             ch.ThinkingIndicatorSent: self.incoming_thinking_indicator,
+            ch.AgentConfigured: self.agent_configured,
+            ch.AgentAccessChanged: self.agent_access_changed,
+            ch.GroupConfigured: self.group_configured,
+            ch.TagConfigured: self.tag_configured,
+            ch.AutoAccessesUpdated: self.auto_accesses_updated,
+            ch.GroupsStatusUpdated: self.groups_status_updated,
+            ch.ConfiguredPropertiesChanged: self.properties_updated_configured,
         }
 
     def render(self, change: ch.Change, view: View) -> Rendered:
@@ -338,11 +366,35 @@ class Pushes:
             return None
         return "routing_status_set", {"agent_id": c.agent_id, "status": c.routing_status}
 
+    # -- configuration (api/v3_6/configuration_pushes.py): agents only ---------------------
+
     def agent_deleted(self, c: ch.AgentDeleted, view: View) -> Rendered:
-        """Configuration push (rtm-pushes, `agent_deleted`): to the license's agents."""
-        if not view.agent:
-            return None
-        return "agent_deleted", {"id": c.agent_id}
+        """`agent_deleted`, or `bot_deleted` for a bot."""
+        return config.agent_deleted(c) if view.agent else None
+
+    def agent_configured(self, c: ch.AgentConfigured, view: View) -> Rendered:
+        return config.agent_configured(c) if view.agent else None
+
+    def agent_access_changed(self, c: ch.AgentAccessChanged, view: View) -> Rendered:
+        return config.agent_access_changed(c) if view.agent else None
+
+    def group_configured(self, c: ch.GroupConfigured, view: View) -> Rendered:
+        return config.group_configured(c) if view.agent else None
+
+    def tag_configured(self, c: ch.TagConfigured, view: View) -> Rendered:
+        return config.tag_configured(c) if view.agent else None
+
+    def auto_accesses_updated(self, c: ch.AutoAccessesUpdated, view: View) -> Rendered:
+        return config.auto_accesses_updated(c) if view.agent else None
+
+    def groups_status_updated(self, c: ch.GroupsStatusUpdated, view: View) -> Rendered:
+        return config.groups_status_updated(c) if view.agent else None
+
+    def properties_updated_configured(
+        self, c: ch.ConfiguredPropertiesChanged, view: View
+    ) -> Rendered:
+        """`license_properties_updated`, `group_properties_updated`."""
+        return config.properties_updated(c, view) if view.agent else None
 
 
 PUSHES = Pushes(SHAPES)

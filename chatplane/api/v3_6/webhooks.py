@@ -11,10 +11,17 @@ API does (`accepting chats`). `customer_session_fields_updated` comes once for e
 chat of a customer whose session fields changed. v3.5 has `incoming_customer`; v3.6 has
 `event_deleted`.
 
+Configuration webhooks (`agent_created`, `group_updated`, `tag_deleted`, ...) carry their
+push's payload (api/v3_6/configuration_pushes.py) and fire for `license` webhooks only;
+their `source_type` filter tells `my_client` from `other_clients` by the application that
+made the change (the command line's changes are `system`).
+
 Every body is one lc-sdk-python 0.4.2's `livechat.webhooks.parser.parse_webhook` reads
 (tests/unit/api/v3_6/test_webhooks.py): the reference's `requester` of configuration
 webhooks is not sent, as that parser refuses any field besides the six of the envelope.
-The one exception is `event_deleted`, an action of v3.6 that SDK release does not know.
+The exceptions are what that SDK release predates: v3.6's `event_deleted`, and
+`auto_accesses_updated` (v3.5 on), whose payload is an array of the rules' changes where
+the SDK still knows v3.4's `auto_access_added`/`_updated`/`_deleted` of one rule each.
 
 Who gets one: a `license` webhook fires for the whole license (unless its application
 switched its license webhooks off); a `bot` webhook only for chats one of its
@@ -36,6 +43,7 @@ from chatplane.api.v3_6.serialize import session_fields
 from chatplane.domain import changes as ch
 from chatplane.domain.models import AGENT
 from chatplane.domain.viewer import View
+from chatplane.webhooks import names
 from chatplane.webhooks.outbox import (
     LicenseInfo,
     Occurrence,
@@ -126,14 +134,8 @@ class WebhooksV3x:
                 presence_ids={change.agent_id},
                 ordering=f"agent:{change.agent_id}",
             )
-        if isinstance(change, ch.AgentDeleted):
-            return Occurrence(
-                "agent_deleted",
-                {"id": change.agent_id},
-                member_ids={change.agent_id},
-                presence_ids={change.agent_id},
-                ordering=f"agent:{change.agent_id}",
-            )
+        if isinstance(change, ch.ConfigurationChange | ch.AgentDeleted):
+            return self._configuration(change, view)
         if isinstance(change, ch.CustomerUpdated) and change.fields_changed:
             return [
                 self._session_fields(change, chat_id, thread_id)
@@ -164,6 +166,26 @@ class WebhooksV3x:
             if action in CHAT_ACTIONS and action in self.actions
         ]
         return out or None
+
+    def _configuration(
+        self, change: ch.ConfigurationChange | ch.AgentDeleted, view: View
+    ) -> Occurrence | None:
+        """A configuration webhook: its push's payload, for `license` webhooks only."""
+        rendered = self.pushes.render(change, view)
+        if rendered is None or isinstance(rendered, list):
+            return None
+        action, payload = rendered
+        if action not in self.actions:
+            return None  # license and group properties have pushes but no webhooks
+        requester = change if isinstance(change, ch.ConfigurationChange) else None
+        return Occurrence(
+            action,
+            payload,
+            ordering=_configuration_ordering(change),
+            # Deleting an agent is recorded without its requester: a user's doing.
+            by_system=requester is not None and requester.requester_id is None,
+            source_client_id=requester.requester_client_id if requester else None,
+        )
 
     def _chat_occurrence(
         self, action: str, payload: dict[str, Any], change: ch.ChatChange
@@ -210,7 +232,9 @@ class WebhooksV3x:
     def matches(
         self, target: Target, occ: Occurrence, owner_bots: Callable[[], frozenset[str]]
     ) -> bool:
-        if target.type == "bot" and not occ.presence_ids & owner_bots():
+        if target.type == "bot" and (
+            occ.action in names.CONFIGURATION or not occ.presence_ids & owner_bots()
+        ):
             return False
         f = target.filters or {}
         wanted_author = f.get("author_type")
@@ -231,8 +255,24 @@ class WebhooksV3x:
         if sources is not None:
             if occ.by_system:
                 return "system" in sources
+            if occ.source_client_id is not None:
+                mine = occ.source_client_id == target.owner_client_id
+                return ("my_client" if mine else "other_clients") in sources
             return "my_client" in sources or "other_clients" in sources
         return True
+
+
+def _configuration_ordering(change: ch.ConfigurationChange | ch.AgentDeleted) -> str:
+    """Webhooks of one agent, group, tag (or the auto access list) reach a URL in order."""
+    if isinstance(change, ch.AgentConfigured):
+        return f"agent:{change.agent.id}"
+    if isinstance(change, ch.AgentAccessChanged | ch.AgentDeleted):
+        return f"agent:{change.agent_id}"
+    if isinstance(change, ch.GroupConfigured):
+        return f"group:{change.group_id}"
+    if isinstance(change, ch.TagConfigured):
+        return f"tag:{change.name}"
+    return "configuration"
 
 
 def _among(rule: dict[str, list[str]] | None, ids: set[str]) -> bool:
@@ -256,9 +296,9 @@ def additional_data(target: Target, occ: Occurrence, view: View) -> dict[str, An
     return out
 
 
-# Actions of a customer, an agent, and v3.6's own.
+# Actions of a customer, an agent, the configuration, and v3.6's own.
 OTHER_ACTIONS = frozenset(
-    {"customer_session_fields_updated", "routing_status_set", "agent_deleted"}
+    {"customer_session_fields_updated", "routing_status_set", *names.CONFIGURATION}
 )
 ACTIONS = CHAT_ACTIONS | OTHER_ACTIONS | {"event_deleted"}
 

@@ -71,6 +71,7 @@ class World:
         groups: tuple[int, ...] = (0,),
         role: str = "normal",
         scopes: frozenset[str] | None = None,
+        client_id: str = "client",
     ) -> FakeSession:
         session = FakeSession(api=user_type, send_text=_nothing, close=_nothing, version=version)
         session.sent = []
@@ -78,7 +79,7 @@ class World:
             given = role_scopes(role) if scopes is None else scopes
         else:
             given = frozenset({"customer"})
-        session.principal = Principal(LICENSE, user_type, user_id, "client", given, role)
+        session.principal = Principal(LICENSE, user_type, user_id, client_id, given, role)
         session.agent_group_ids = groups
         self.hub.register(session)
         return session

@@ -163,3 +163,71 @@ def agent() -> Agent:
         webhooks=None,
         created_at=NOW - 10_000,
     )
+
+
+# -- configuration --------------------------------------------------------------------
+
+SCHEDULE = {
+    "timezone": "Europe/Warsaw",
+    "schedule": [{"day": "monday", "enabled": True, "start": "08:30", "end": "12:30"}],
+}
+
+
+def configured_agent(**kw: Any) -> Agent:
+    """An agent as the Configuration API v3.x keeps it (no avatar: the sample has none)."""
+    values: dict[str, Any] = {
+        "avatar": None,
+        "role": "viceowner",
+        "profile": {
+            "notifications": ["new_visitor", "new_goal"],
+            "email_subscriptions": ["weekly_summary"],
+            "work_scheduler": SCHEDULE,
+        },
+    }
+    values.update(kw)
+    base = agent()
+    for key, value in values.items():
+        setattr(base, key, value)
+    return base
+
+
+def bot(**kw: Any) -> Agent:
+    values: dict[str, Any] = {
+        "id": "5c9871d5372c824cbf22d860a707a578",
+        "name": "Bot Name",
+        "email": None,
+        "role": "normal",
+        "is_bot": True,
+        "client_id": "asXdesldiAJSq9padj",
+        "avatar": None,
+        "default_group_priority": "first",
+    }
+    values.update(kw)
+    base = agent()
+    for key, value in values.items():
+        setattr(base, key, value)
+    return base
+
+
+APP = "0805e283233042b37f460ed8fbf22160"
+
+
+def property_configs() -> dict[tuple[str, str], PropertyConfig]:
+    """License and group properties: one agents may read, one they may not, and one its
+    application has not published."""
+    read = {"access": {"agent": {"read": True, "write": True}}}
+    hidden = {"access": {"agent": {"read": False, "write": True}}}
+    where = ("license", "group")
+    return {
+        (APP, "string_property"): PropertyConfig(
+            APP, "string_property", "string", {loc: read for loc in where}
+        ),
+        (APP, "hidden"): PropertyConfig(APP, "hidden", "string", {loc: hidden for loc in where}),
+        (APP, "unpublished"): PropertyConfig(
+            APP, "unpublished", "string", {loc: read for loc in where}, public_access=[]
+        ),
+    }
+
+
+def configuration_view() -> View:
+    return View(user_type="agent", configs={**configs(), **property_configs()})

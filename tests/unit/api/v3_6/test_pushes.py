@@ -4,6 +4,7 @@ v3.5's renderer is v3.6's but for its differences."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -148,7 +149,100 @@ def chat_changes() -> dict[str, tuple[ch.Change, frozenset[str]]]:
     }
 
 
-CASES = chat_changes()
+def configuration_changes() -> dict[str, tuple[ch.Change, frozenset[str] | None]]:
+    """The Configuration pushes (api/v3_6/configuration_pushes.py), each from the change
+    the Configuration API records, made to match the reference's sample."""
+    smith = o.configured_agent()
+    memberships = [(5, "first"), (2, "last"), (1, "normal")]
+    by: dict[str, Any] = {"requester_id": "owner@example.com", "requester_client_id": o.APP}
+    bot = o.bot()
+    priorities = {"agent@example.com": "normal", "other_agent@example.com": "first"}
+    rule = {
+        "id": "dc70916fdc9d02ea0bcdee5b2fa64717",
+        "description": None,
+        "access": {"groups": [0]},
+        "conditions": {"url": {"values": [{"value": "https://x.test", "exact_match": False}]}},
+        "next_id": None,
+    }
+    added = {**rule, "id": "b1cd0bfea640f671694110c6ae34356f"}
+    value = {o.APP: {"string_property": "string value"}}
+    return {
+        "agent_created": (
+            ch.AgentConfigured(LIC, smith, created=True, groups=memberships, **by),
+            None,
+        ),
+        "agent_updated": (
+            ch.AgentConfigured(LIC, smith, groups=memberships, updated=["work_scheduler"], **by),
+            None,
+        ),
+        **{
+            f"agent_{how}": (ch.AgentAccessChanged(LIC, smith.id, how, **by), None)
+            for how in ("approved", "suspended", "unsuspended")
+        },
+        "bot_created": (
+            ch.AgentConfigured(LIC, bot, created=True, groups=[(0, "normal")], **by),
+            None,
+        ),
+        "bot_updated": (
+            ch.AgentConfigured(LIC, bot, groups=[(0, "normal")], updated=["name"], **by),
+            None,
+        ),
+        "bot_deleted": (
+            ch.AgentDeleted(LIC, bot.id, is_bot=True, client_id=bot.client_id),
+            None,
+        ),
+        "group_created": (
+            ch.GroupConfigured(LIC, 42, "created", "Sales", "en", priorities, **by),
+            None,
+        ),
+        "group_updated": (
+            ch.GroupConfigured(LIC, 42, "updated", "Sales", "en", priorities, ["name"], **by),
+            None,
+        ),
+        "group_deleted": (ch.GroupConfigured(LIC, 42, "deleted", **by), None),
+        **{
+            f"tag_{how}": (
+                ch.TagConfigured(
+                    LIC,
+                    "docs_feedback",
+                    how,
+                    [0, 42],
+                    author_id="smith@example.com",
+                    created_at=o.NOW,
+                    **by,
+                ),
+                None,
+            )
+            for how in ("created", "updated", "deleted")
+        },
+        # A rule added after the last one: that one's `next_id` changes (the first sample).
+        "auto_accesses_updated": (
+            ch.AutoAccessesUpdated(
+                LIC, rules=[{**rule, "next_id": added["id"]}, added], previous=[rule], **by
+            ),
+            None,
+        ),
+        "groups_status_updated": (ch.GroupsStatusUpdated(LIC, 0, "offline"), None),
+        "license_properties_updated": (
+            ch.ConfiguredPropertiesChanged(LIC, None, updated=value, **by),
+            None,
+        ),
+        "group_properties_updated": (
+            ch.ConfiguredPropertiesChanged(LIC, 1, updated=value, **by),
+            None,
+        ),
+    }
+
+
+# What the samples leave out of a new agent's or bot's full state and lc-sdk-python 0.4.2's
+# models of their webhooks have (the Configuration API's agent and bot have them too).
+SAMPLE_GAPS: dict[str, dict[str, Any]] = {
+    "agent_created": {"max_chats_count": 6},
+    "bot_created": {"max_chats_count": 6, "work_scheduler": {}},
+}
+
+CONFIGURATION = configuration_changes()
+CASES: dict[str, tuple[ch.Change, Any]] = {**chat_changes(), **CONFIGURATION}
 
 
 # The pushes rendered here, by name (docs/coverage.md counts them for both versions; what
@@ -186,6 +280,24 @@ RENDERED = [
     "incoming_typing_indicator",
     "incoming_multicast",
     "chat_unfollowed",
+    "agent_created",
+    "agent_approved",
+    "agent_updated",
+    "agent_suspended",
+    "agent_unsuspended",
+    "auto_accesses_updated",
+    "bot_created",
+    "bot_updated",
+    "bot_deleted",
+    "group_created",
+    "group_updated",
+    "group_deleted",
+    "tag_created",
+    "tag_updated",
+    "tag_deleted",
+    "groups_status_updated",
+    "license_properties_updated",
+    "group_properties_updated",
 ]
 
 
@@ -198,7 +310,7 @@ def test_every_push_chatplane_names_has_a_case() -> None:
 @pytest.mark.parametrize("name", RENDERED)
 def test_push_in_the_reference_shape(name: str) -> None:
     change, not_sent = CASES[name]
-    pushed = render(change, o.agent_view())
+    pushed = render(change, o.configuration_view())
     assert pushed is not None
     action, payload = pushed if isinstance(pushed, tuple) else pushed[0]
     assert action == name
@@ -215,6 +327,8 @@ def test_push_in_the_reference_shape(name: str) -> None:
     if name == "incoming_chat":
         # The sample leaves out the chat's access, which the Chat structure has.
         sample["chat"]["access"] = {"group_ids": [0]}
+    if name in SAMPLE_GAPS:
+        sample.update(SAMPLE_GAPS[name])
     assert_like(payload, sample, absent=not_sent or frozenset())
 
 
@@ -286,3 +400,171 @@ def test_v3_5_has_no_deleted_events_nor_thinking_indicators() -> None:
         change, _ = CASES[name]
         assert render(change, o.agent_view()) is not None
         assert render_35(change, o.agent_view()) is None
+
+
+# -- configuration -----------------------------------------------------------------------
+
+
+def push_samples(name: str, page: Any = None) -> list[Any]:
+    """Every sample payload of push `name` on the rtm-pushes page, in order."""
+    from .samples import PUSHES_PAGE, strip_comments
+
+    text = (page or PUSHES_PAGE).read_text()
+    at = text.index(f"### `{name}`")
+    section = text[at:].split("\n### ", 1)[0]
+    blocks = section.split("```json")[1:]
+    return [
+        json.JSONDecoder().raw_decode(strip_comments(b.split("```", 1)[0]).strip())[0]
+        for b in blocks
+    ]
+
+
+def test_a_new_agent_is_pushed_whole_and_an_update_only_what_changed() -> None:
+    change, _ = CASES["agent_created"]
+    assert render(change, o.agent_view()) == (
+        "agent_created",
+        {
+            "id": "smith@example.com",
+            "name": "Agent Smith",
+            "role": "viceowner",
+            "max_chats_count": 6,
+            "awaiting_approval": False,
+            "groups": [
+                {"id": 5, "priority": "first"},
+                {"id": 2, "priority": "last"},
+                {"id": 1, "priority": "normal"},
+            ],
+            "notifications": ["new_visitor", "new_goal"],
+            "email_subscriptions": ["weekly_summary"],
+            "work_scheduler": o.SCHEDULE,
+        },
+    )
+    # Empty lists and objects are shown empty; unset optional fields are left out.
+    bare = ch.AgentConfigured(LIC, o.configured_agent(profile={}), created=True)
+    pushed = render(bare, o.agent_view())
+    assert isinstance(pushed, tuple)
+    assert pushed[1]["groups"] == [] and pushed[1]["work_scheduler"] == {}
+    assert "mobile" not in pushed[1] and "job_title" not in pushed[1]
+
+    smith = o.configured_agent(job_title="Lead", max_chats_count=9)
+    updated = ch.AgentConfigured(LIC, smith, updated=["job_title", "max_chats_count"])
+    assert render(updated, o.agent_view()) == (
+        "agent_updated",
+        {"id": smith.id, "job_title": "Lead", "max_chats_count": 9},
+    )
+    # Nothing the push shows changed (the status agents log in with): no push.
+    login_status_only = ch.AgentConfigured(LIC, smith, updated=["login_status"])
+    assert render(login_status_only, o.agent_view()) is None
+    assert render(ch.AgentConfigured(LIC, smith, updated=[]), o.agent_view()) is None
+
+
+def test_bots_are_pushed_as_bots() -> None:
+    created, _ = CASES["bot_created"]
+    assert render(created, o.agent_view()) == (
+        "bot_created",
+        {
+            "id": "5c9871d5372c824cbf22d860a707a578",
+            "name": "Bot Name",
+            "max_chats_count": 6,
+            "default_group_priority": "first",
+            "groups": [{"id": 0, "priority": "normal"}],
+            "work_scheduler": {},
+            "owner_client_id": "asXdesldiAJSq9padj",
+        },
+    )
+    # A bot with no default priority of its own has group 0's: normal.
+    plain = ch.AgentConfigured(LIC, o.bot(default_group_priority=None), created=True)
+    pushed = render(plain, o.agent_view())
+    assert isinstance(pushed, tuple) and pushed[1]["default_group_priority"] == "normal"
+    # Its status (routing_status_set tells) is no bot_updated.
+    assert render(ch.AgentConfigured(LIC, o.bot(), updated=[]), o.agent_view()) is None
+    assert render(ch.AgentDeleted(LIC, "b1", is_bot=True), o.agent_view()) == (
+        "bot_deleted",
+        {"id": "b1"},
+    )
+    assert render(ch.AgentDeleted(LIC, "a@x"), o.agent_view()) == ("agent_deleted", {"id": "a@x"})
+
+
+def test_a_group_update_says_only_what_changed() -> None:
+    members = {"a@x": "normal"}
+    both = ch.GroupConfigured(LIC, 7, "updated", "Sales", "de", members, ["language_code"])
+    assert render(both, o.agent_view()) == ("group_updated", {"id": 7, "language_code": "de"})
+    moved = ch.GroupConfigured(LIC, 7, "updated", "Sales", "de", members, ["agent_priorities"])
+    assert render(moved, o.agent_view()) == (
+        "group_updated",
+        {"id": 7, "agent_priorities": {"a@x": "normal"}},
+    )
+    same = ch.GroupConfigured(LIC, 7, "updated", "Sales", "de", members, [])
+    assert render(same, o.agent_view()) is None
+
+
+def _rule(rule_id: str, next_id: str | None, **kw: Any) -> dict[str, Any]:
+    return {
+        "id": rule_id,
+        "description": kw.get("description"),
+        "access": kw.get("access", {"groups": [0]}),
+        "conditions": kw.get("conditions", {}),
+        "next_id": next_id,
+    }
+
+
+def test_auto_accesses_updated_says_what_each_change_did_as_the_references_samples() -> None:
+    added_sample, updated_sample, deleted_sample = push_samples("auto_accesses_updated")
+    a, b = "dc70916fdc9d02ea0bcdee5b2fa64717", "b1cd0bfea640f671694110c6ae34356f"
+    new = added_sample[1]
+    # Adding B after A: A now points at B; B comes whole.
+    added = ch.AutoAccessesUpdated(
+        LIC,
+        rules=[
+            _rule(a, b),
+            _rule(b, None, access=new["access"], conditions=new["conditions"]),
+        ],
+        previous=[_rule(a, None)],
+    )
+    assert render(added, o.agent_view()) == ("auto_accesses_updated", added_sample)
+    # B's description changes and it moves before A.
+    updated = ch.AutoAccessesUpdated(
+        LIC,
+        rules=[_rule(b, a, description="Auto access updated"), _rule(a, None)],
+        previous=[_rule(a, b), _rule(b, None)],
+    )
+    assert render(updated, o.agent_view()) == ("auto_accesses_updated", updated_sample)
+    # Deleting A, which B pointed at.
+    deleted = ch.AutoAccessesUpdated(
+        LIC, rules=[_rule(b, None)], previous=[_rule(b, a), _rule(a, None)]
+    )
+    assert render(deleted, o.agent_view()) == ("auto_accesses_updated", deleted_sample)
+    # An update that changed nothing says nothing.
+    same = ch.AutoAccessesUpdated(LIC, rules=[_rule(a, None)], previous=[_rule(a, None)])
+    assert render(same, o.agent_view()) is None
+
+
+def test_license_and_group_values_show_only_what_agents_may_read_of_published_properties() -> None:
+    values = {o.APP: {"string_property": "x", "hidden": "y", "unpublished": "z"}}
+    view = o.configuration_view()
+    assert render(ch.ConfiguredPropertiesChanged(LIC, None, updated=values), view) == (
+        "license_properties_updated",
+        {"properties": {o.APP: {"string_property": "x"}}},
+    )
+    assert render(ch.ConfiguredPropertiesChanged(LIC, 3, updated=values), view) == (
+        "group_properties_updated",
+        {"group_id": 3, "properties": {o.APP: {"string_property": "x"}}},
+    )
+    nothing = {o.APP: {"hidden": "y", "unpublished": "z", "unknown": 1}}
+    assert render(ch.ConfiguredPropertiesChanged(LIC, None, updated=nothing), view) is None
+    # Deleting values has no push.
+    gone = {o.APP: ["string_property"]}
+    assert render(ch.ConfiguredPropertiesChanged(LIC, None, deleted=gone), view) is None
+
+
+def test_configuration_pushes_are_for_agents_and_v3_5_has_them_but_the_property_ones() -> None:
+    v35_page = SPEC / "messaging" / "agent-chat-api" / "v3.5" / "rtm-pushes" / "index.mdx"
+    for name, (change, _) in CONFIGURATION.items():
+        assert render(change, o.customer_view()) is None, name
+        assert render_35(change, o.customer_view()) is None, name
+        v36 = render(change, o.configuration_view())
+        v35 = render_35(change, o.configuration_view())
+        if name in ("license_properties_updated", "group_properties_updated"):
+            assert v35 is None and f"### `{name}`" not in v35_page.read_text()
+        else:
+            assert v35 == v36, name
