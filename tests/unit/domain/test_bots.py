@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 
 from chatplane.domain import bots, users
-from chatplane.domain.changes import AgentConfigured, GroupsStatusUpdated
 from chatplane.domain.access import role_scopes
+from chatplane.domain.changes import AgentConfigured, GroupsStatusUpdated
 from chatplane.domain.models import Principal
 from chatplane.errors import ApiError
 from chatplane.storage import accounts as repo

@@ -44,7 +44,7 @@ def push_sample(name: str, page: Path = PUSHES_PAGE) -> Any:
 
 
 # Objects whose keys are data, not field names.
-MAPS = {"properties", "text_vars", "content", "geolocation"}
+MAPS = {"properties", "text_vars", "content", "geolocation", "agent_priorities"}
 
 
 def _kind(value: Any) -> str:

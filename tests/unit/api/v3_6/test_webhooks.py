@@ -15,12 +15,15 @@ import pytest
 from chatplane.api.v3_5.webhooks import WEBHOOKS as WEBHOOKS_35
 from chatplane.api.v3_6.webhooks import WEBHOOKS, WebhooksV3x
 from chatplane.domain import changes as ch
+from chatplane.webhooks import names
 from chatplane.webhooks.outbox import LicenseInfo, Occurrence, Target
 from tests import sdk_venv
 
 from . import objects as o
 from .samples import SPEC, assert_like, needs_spec, push_sample
 from .test_pushes import CASES as PUSH_CASES
+from .test_pushes import CONFIGURATION as CONFIGURATION_PUSHES
+from .test_pushes import SAMPLE_GAPS as PUSH_SAMPLE_GAPS
 
 pytestmark = needs_spec
 
@@ -38,7 +41,14 @@ SAMPLE_GAPS: dict[str, dict[str, Any]] = {
     "incoming_chat": {"access": {"group_ids": [0]}},  # in payload.chat
     "user_added_to_chat": {"user_type": "agent"},  # "Webhook payload" table
     "user_removed_from_chat": {"user_type": "agent"},
+    **PUSH_SAMPLE_GAPS,  # a new agent's or bot's whole state, as their pushes have it
+    # Only what changed is sent: v3.6's sample shows a change of members, v3.5's of name.
+    "group_updated": {"name": "Sales", "agent_priorities": {"agent@example.com": "normal"}},
 }
+# The configuration webhooks Chatplane delivers (their payload is their push's).
+CONFIGURATION_ACTIONS = sorted(
+    names.CONFIGURATION - {"agent_deleted"}  # among the agent actions below already
+)
 
 
 def webhook_sample(version: str, action: str) -> Any:
@@ -56,6 +66,16 @@ def webhook_sample(version: str, action: str) -> Any:
             },
             "additional_data": {},
         }
+    elif action == "group_updated" and version == "3.6":
+        # The v3.6 sample misses a comma after `requester` too.
+        sample = {
+            "webhook_id": "<webhook_id>",
+            "secret_key": "<secret_key>",
+            "action": "group_updated",
+            "organization_id": "390e44e6",
+            "payload": {"id": 1, "agent_priorities": {"agent@example.com": "normal"}},
+            "additional_data": {},
+        }
     elif action == "agent_deleted" and version == "3.6":
         # The v3.6 sample misses a comma after `requester`: this is the sample's shape.
         sample: Any = {
@@ -68,13 +88,22 @@ def webhook_sample(version: str, action: str) -> Any:
         }
     else:
         sample = push_sample(action, PAGES[version])
+    if "webhook_id" not in sample:
+        # v3.5's group samples show the payload alone.
+        sample = {
+            "webhook_id": "<webhook_id>",
+            "secret_key": "<secret_key>",
+            "action": action,
+            "organization_id": "390e44e6",
+            "payload": sample,
+        }
     # Every envelope has `additional_data` (the SDK's parser needs it), the transfer's
     # sample none.
     sample.setdefault("additional_data", {})
     gap = SAMPLE_GAPS.get(action, {})
     if action == "incoming_chat":
         sample["payload"]["chat"].update(gap)
-    else:
+    elif gap:
         sample["payload"].update(gap)
     return sample
 
@@ -87,8 +116,7 @@ def target(action: str, version: str, **kw: Any) -> Target:
         secret_key="s3cret",
         action=action,
         version=version,
-        owner_client_id="my-client",
-        **kw,
+        **{"owner_client_id": "my-client", **kw},
     )
 
 
@@ -129,6 +157,13 @@ def cases() -> dict[str, tuple[ch.Change, frozenset[str]]]:
         frozenset(),
     )
     out["event_deleted"] = (ch.EventDeleted(1, o.chat(), "K600PKZON8", "K600PKZON8_4"), frozenset())
+    for action in CONFIGURATION_ACTIONS:
+        out[action] = (CONFIGURATION_PUSHES[action][0], frozenset())
+    renamed_and_moved = ["name", "agent_priorities"]
+    out["group_updated"] = (
+        ch.GroupConfigured(1, 1, "updated", "Sales", "en", {"a@x": "normal"}, renamed_and_moved),
+        frozenset(),
+    )
     out["customer_session_fields_updated"] = (
         ch.CustomerUpdated(
             1,
@@ -184,6 +219,10 @@ def test_each_webhook_in_the_reference_envelope_and_shape(version: str, action: 
     # Agent actions carry no additional data; the reference's configuration samples add a
     # `requester`, which lc-sdk-python's parser refuses (docs/decisions.md).
     sample.pop("requester", None)
+    if action == "auto_accesses_updated":
+        # Its three samples all say `auto_access_added` (v3.4's name), where the heading,
+        # the action table and the changelog say `auto_accesses_updated`.
+        assert sample["action"] == "auto_access_added" and body["action"] == action
     if occ.chat is None:
         sample["additional_data"] = {}
     assert_like(body, sample, absent=absent)
@@ -330,11 +369,72 @@ def test_every_body_passes_the_sdks_own_webhook_parser(tmp_path: Path) -> None:
     )
     assert proc.returncode == 0, proc.stderr
     failed = json.loads(proc.stdout.strip().splitlines()[-1])
-    # lc-sdk-python 0.4.2 predates v3.6's `event_deleted`: it refuses the action, whatever
-    # the body. Every other body passes.
-    assert [(v, a) for v, a, _why in failed] == [("3.6", "event_deleted")], failed
-    assert "invalid webhook action" in failed[0][2]
+    # lc-sdk-python 0.4.2 predates v3.6's `event_deleted` and v3.5's
+    # `auto_accesses_updated` (it knows v3.4's `auto_access_added`, ... of one rule each):
+    # it refuses the actions, whatever the body. Every other body passes.
+    assert sorted((v, a) for v, a, _why in failed) == [
+        ("3.5", "auto_accesses_updated"),
+        ("3.6", "auto_accesses_updated"),
+        ("3.6", "event_deleted"),
+    ], failed
+    assert all("invalid webhook action" in why for _v, _a, why in failed)
     assert {b["action"] for b in given["3.6"]} == set(CASES)
     assert {b["action"] for b in given["3.5"]} == set(CASES) - {"event_deleted"} | {
         "incoming_customer"
     }
+
+
+# -- configuration webhooks --------------------------------------------------------------
+
+
+def test_configuration_webhooks_fire_for_license_webhooks_only() -> None:
+    (created,) = occurrences("3.6", CASES["agent_created"][0])
+    assert created.chat is None and created.data["id"] == "smith@example.com"
+    assert fires(created)
+    # Not for a bot webhook, whatever its application's bots.
+    assert not fires(created, frozenset({"smith@example.com"}), type="bot")
+    (deleted,) = occurrences("3.6", CASES["agent_deleted"][0])
+    assert not fires(deleted, frozenset({"smith@example.com"}), type="bot")
+
+
+def test_source_type_of_a_configuration_webhook_is_the_requesting_application() -> None:
+    change = CASES["tag_created"][0]
+    assert isinstance(change, ch.TagConfigured)
+    (occ,) = occurrences("3.6", change)
+    mine = target("tag_created", "3.6", owner_client_id=o.APP)
+    theirs = target("tag_created", "3.6")  # owned by "my-client"
+    for filters, by_me, by_others in (
+        ({"source_type": ["my_client"]}, True, False),
+        ({"source_type": ["other_clients"]}, False, True),
+        ({"source_type": ["system"]}, False, False),
+    ):
+        mine.filters = theirs.filters = filters
+        assert WEBHOOKS.matches(mine, occ, frozenset) is by_me
+        assert WEBHOOKS.matches(theirs, occ, frozenset) is by_others
+    # Made by the command line (no requester): `system`.
+    by_cli = ch.TagConfigured(1, "vip", "deleted")
+    (cli,) = occurrences("3.6", by_cli)
+    theirs.filters = {"source_type": ["system"]}
+    assert WEBHOOKS.matches(theirs, cli, frozenset)
+
+
+def test_pushes_without_a_webhook_have_none() -> None:
+    """License and group property values and groups' statuses are pushed, not webhooks
+    (the webhooks reference has none of them); neither is a configuration change that
+    changed nothing its push shows."""
+    for name in ("license_properties_updated", "group_properties_updated"):
+        change = CONFIGURATION_PUSHES[name][0]
+        for version in FORMATS:
+            assert FORMATS[version].occurrence(change, o.configuration_view()) is None
+    status = ch.GroupsStatusUpdated(1, 0, "offline")
+    unchanged = ch.AgentConfigured(1, o.configured_agent(), updated=["login_status"])
+    for version in FORMATS:
+        assert occurrences(version, status) == [] and occurrences(version, unchanged) == []
+
+
+def test_v3_5_has_the_same_configuration_webhooks() -> None:
+    for action in CONFIGURATION_ACTIONS:
+        change = CASES[action][0]
+        assert [x.data for x in occurrences("3.5", change)] == [
+            x.data for x in occurrences("3.6", change)
+        ], action
