@@ -9,6 +9,7 @@ type has no sample here.
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Any
 
 from chatplane.domain import changes as ch
 from chatplane.domain.models import Agent, Chat, ChatUser, Customer, Event, Thread
@@ -233,7 +234,7 @@ def samples() -> list[ch.Change]:
     ]
     # The Configuration API v3.x (issue 16): configuration changes and who made them.
     app = "0805e283233042b37f460ed8fbf22160"
-    by = {"requester_id": agent, "requester_client_id": app}
+    by: dict[str, Any] = {"requester_id": agent, "requester_client_id": app}
     smith = replace(
         _agent(agent),
         profile={
