@@ -19,6 +19,7 @@ import pytest
 
 from tests import sdk_venv
 
+from . import configuration_flow
 from .webhook_support import (
     Lic,
     Received,
@@ -54,6 +55,26 @@ ACTIONS = [
     "agent_deleted",
 ]
 VERSIONS = {"3.6": [*ACTIONS, "event_deleted"], "3.5": [*ACTIONS, "incoming_customer"]}
+# The configuration actions (tests/e2e/configuration_flow.py causes each), in both versions,
+# with how many of each the flow causes.
+CONFIGURATION_ACTIONS = {
+    "agent_created": 2,
+    "agent_updated": 1,
+    "agent_suspended": 1,
+    "agent_unsuspended": 1,
+    "agent_approved": 1,
+    "agent_deleted": 1,
+    "bot_created": 1,
+    "bot_updated": 1,
+    "bot_deleted": 1,
+    "group_created": 1,
+    "group_updated": 1,
+    "group_deleted": 1,
+    "tag_created": 1,
+    "tag_updated": 1,
+    "tag_deleted": 1,
+    "auto_accesses_updated": 2,
+}
 
 
 @pytest.fixture(scope="module")
@@ -404,3 +425,115 @@ def test_disabling_license_webhooks_stops_every_versions_until_enabled(
     final = counts()
     for path, count in final.items():
         receiver.wait(lambda r, p=f"/switch/{path}": r.path == p, count=count)
+
+
+def test_every_configuration_webhook_reaches_license_webhooks_and_the_sdk_reads_it(
+    wh: WebhookEnv, receiver: Receiver
+) -> None:
+    """Configuring a license through the Configuration API v3.6 fires every configuration
+    webhook registered (as `license` webhooks) in v3.6 and v3.5, in the envelope and with
+    their push's payload; `source_type` tells the application that made the change; a
+    `bot` webhook cannot take a configuration action."""
+    lic = wh.new_license()
+    http = wh.http
+    for version in ("3.6", "3.5"):
+        for action in CONFIGURATION_ACTIONS:
+            register_v3x(wh, lic, receiver.url(f"/cfg/{version}/{action}"), version, action)
+    # The license's own application makes the changes below: `my_client`, not another's.
+    mine = _register_filtered(wh, lic, receiver.url("/cfg/source/mine"), "tag_deleted", "my_client")
+    others = _register_filtered(
+        wh, lic, receiver.url("/cfg/source/others"), "group_deleted", "other_clients"
+    )
+    as_bot = http.post_raw(
+        "/v3.6/configuration/action/register_webhook",
+        token=lic.token,
+        json_body={
+            "url": receiver.url("/cfg/bot"),
+            "action": "agent_created",
+            "secret_key": "s",
+            "owner_client_id": lic.client_id,
+            "type": "bot",
+        },
+    )
+    assert as_bot.status_code == 400, as_bot.text
+    assert as_bot.json()["error"]["type"] == "validation"
+    assert "license" in as_bot.json()["error"]["message"]
+
+    def configure(method: str, body: dict[str, Any]) -> Any:
+        resp = http.post_raw(
+            f"/v3.6/configuration/action/{method}", token=lic.token, json_body=body
+        )
+        assert resp.status_code == 200, (method, resp.text)
+        return resp.json()
+
+    def set_status(status: str) -> None:
+        resp = http.post_raw(
+            "/v3.6/agent/action/set_routing_status", token=lic.token, json_body={"status": status}
+        )
+        assert resp.status_code == 200, resp.text
+
+    done = configuration_flow.run(configure, set_status, lic.owner_id, lic.client_id)
+
+    delivered: list[tuple[str, Any]] = []
+    by: dict[tuple[str, str], list[Any]] = {}
+    for version in ("3.6", "3.5"):
+        for action, count in CONFIGURATION_ACTIONS.items():
+            path = f"/cfg/{version}/{action}"
+            got = receiver.wait(lambda r, p=path: r.path == p, count=count)
+            for r in got:
+                assert list(r.body) == [
+                    "webhook_id",
+                    "secret_key",
+                    "action",
+                    "organization_id",
+                    "payload",
+                    "additional_data",
+                ]
+                assert r.body["action"] == action and r.body["additional_data"] == {}
+                delivered.append((version, r.body))
+                by.setdefault((version, action), []).append(r.body["payload"])
+    # lc-sdk-python 0.4.2 knows v3.4's per-rule auto access webhooks, not v3.5's
+    # `auto_accesses_updated`; it reads every other configuration webhook.
+    refused = parse_with_the_sdk(delivered)
+    assert sorted({(v, a) for v, a, _why in refused}) == [
+        ("3.5", "auto_accesses_updated"),
+        ("3.6", "auto_accesses_updated"),
+    ], refused
+
+    for version in ("3.6", "3.5"):
+        assert {p["id"] for p in by[version, "agent_created"]} == {done.agent_id, done.waiting_id}
+        assert by[version, "agent_updated"] == [{"id": done.agent_id, "job_title": "Lead"}]
+        assert by[version, "agent_approved"] == [{"id": done.waiting_id}]
+        assert by[version, "bot_updated"] == [{"id": done.bot_id, "name": "Renamed Bot"}]
+        assert by[version, "bot_deleted"] == [{"id": done.bot_id}]
+        assert by[version, "group_updated"] == [{"id": done.group_id, "language_code": "de"}]
+        (tag,) = by[version, "tag_created"]
+        assert tag["author_id"] == lic.owner_id and tag["group_ids"] == [done.group_id]
+        added, deleted = by[version, "auto_accesses_updated"]
+        assert [r["status"] for r in added] == ["added"] and added[0]["id"] == done.rule_id
+        assert deleted == [{"id": done.rule_id, "status": "deleted"}]
+
+    receiver.wait(lambda r: r.path == "/cfg/source/mine")
+    sources = admin_deliveries(http, lic.token)
+    assert sum(d["webhook_id"] == mine for d in sources) == 1
+    assert sum(d["webhook_id"] == others for d in sources) == 0
+
+
+def _register_filtered(wh: WebhookEnv, lic: Lic, url: str, action: str, source: str) -> str:
+    """A v3.6 license webhook of `action` for changes made by `source` only (an
+    application may register three of each action: both versions' took two)."""
+    resp = wh.http.post_raw(
+        "/v3.6/configuration/action/register_webhook",
+        token=lic.token,
+        json_body={
+            "url": url,
+            "action": action,
+            "secret_key": "s",
+            "owner_client_id": lic.client_id,
+            "type": "license",
+            "filters": {"source_type": [source]},
+        },
+    )
+    assert resp.status_code == 200, resp.text
+    webhook_id: str = resp.json()["id"]
+    return webhook_id

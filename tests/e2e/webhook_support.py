@@ -202,6 +202,7 @@ class Lic:
     license_id: int
     client_id: str
     token: str  # the owner's
+    owner_id: str = ""
 
 
 @dataclass
@@ -212,7 +213,8 @@ class WebhookEnv:
 
     def new_license(self) -> Lic:
         data = run_cli(self.data_dir, "license", "create")
-        return Lic(data["license_id"], data["client_id"], data["owner"]["access_token"])
+        owner = data["owner"]
+        return Lic(data["license_id"], data["client_id"], owner["access_token"], owner["id"])
 
     def config(self, lic: Lic, method: str, body: dict[str, Any]) -> Any:
         return configuration(self.http, lic.token, method, body)
