@@ -98,19 +98,32 @@ def _offline_candidate(tx: Tx, license_id: int, agent_id: str) -> Candidate | No
 def agent_moved(tx: Tx, license_id: int, agent_id: str, previous: str, status: str) -> None:
     """The agent's status went from `previous` to `status` (already stored): tell of the
     groups it serves whose status moved with it. Both states are read from one look at the
-    agents routing uses, the agent put back where it was for the state before."""
-    accepting, waiting = _candidates(tx, license_id)
-    me = accepting.get(agent_id) or waiting.get(agent_id)
+    agents routing uses, the agent put back where it was for the state before. A group
+    another member accepts chats in stays accepting whatever this agent does: most status
+    changes of a busy license read the accepting agents and stop there."""
+    accepting = rrepo.candidates(tx.conn, license_id, ACCEPTING)
+    me = accepting.get(agent_id)
+    others_accepting = [c for c in accepting.values() if c.agent_id != agent_id]
+    waiting: dict[str, Candidate] = {}
     if me is None:
-        me = _offline_candidate(tx, license_id, agent_id)
+        waiting = rrepo.candidates(tx.conn, license_id, NOT_ACCEPTING)
+        me = waiting.get(agent_id) or _offline_candidate(tx, license_id, agent_id)
         if me is None:
             return
-    served = sorted(g for g in me.groups if routing.serves(me, g))
-    others_accepting = [c for c in accepting.values() if c.agent_id != agent_id]
+    served = [
+        g
+        for g in sorted(me.groups)
+        if routing.serves(me, g) and not any(routing.serves(c, g) for c in others_accepting)
+    ]
+    if not served:
+        return
+    # Agents connected but not accepting tell `not_accepting_chats` from `offline`: read
+    # above unless the agent accepts chats now (the groups it serves do, and before it,
+    # they were not accepting whoever else was connected).
     others_waiting = [c for c in waiting.values() if c.agent_id != agent_id]
 
     def with_agent(its_status: str) -> dict[int, str]:
-        acc = [*others_accepting, me] if its_status == ACCEPTING else others_accepting
+        acc = [me] if its_status == ACCEPTING else []
         wait = [*others_waiting, me] if its_status == NOT_ACCEPTING else others_waiting
         return {g: _status(acc, wait, g) for g in served}
 
