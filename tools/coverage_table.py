@@ -49,10 +49,6 @@ CONFIGURATION_3X = {
     "3.5": SPEC_36 / "management" / "configuration-api" / "v3.5" / "index.mdx",
 }
 
-CONFIGURATION = (
-    "a configuration change: the Configuration API v3.x records it (domain/changes.py, with "
-    "its requester) but no v3.x push or webhook renders it yet"
-)
 # Methods of the v3.x references Chatplane does not serve, and why.
 NOT_SERVED: dict[str, str] = {}
 # Pushes of the v3.x references Chatplane never sends, and why.
@@ -69,29 +65,6 @@ NOT_SENT = {
     "queue_positions_updated": "no wait-time estimates are kept",
     "thread_summary_set": "AI thread summaries are not a self-hosted service",
     "incoming_error": "AI thread summaries are not a self-hosted service",
-    **dict.fromkeys(
-        [
-            "agent_created",
-            "agent_approved",
-            "agent_updated",
-            "agent_suspended",
-            "agent_unsuspended",
-            "auto_accesses_updated",
-            "bot_created",
-            "bot_updated",
-            "bot_deleted",
-            "group_created",
-            "group_updated",
-            "group_deleted",
-            "tag_created",
-            "tag_deleted",
-            "tag_updated",
-            "groups_status_updated",
-            "license_properties_updated",
-            "group_properties_updated",
-        ],
-        CONFIGURATION,
-    ),
 }
 
 
@@ -107,26 +80,6 @@ CUSTOMER_NOT_SENT = {
 # Webhooks v3.x Chatplane never delivers, and why.
 WEBHOOKS_NOT_SENT = {
     "thread_summary_set": "AI thread summaries are not a self-hosted service",
-    **{
-        name: CONFIGURATION
-        for name in (
-            "agent_created",
-            "agent_approved",
-            "agent_updated",
-            "agent_suspended",
-            "agent_unsuspended",
-            "auto_accesses_updated",
-            "bot_created",
-            "bot_updated",
-            "bot_deleted",
-            "group_created",
-            "group_updated",
-            "group_deleted",
-            "tag_created",
-            "tag_deleted",
-            "tag_updated",
-        )
-    },
 }
 
 

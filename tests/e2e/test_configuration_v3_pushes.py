@@ -21,6 +21,27 @@ from .v3x import RFC3339_MICRO, Rtm3x, Web3x, rtm3x
 __all__ = ["rtm3x"]
 
 VERSIONS = ["3.6", "3.5"]
+# What both versions hear (v3.6 also the property pushes).
+PUSHES = [
+    "agent_created",
+    "agent_updated",
+    "agent_suspended",
+    "agent_unsuspended",
+    "agent_approved",
+    "agent_deleted",
+    "bot_created",
+    "bot_updated",
+    "bot_deleted",
+    "group_created",
+    "group_updated",
+    "group_deleted",
+    "groups_status_updated",
+    "tag_created",
+    "tag_updated",
+    "tag_deleted",
+    "auto_accesses_updated",
+]
+V3_6_ONLY = ["license_properties_updated", "group_properties_updated"]
 
 
 def configure(env: Env, method: str, body: dict[str, Any]) -> Any:
@@ -142,3 +163,6 @@ async def test_agents_hear_every_configuration_change_in_their_version(
     )
     for version, conn in connections.items():
         await _heard(conn, version, done)
+        heard = {p["action"] for p in conn.pushes}
+        assert heard >= set(PUSHES), sorted(set(PUSHES) - heard)
+        assert (heard >= set(V3_6_ONLY)) is (version == "3.6")
