@@ -122,7 +122,9 @@ async def test_logout_tells_the_agents_other_connections(
 
 
 @pytest.mark.parametrize("version", VERSIONS)
-async def test_agents_hear_that_an_agent_was_deleted(env: Env, rtm3x: Rtm3x, version: str) -> None:
+async def test_agents_hear_that_a_bot_made_through_v3_0_came_and_went(
+    env: Env, rtm3x: Rtm3x, version: str
+) -> None:
     watcher = await rtm3x.agent(env.admin, version)
     bot = configuration(
         env.http,
@@ -130,7 +132,10 @@ async def test_agents_hear_that_an_agent_was_deleted(env: Env, rtm3x: Rtm3x, ver
         "agents/create_bot_agent",
         {"name": unique("Gone Bot "), "status": "not accepting chats"},
     )["bot_agent_id"]
+    came = await watcher.wait_push("bot_created", lambda p: p["id"] == bot)
+    assert came["payload"]["owner_client_id"] == env.a.client_id
     configuration(env.http, env.a.owner.token, "agents/remove_bot_agent", {"bot_agent_id": bot})
-    push = await watcher.wait_push("agent_deleted", lambda p: p["id"] == bot)
+    # A bot's deletion is `bot_deleted` (rtm-pushes, Configuration), not `agent_deleted`.
+    push = await watcher.wait_push("bot_deleted", lambda p: p["id"] == bot)
     assert push["payload"] == {"id": bot}
     assert push["version"] == version

@@ -52,7 +52,7 @@ ACTIONS = [
     "chat_deactivated",
     "customer_session_fields_updated",
     "routing_status_set",
-    "agent_deleted",
+    "bot_deleted",
 ]
 VERSIONS = {"3.6": [*ACTIONS, "event_deleted"], "3.5": [*ACTIONS, "incoming_customer"]}
 # The configuration actions (tests/e2e/configuration_flow.py causes each), in both versions,
@@ -327,7 +327,7 @@ def test_every_v3x_webhook_of_a_chats_life_is_delivered_and_the_sdk_reads_it(
         "accepting chats",
         "not accepting chats",
     )
-    assert by["3.6", "agent_deleted"]["payload"] == {"id": bot}
+    assert by["3.6", "bot_deleted"]["payload"] == {"id": bot}
     assert by["3.5", "incoming_rich_message_postback"]["payload"]["postback"] == {
         "id": "yes",
         "toggled": True,
