@@ -26,9 +26,6 @@ from chatplane.storage import properties as properties_repo
 PRIORITIES = ("first", "normal", "last", "supervisor")
 DEFAULT_LANGUAGE = "en"
 
-# A group's routing status in the Configuration API v3.x (`list_groups` fields).
-ACCEPTING, NOT_ACCEPTING, OFFLINE = "accepting_chats", "not_accepting_chats", "offline"
-
 
 @dataclass
 class Group:
