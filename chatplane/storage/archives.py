@@ -510,22 +510,29 @@ def thread_events(
     if not out:
         return out
     rows = conn.execute(_PAGE_EVENTS, {"b_thread_ids": list(out)}).all()
-    for eid, tid, order, etype, author, recipients, custom_id, text, body, props, ts, gone in rows:
+    # Thousands of rows a page: the loop keeps to locals, and the common empty JSON
+    # objects skip the call to _json_object.
+    make, decode, empty = Event, _json_object, "{}"
+    tid = chat_id = ""
+    events: list[Event] = []
+    for eid, row_tid, order, etype, author, to, custom_id, text, body, props, ts, gone in rows:
         if gone is not None and not include_deleted:
             continue
-        out[tid].append(
-            Event(
+        if row_tid != tid:
+            tid, events, chat_id = row_tid, out[row_tid], chat_of[row_tid]
+        events.append(
+            make(
                 eid,
-                chat_of[tid],
+                chat_id,
                 tid,
                 order,
                 etype,
                 author,
-                recipients,
+                to,
                 custom_id,
                 text,
-                _json_object(body),
-                _json_object(props),
+                {} if body == empty else decode(body),
+                {} if props == empty else decode(props),
                 ts,
                 gone,
             )
