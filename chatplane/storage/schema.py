@@ -209,7 +209,9 @@ threads = sa.Table(
     sa.Column("closed_at", sa.Float, nullable=True),
     # The thread's tags, as shown (tag_thread); thread_tags indexes them for filters (0008).
     sa.Column("tags", JSON, nullable=False, default=list),
-    sa.Index("ix_threads_chat_order", "chat_id", "order"),
+    # A chat's threads in order; the archives' filters on a thread's chat (chat property
+    # filters, chat_ids, customers) read license, start and id from the index alone (0014).
+    sa.Index("ix_threads_chat_order", "chat_id", "order", "license_id", "created_at", "id"),
     # The archives' newest-first walk and count, from the index alone (0006).
     sa.Index("ix_threads_license_created_id", "license_id", "created_at", "id", "chat_id"),
 )
