@@ -306,6 +306,38 @@ def test_thread_events_are_the_full_rows(store: Store) -> None:
     assert store.world.store.read_sync(lambda tx: archives.thread_events(tx.conn, {})) == {}
 
 
+def test_thread_events_leave_out_deleted_events_unless_asked(store: Store) -> None:
+    # Every third event deleted, so that a thread's run of rows starts and ends on both.
+    world = store.world
+    _write(
+        world,
+        lambda tx: tx.conn.execute(
+            s.events.update().where(s.events.c.seq % 3 == 0).values(deleted_at=1.5e9)
+        ),
+    )
+
+    def both(include_deleted: bool) -> Any:
+        def read(tx: Any) -> tuple[Any, Any]:
+            threads = {
+                r.id: r.chat_id
+                for r in tx.conn.execute(sa.select(s.threads.c.id, s.threads.c.chat_id))
+            }
+            return (
+                archives.thread_events(tx.conn, threads, include_deleted=include_deleted),
+                chats_repo.load_events(
+                    tx.conn, list(threads), agents_view=True, include_deleted=include_deleted
+                ),
+            )
+
+        return world.store.read_sync(read)
+
+    for include_deleted in (False, True):
+        got, want = both(include_deleted)
+        assert got == want
+        deleted = [e for es in got.values() for e in es if e.deleted]
+        assert bool(deleted) == include_deleted
+
+
 def test_json_columns_decode_as_the_json_type_would() -> None:
     assert archives._json_object("{}") == {}
     assert archives._json_object('{"a": [1, 2.5, null, true]}') == {"a": [1, 2.5, None, True]}
