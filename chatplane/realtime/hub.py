@@ -21,6 +21,7 @@ from typing import Any
 import msgspec
 
 from chatplane.domain.models import AGENT, Principal
+from chatplane.realtime.mailbox import Mailbox
 from chatplane.realtime.resume import PushLog, ResumeRequest, with_resume
 
 log = logging.getLogger(__name__)
@@ -96,7 +97,8 @@ class Session:
     _held: list[tuple[str, str | None]] | None = None
     # The client stopped reading (or its socket failed): closed with 1008, not `finish`'s code.
     _failed: bool = False
-    _queue: asyncio.Queue[str | None] = field(default_factory=asyncio.Queue)
+    # A Mailbox, not an asyncio.Queue: about 3 KB less per connection (realtime/mailbox.py).
+    _queue: Mailbox[str | None] = field(default_factory=Mailbox)
     _writer: asyncio.Task[None] | None = None
 
     def start(self) -> None:

@@ -66,7 +66,8 @@ class PushLog:
         self.cap = cap
         self.window = window
         self.next_seq = 1
-        self.entries: deque[Kept] = deque()
+        # Made at the first push (an idle session may never get one): a deque is ~760 bytes.
+        self.entries: deque[Kept] | tuple[()] = ()
         # Every push up to and including this seq has been dropped (0: none).
         self.through = 0
 
@@ -75,6 +76,8 @@ class PushLog:
         self.next_seq += 1
         now = time.monotonic()
         entries = self.entries
+        if not isinstance(entries, deque):
+            entries = self.entries = deque()
         entries.append(Kept(seq, now, text, change))
         oldest = now - self.window
         while entries and (len(entries) > self.cap or entries[0].at < oldest):
