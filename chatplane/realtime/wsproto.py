@@ -37,7 +37,10 @@ class PingAwareProtocol(WebSocketsSansIOProtocol):
     async def send(self, message: Any) -> None:
         await super().send(message)
         if self.handshake_complete and getattr(self, "response", None) is not None:
-            # The ASGI scope (made at connect) keeps the headers the app reads.
+            # The ASGI scope (made at connect) keeps the headers the app reads. websockets'
+            # parser generator keeps the request object for the connection's life (a local
+            # of its frame): its headers are emptied, nothing reads them after the accept.
+            self.request.headers.clear()
             self.request = None  # type: ignore[assignment]
             self.response = None  # type: ignore[assignment]
 

@@ -92,7 +92,7 @@ async def test_flag_wakes_every_waiter_and_can_be_cleared() -> None:
     assert flag._waiters is None
 
 
-def test_push_log_makes_its_buffer_at_the_first_push() -> None:
+def test_push_log_keeps_at_most_cap_pushes() -> None:
     log = PushLog("p.k", cap=2, window=60)
     assert log.after(0) == []
     assert log.append("a", None) == 1
