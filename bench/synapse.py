@@ -248,6 +248,9 @@ async def synapse_server() -> AsyncIterator[tuple[str, str]]:
         "rc_login": {"address": unlimited, "account": unlimited, "failed_attempts": unlimited},
         "rc_registration": unlimited,
         "rc_joins": {"local": unlimited, "remote": unlimited},
+        # Synapse also limits joins per room (10 at once): the senders all join one room
+        "rc_joins_per_room": unlimited,
+        "rc_invites": {"per_room": unlimited, "per_user": unlimited, "per_issuer": unlimited},
         "rc_admin_redaction": unlimited,
         "suppress_key_server_warning": True,
         "trusted_key_servers": [],
