@@ -115,7 +115,7 @@ async def run(ctx: Context) -> dict[str, Any]:
         chat_ids = await start_chats(cp, customers)
         ctx.log(f"{len(chat_ids)} chats ready")
         v30 = await measure(ctx, cp, chat_ids, "3.0")
-        v36 = await measure(ctx, cp, chat_ids, "3.6")
+        v36 = await measure(ctx, cp, chat_ids, "3.6", alone=not ctx.quick)
         rss = cp.server.rss_kb() if cp.server else None
     # v3.0's figures stay at the top level (the report's and earlier runs' keys)
     return {"chats": n_chats, **v30, "v3_6": v36, "server_rss_kb": rss}
