@@ -112,7 +112,9 @@ async def run_all(
     bounds = TIME_BOUND["quick" if quick else "full"]
     for name in names:
         module = importlib.import_module(f"bench.scenarios.{name}")
-        print(f"\n== {module.TITLE}\n   {head}", flush=True)
+        # a scenario on another store than the run's (send_event_pg) names it
+        line = head.replace(meta["storage"], getattr(module, "STORAGE", meta["storage"]))
+        print(f"\n== {module.TITLE}\n   {line}", flush=True)
         if wait_quiet_s > 0:
             waited, busy = await wait_for_quiet(wait_quiet_s)
             print(f"   waited {waited:.0f} s for a quiet machine (other CPU {busy:.0f}%)")

@@ -149,9 +149,15 @@ async def chat_length(ctx: Context) -> dict[str, Any]:
 
 
 def _v36_archives_payload(payload: dict[str, Any]) -> dict[str, Any]:
-    """The v3.6 ``list_archives`` request of a v3.0 ``get_archives`` one: the same filters,
-    ``limit`` at the top level instead of ``pagination.limit``."""
+    """The v3.6 ``list_archives`` request of a v3.0 ``get_archives`` one: the same filters
+    (v3.6 names ``agent_ids`` ``agents: {"values": [...]}``), ``limit`` at the top level
+    instead of ``pagination.limit``."""
     out = {k: v for k, v in payload.items() if k != "pagination"}
+    filters = out.get("filters")
+    if isinstance(filters, dict) and "agent_ids" in filters:
+        filters = {k: v for k, v in filters.items() if k != "agent_ids"}
+        filters["agents"] = {"values": payload["filters"]["agent_ids"]}
+        out["filters"] = filters
     limit = (payload.get("pagination") or {}).get("limit")
     if limit is not None:
         out["limit"] = limit

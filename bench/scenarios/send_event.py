@@ -121,11 +121,16 @@ async def run(ctx: Context) -> dict[str, Any]:
     return {"chats": n_chats, **v30, "v3_6": v36, "server_rss_kb": rss}
 
 
+def _x(r: float | None, of: str) -> str:
+    return f"{r}x {of}" if r is not None else f"no {of} in this run"
+
+
 def lines_for(label: str, fig: dict[str, Any]) -> list[str]:
     c50 = fig["c50"]
     out = [
         f"{label}, 50 clients: {c50['throughput_rps']:.0f} req/s "
-        f"({fig['ratio_to_ceiling_throughput']}x ceiling), p50 {c50['latency'].get('p50_ms')} ms, "
+        f"({_x(fig.get('ratio_to_ceiling_throughput'), 'ceiling')}), "
+        f"p50 {c50['latency'].get('p50_ms')} ms, "
         f"p99 {c50['latency'].get('p99_ms')} ms, errors {c50['errors']} "
         f"(server CPU {c50.get('server_cpu_pct')}%, client CPU {c50.get('client_cpu_pct')}%)"
     ]
@@ -133,8 +138,8 @@ def lines_for(label: str, fig: dict[str, Any]) -> list[str]:
     if c1:
         out.append(
             f"{label}, 1 client: p50 {c1['latency'].get('p50_ms')} ms, "
-            f"p99 {c1['latency'].get('p99_ms')} ms ({fig.get('ratio_to_ceiling_p50_c1')}x "
-            "ceiling p50)"
+            f"p99 {c1['latency'].get('p99_ms')} ms "
+            f"({_x(fig.get('ratio_to_ceiling_p50_c1'), 'ceiling p50')})"
         )
     return out
 

@@ -21,6 +21,7 @@ from bench.scenarios.send_event import lines_for, measure
 NAME = "send_event_pg"
 TITLE = "1b. Web API send_event on PostgreSQL (50 clients, 1,000 chats)"
 
+STORAGE = "postgresql (a fresh database, dropped afterwards)"
 DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 
 
@@ -84,9 +85,13 @@ async def run(ctx: Context) -> dict[str, Any]:
 def summary(fig: dict[str, Any]) -> list[str]:
     if "skipped" in fig:
         return [f"skipped: {fig['skipped']}"]
+    sqlite = fig.get("sqlite_server_cpu_us_per_request")
+    vs = (
+        f"vs SQLite's {sqlite} µs ({fig.get('ratio_to_sqlite_cpu')}x)"
+        if sqlite
+        else "(SQLite's: run send_event first)"
+    )
     return [
         *lines_for("PostgreSQL send_event", fig),
-        f"server CPU per request {fig.get('server_cpu_us_per_request')} µs vs SQLite's "
-        f"{fig.get('sqlite_server_cpu_us_per_request')} µs "
-        f"({fig.get('ratio_to_sqlite_cpu')}x)",
+        f"server CPU per request {fig.get('server_cpu_us_per_request')} µs {vs}",
     ]
