@@ -159,7 +159,24 @@ async def start_chats(
 
 
 def message_payload(chat_id: str, text: str) -> dict[str, Any]:
-    return {"payload": {"chat_id": chat_id, "event": {"type": "message", "text": text}}}
+    """A v3.0 Web API ``send_event`` body (the payload under the ``payload`` envelope)."""
+    return {"payload": message_payload_v3x(chat_id, text)}
+
+
+def message_payload_v3x(chat_id: str, text: str) -> dict[str, Any]:
+    """A v3.x (v3.5, v3.6) Web API ``send_event`` body: the payload itself."""
+    return {"chat_id": chat_id, "event": {"type": "message", "text": text}}
+
+
+# The headers lc-sdk-python's Web API client sends besides ``Authorization: Bearer ...``,
+# ``Content-Type`` and ``Content-Length``: it is an ``httpx.Client``, whose defaults these
+# are. Sent with the v3.6 requests so the server parses what an SDK client makes it parse.
+SDK_HEADERS = {
+    "Accept": "*/*",
+    "Accept-Encoding": "gzip, deflate",
+    "Connection": "keep-alive",
+    "User-Agent": "python-httpx/0.28.1",
+}
 
 
 async def seed_events(

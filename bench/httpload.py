@@ -176,11 +176,14 @@ def build_post(
     body: bytes,
     token: str | None = None,
     content_type: str = "application/json",
+    headers: dict[str, str] | None = None,
 ) -> bytes:
-    """Bytes of a complete HTTP/1.1 POST (keep-alive is the 1.1 default)."""
+    """Bytes of a complete HTTP/1.1 POST (keep-alive is the 1.1 default); ``headers`` are
+    sent after ``Host`` and the authorization, in their order."""
     auth = f"Authorization: Bearer {token}\r\n" if token else ""
+    more = "".join(f"{k}: {v}\r\n" for k, v in (headers or {}).items())
     head = (
-        f"POST {path} HTTP/1.1\r\nHost: {host}:{port}\r\n{auth}"
+        f"POST {path} HTTP/1.1\r\nHost: {host}:{port}\r\n{auth}{more}"
         f"Content-Type: {content_type}\r\nContent-Length: {len(body)}\r\n\r\n"
     )
     return head.encode("latin-1") + body

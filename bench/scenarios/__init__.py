@@ -72,4 +72,6 @@ def ratio(value: float | None, reference: float | None) -> float | None:
     return round(value / reference, 3)
 
 
-ORDER = ["ceiling", "send_event", "rtm", "fanout", "idle", "growth"]
+ORDER = ["ceiling", "send_event", "send_event_pg", "rtm", "fanout", "idle", "growth", "synapse"]
+# Not run by ``--quick`` unless named: installing Synapse takes minutes on first use.
+NOT_QUICK = {"synapse"}

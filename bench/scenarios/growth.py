@@ -148,13 +148,35 @@ async def chat_length(ctx: Context) -> dict[str, Any]:
     }
 
 
+def _v36_archives_payload(payload: dict[str, Any]) -> dict[str, Any]:
+    """The v3.6 ``list_archives`` request of a v3.0 ``get_archives`` one: the same filters
+    (v3.6 names ``agent_ids`` ``agents: {"values": [...]}``), ``limit`` at the top level
+    instead of ``pagination.limit``."""
+    out = {k: v for k, v in payload.items() if k != "pagination"}
+    filters = out.get("filters")
+    if isinstance(filters, dict) and "agent_ids" in filters:
+        filters = {k: v for k, v in filters.items() if k != "agent_ids"}
+        filters["agents"] = {"values": payload["filters"]["agent_ids"]}
+        out["filters"] = filters
+    limit = (payload.get("pagination") or {}).get("limit")
+    if limit is not None:
+        out["limit"] = limit
+    return out
+
+
 async def _measure_archives(
-    ctx: Context, cp: Chatplane, filters: dict[str, dict[str, Any]], n: int
+    ctx: Context, cp: Chatplane, filters: dict[str, dict[str, Any]], n: int, v36: bool = False
 ) -> dict[str, Any]:
-    path = agent_action("get_archives")
+    """``get_archives`` (v3.0), or with ``v36`` ``list_archives`` (v3.6: the payload itself as
+    the body), ``n`` sequential requests per filter."""
+    path = "/v3.6/agent/action/list_archives" if v36 else agent_action("get_archives")
     result: dict[str, Any] = {}
     for name, payload in filters.items():
-        body = json.dumps({"payload": payload}).encode()
+        if v36:
+            payload = _v36_archives_payload(payload)
+            body = json.dumps(payload).encode()
+        else:
+            body = json.dumps({"payload": payload}).encode()
         req = build_post(HOST, cp.port, path, body, cp.owner_token)
         lat, errors, bodies = await run_sequential(
             HOST, cp.port, [req] * n, time_cap_s=ctx.pick(30.0, 2.0)
@@ -165,7 +187,9 @@ async def _measure_archives(
         if bodies:
             try:
                 parsed = json.loads(bodies[0])
-                row["total"] = (parsed.get("pagination") or {}).get("total")
+                row["total"] = (parsed.get("pagination") or {}).get(
+                    "total", parsed.get("found_chats")
+                )
                 row["chats_returned"] = len(parsed.get("chats") or [])
             except (ValueError, AttributeError):
                 pass
@@ -265,12 +289,14 @@ async def archives(ctx: Context) -> dict[str, Any]:
                 f"{len(chat_ids)} chats"
             )
             measured = await _measure_archives(ctx, cp, filters, n_requests)
+            listed = await _measure_archives(ctx, cp, filters, n_requests, v36=True)
             out["levels"].append(
                 {
                     "target_events": level,
                     "stored_events": stored,
                     "chats": len(chat_ids) + 1,
                     "get_archives": measured,
+                    "list_archives": listed,
                 }
             )
         out["seeding"] = seeding
@@ -293,10 +319,12 @@ def summary(fig: dict[str, Any]) -> list[str]:
             f"{b.get('p50_ms')} ms p99 {b.get('p99_ms')} ms; ratio p50 {cl['ratio_p50']}"
         )
     for lvl in fig.get("archives", {}).get("levels", []):
-        parts = []
-        for name, row in lvl["get_archives"].items():
-            lat = row["latency"]
-            err = " ERR" if row.get("errors") else ""
-            parts.append(f"{name} p50 {lat.get('p50_ms')} p95 {lat.get('p95_ms')}{err}")
-        lines.append(f"get_archives @ {lvl['stored_events']} events (ms): " + "; ".join(parts))
+        for method in ("get_archives", "list_archives"):
+            parts = []
+            for name, row in (lvl.get(method) or {}).items():
+                lat = row["latency"]
+                err = " ERR" if row.get("errors") else ""
+                parts.append(f"{name} p50 {lat.get('p50_ms')} p95 {lat.get('p95_ms')}{err}")
+            if parts:
+                lines.append(f"{method} @ {lvl['stored_events']} events (ms): " + "; ".join(parts))
     return lines

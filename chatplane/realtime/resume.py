@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import secrets
 import time
-from collections import deque
 from dataclasses import dataclass
 
 # Why a resume was refused (the login response's `resume.reason`).
@@ -66,7 +65,10 @@ class PushLog:
         self.cap = cap
         self.window = window
         self.next_seq = 1
-        self.entries: deque[Kept] = deque()
+        # A list, not a deque: a deque is ~760 bytes even with one entry, and every session
+        # keeps at least its login's push (a customer's `customer_side_storage_updated`)
+        # while it is idle. Dropping from the front moves at most `cap` pointers.
+        self.entries: list[Kept] = []
         # Every push up to and including this seq has been dropped (0: none).
         self.through = 0
 
@@ -77,8 +79,13 @@ class PushLog:
         entries = self.entries
         entries.append(Kept(seq, now, text, change))
         oldest = now - self.window
-        while entries and (len(entries) > self.cap or entries[0].at < oldest):
-            self.through = entries.popleft().seq
+        # the oldest beyond `cap`, then any older than the window
+        drop = max(0, len(entries) - self.cap)
+        while drop < len(entries) and entries[drop].at < oldest:
+            drop += 1
+        if drop:
+            self.through = entries[drop - 1].seq
+            del entries[:drop]
         return seq
 
     def after(self, seq: int) -> list[Kept] | None:

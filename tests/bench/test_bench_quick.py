@@ -42,5 +42,9 @@ def test_quick_send_event_scenario_produces_figures(tmp_path: Path) -> None:
     assert figures["c50"]["requests_ok"] > 0
     assert figures["c50"]["latency"]["n"] > 0
     assert figures["c1"]["latency"]["n"] > 0
+    # the same load on the v3.6 wire (payload as the body, the SDK client's headers)
+    assert figures["v3_6"]["wire"] == "3.6"
+    assert figures["v3_6"]["c50"]["requests_ok"] > 0
+    assert figures["v3_6"]["c50"]["errors"] == 0, figures["v3_6"]["c50"].get("error_samples")
     assert report["meta"]["machine"]["cores"]
     assert (tmp_path / "latest.md").read_text().startswith("# Chatplane benchmark report")
