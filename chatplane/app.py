@@ -357,7 +357,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
                 )
             # One RTM endpoint, three framings: a plain websocket, SockJS, socket.io.
             endpoint = rtm.RtmEndpoint(services, registry, api, version)
-            routes.append(WebSocketRoute(f"{version.prefix}/{api}/rtm/ws", endpoint.serve))
+            routes.append(WebSocketRoute(f"{version.prefix}/{api}/rtm/ws", endpoint))
             routes.extend(sockjs.routes(f"{version.prefix}/{api}/rtm/sjs", endpoint))
             routes.append(socket_io.mount(f"{version.prefix}/{api}/rtm/sio", endpoint))
     for api, prefix in SEED_PREFIXES.items():
