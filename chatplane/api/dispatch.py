@@ -7,7 +7,6 @@ bytes, finds the action and calls `dispatch`.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -137,15 +136,19 @@ class Context:
 
 # Integers the databases store (64-bit signed); a longer run of digits may be beyond them.
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
-_LONG_NUMBER = re.compile(r"\d{19}")
-_LONG_NUMBER_BYTES = re.compile(rb"\d{19}")
+_DIGITS_AS_ZERO = bytes.maketrans(b"0123456789", b"0" * 10)
+_NINETEEN_ZEROS = b"0" * 19
 
 
 def may_be_unstorable(raw: bytes | str) -> bool:
     """Whether `raw` spells `\\u0000` or a 19-digit number (what `refuse_unstorable` walks)."""
     if isinstance(raw, str):
-        return "\\u0000" in raw or _LONG_NUMBER.search(raw) is not None
-    return b"\\u0000" in raw or _LONG_NUMBER_BYTES.search(raw) is not None
+        if "\\u0000" in raw:
+            return True
+        raw = raw.encode(errors="surrogatepass")
+    # Every digit made "0" (no other byte is): a run of 19 zeros is a run of 19 digits,
+    # found by two C-speed passes (the regex took several microseconds a request).
+    return b"\\u0000" in raw or _NINETEEN_ZEROS in raw.translate(_DIGITS_AS_ZERO)
 
 
 def refuse_unstorable(raw: bytes | str, decoded: Any) -> None:

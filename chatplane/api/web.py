@@ -169,13 +169,17 @@ def parse_envelope(body: bytes, bare: bool = False) -> tuple[Any, str | None]:
     return payload, author_id
 
 
-# Decoders of a Web API body straight into an action's struct, by (struct, enveloped).
-_typed_decoders: dict[tuple[type, bool], msgspec.json.Decoder[Any]] = {}
+# Decoders of a Web API body straight into an action's struct, by (payload type,
+# enveloped); None for a payload type that is not a struct.
+_typed_decoders: dict[tuple[Any, bool], msgspec.json.Decoder[Any] | None] = {}
 
 
-def _typed_decoder(payload_type: type, enveloped: bool) -> msgspec.json.Decoder[Any]:
-    decoder = _typed_decoders.get((payload_type, enveloped))
-    if decoder is None:
+def _typed_decoder(payload_type: Any, enveloped: bool) -> msgspec.json.Decoder[Any] | None:
+    key = (payload_type, enveloped)
+    if key in _typed_decoders:
+        return _typed_decoders[key]
+    decoder = None
+    if isinstance(payload_type, type) and issubclass(payload_type, msgspec.Struct):
         target: Any = payload_type
         if enveloped:  # v3.0: `{"payload": {...}, "author_id": "..."}`, nothing else
             target = msgspec.defstruct(
@@ -183,7 +187,8 @@ def _typed_decoder(payload_type: type, enveloped: bool) -> msgspec.json.Decoder[
                 [("payload", payload_type | None, None), ("author_id", str | None, None)],
                 forbid_unknown_fields=True,
             )
-        decoder = _typed_decoders[(payload_type, enveloped)] = msgspec.json.Decoder(target)
+        decoder = msgspec.json.Decoder(target)
+    _typed_decoders[key] = decoder
     return decoder
 
 
@@ -195,7 +200,8 @@ def typed_payload(
     this takes (empty, nested past a glance, spelling what `refuse_unstorable` walks, or
     anything refused). The caller then takes that long way, which answers the same
     errors, in the same order, and the same struct for what both accept."""
-    if not (isinstance(payload_type, type) and issubclass(payload_type, msgspec.Struct)):
+    decoder = _typed_decoder(payload_type, enveloped)
+    if decoder is None:
         return None
     if (
         not body
@@ -204,7 +210,7 @@ def typed_payload(
     ):
         return None
     try:
-        decoded = _typed_decoder(payload_type, enveloped).decode(body)
+        decoded = decoder.decode(body)
     except (msgspec.DecodeError, RecursionError):  # ValidationError is a DecodeError
         return None
     if not enveloped:

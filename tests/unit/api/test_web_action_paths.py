@@ -6,11 +6,14 @@ from __future__ import annotations
 
 import asyncio
 import json
+import random
+import re
 from typing import Any
 
 import msgspec
 import pytest
 
+from chatplane.api.dispatch import may_be_unstorable
 from chatplane.api.registry import decode_payload
 from chatplane.api.web import (
     ActionPaths,
@@ -231,3 +234,25 @@ def test_the_middleware_wraps_what_the_action_paths_serve() -> None:
     asyncio.run(paths(_scope("/healthz", "GET"), receive, send))
     assert wrapped == ["/v3.6/agent/action/send_event"]
     assert served == ["send_event", "starlette"]
+
+
+# -- the glance before refuse_unstorable's walk ----------------------------------------------
+
+
+def test_may_be_unstorable_sees_what_a_digit_run_regex_sees() -> None:
+    rng = random.Random(19)
+    alphabet = '0123456789 "{}[]:,-.eu\\ab٣'
+    long_number = re.compile(r"[0-9]{19}")
+    for _ in range(3000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 60)))
+        if rng.random() < 0.3:
+            text += "9" * rng.randint(17, 20)
+        expected = "\\u0000" in text or long_number.search(text) is not None
+        assert may_be_unstorable(text) == expected, text
+        assert may_be_unstorable(text.encode()) == expected, text
+
+
+def test_may_be_unstorable_finds_nul_and_long_numbers() -> None:
+    assert may_be_unstorable(b'{"a": "x\\u0000"}')
+    assert may_be_unstorable('{"a": 1234567890123456789}')
+    assert not may_be_unstorable('{"a": 123456789012345678, "b": "٣٣٣٣٣٣٣٣٣٣٣٣٣٣٣٣٣٣٣٣"}')
