@@ -267,6 +267,13 @@ async def parse_upload(request: Request, max_file: int) -> tuple[dict[str, Any],
     return payload, author_id
 
 
+def header_values(request: Request) -> dict[str, str]:
+    """The request's headers by (lower-case) name, the first of a repeated one, as
+    `request.headers.get` answers: one pass, then each look-up is a dict's (Starlette's
+    `Headers` scans the list per look-up, and raises and catches for a missing one)."""
+    return {k.decode("latin-1"): v.decode("latin-1") for k, v in reversed(request.scope["headers"])}
+
+
 async def license_param(services: Services, request: Request, version: WireVersion) -> int:
     """The customer's license, named in the query string (`license_id` in v3.0,
     `organization_id` in v3.x)."""
@@ -319,7 +326,8 @@ def make_action_server(
             body = (
                 b"" if act.multipart else await read_body(request, services.settings.max_body_bytes)
             )
-            header = request.headers.get("authorization")
+            headers = header_values(request)
+            header = headers.get("authorization")
             principal = None
             if header or act.needs_login:  # a method that needs no token may still get one
                 if not header:
@@ -334,7 +342,7 @@ def make_action_server(
                 and principal.license_id != license_id
             ):
                 raise authentication(f"This token is not valid for license {license_id}")
-            key = request.headers.get(idempotency.HEADER)
+            key = headers.get(idempotency.HEADER)
             typed = None
             if key is None and not act.multipart and not seed:
                 typed = typed_payload(body, act.payload_type, version.enveloped)
@@ -348,7 +356,7 @@ def make_action_server(
             else:
                 payload, author_id = decode_body(body), None
             if version.author_header is not None and api != CONFIGURATION:
-                author_id = request.headers.get(version.author_header) or author_id
+                author_id = headers.get(version.author_header.lower()) or author_id
             ctx = Context(
                 services=services,
                 api=api,
@@ -357,7 +365,7 @@ def make_action_server(
                 principal=principal,
                 author_id=author_id,
                 client_ip=request.client.host if request.client else None,
-                user_agent=request.headers.get("user-agent"),
+                user_agent=headers.get("user-agent"),
                 license_id=license_id,
             )
             if key is not None:

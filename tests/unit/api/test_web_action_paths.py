@@ -12,6 +12,7 @@ from typing import Any
 
 import msgspec
 import pytest
+from starlette.requests import Request
 
 from chatplane.api.dispatch import may_be_unstorable
 from chatplane.api.registry import decode_payload
@@ -19,6 +20,7 @@ from chatplane.api.web import (
     ActionPaths,
     Answer,
     error_answer,
+    header_values,
     parse_envelope,
     typed_payload,
 )
@@ -256,3 +258,16 @@ def test_may_be_unstorable_finds_nul_and_long_numbers() -> None:
     assert may_be_unstorable(b'{"a": "x\\u0000"}')
     assert may_be_unstorable('{"a": 1234567890123456789}')
     assert not may_be_unstorable('{"a": 123456789012345678, "b": "٣٣٣٣٣٣٣٣٣٣٣٣٣٣٣٣٣٣٣٣"}')
+
+
+def test_header_values_answer_what_starlette_headers_answer() -> None:
+    raw = [
+        (b"authorization", b"Bearer one"),
+        (b"x-author-id", b"bot-1"),
+        (b"authorization", b"Bearer two"),
+        (b"user-agent", b"caf\xe9"),
+    ]
+    request = Request({"type": "http", "headers": raw})
+    values = header_values(request)
+    for name in ("authorization", "x-author-id", "X-Author-Id", "user-agent", "idempotency-key"):
+        assert values.get(name.lower()) == request.headers.get(name)
