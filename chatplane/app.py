@@ -329,9 +329,17 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         Route("/openapi.json", openapi, methods=["GET"]),
         Route("/asyncapi.json", asyncapi, methods=["GET"]),
     ]
+    # The Web API's action paths, also served straight on ASGI (web.ActionPaths).
+    action_paths: list[tuple[str, web.ActionServer, str, str]] = []
+
+    def action_path(prefix: str, api: str, version: WireVersion, seed: bool = False) -> Any:
+        serve = web.make_action_server(services, registry, api, version, seed)
+        action_paths.append((prefix + "/", serve, api, version.name))
+        return web.endpoint_of(serve)
+
     for version in WIRE_VERSIONS:
         for api in ("agent", "customer"):
-            post = web.make_endpoint(services, registry, api, version)
+            post = action_path(f"{version.prefix}/{api}/action", api, version)
             if any(a.method == "GET" for a in registry.actions(version.name) if a.api == api):
                 # The v3.x widget's configuration and public properties are read by GET:
                 # each action answers its own method.
@@ -349,26 +357,21 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
                 )
             # One RTM endpoint, three framings: a plain websocket, SockJS, socket.io.
             endpoint = rtm.RtmEndpoint(services, registry, api, version)
-            routes.append(WebSocketRoute(f"{version.prefix}/{api}/rtm/ws", endpoint.serve))
+            routes.append(WebSocketRoute(f"{version.prefix}/{api}/rtm/ws", endpoint))
             routes.extend(sockjs.routes(f"{version.prefix}/{api}/rtm/sjs", endpoint))
             routes.append(socket_io.mount(f"{version.prefix}/{api}/rtm/sio", endpoint))
     for api, prefix in SEED_PREFIXES.items():
         routes.append(
-            Route(
-                prefix + "/{action}",
-                web.make_endpoint(services, registry, api, V3_0, seed=True),
-                methods=["POST"],
-            )
+            Route(prefix + "/{action}", action_path(prefix, api, V3_0, seed=True), methods=["POST"])
         )
     config_endpoint = configuration.make_endpoint(services, registry)
     for prefix in configuration.PREFIXES:
         routes.append(Route(prefix + "/{group}/{method}", config_endpoint, methods=["POST"]))
     for version in CONFIGURATION_VERSIONS:
+        prefix = f"{version.prefix}/configuration/action"
         routes.append(
             Route(
-                f"{version.prefix}/configuration/action/{{action}}",
-                web.make_endpoint(services, registry, CONFIGURATION, version),
-                methods=["POST"],
+                prefix + "/{action}", action_path(prefix, CONFIGURATION, version), methods=["POST"]
             )
         )
     # Accounts under /accounts/, and at the root of the accounts host names (the SDKs call
@@ -416,22 +419,31 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
 
     middleware = []
     origins = settings.cors_origin_list
+    cors: dict[str, Any] = {}
     if origins:
         # The widget on a customer's site calls /accounts/customer/token (and an SDK
         # /v2/customer/token on an accounts host) with its cookie, and the Customer Chat
         # API: the listed origins may, with credentials.
-        middleware.append(
-            Middleware(
-                CORSMiddleware,
-                allow_origins=[] if origins == ["*"] else origins,
-                allow_origin_regex=".*" if origins == ["*"] else None,
-                allow_credentials=True,
-                allow_methods=["GET", "POST", "DELETE"],
-                allow_headers=["Authorization", "Content-Type"],
-                max_age=600,
-            )
-        )
+        cors = {
+            "allow_origins": [] if origins == ["*"] else origins,
+            "allow_origin_regex": ".*" if origins == ["*"] else None,
+            "allow_credentials": True,
+            "allow_methods": ["GET", "POST", "DELETE"],
+            "allow_headers": ["Authorization", "Content-Type"],
+            "max_age": 600,
+        }
+        middleware.append(Middleware(CORSMiddleware, **cors))
     app = Starlette(routes=routes, lifespan=lifespan, middleware=middleware)
+    # The action paths' POSTs skip Starlette's routing and middleware stack; the same CORS
+    # middleware wraps them. Everything else (preflights, uploads, other methods) goes on
+    # to the Starlette stack as before.
+    fast = web.ActionPaths(
+        app.build_middleware_stack(),
+        wrap=(lambda inner: CORSMiddleware(inner, **cors)) if cors else None,
+    )
+    for prefix, serve, api, version_name in action_paths:
+        fast.add(prefix, serve, web.multipart_actions(registry, api, version_name))
+    app.middleware_stack = fast
     app.state.services = services
     app.state.registry = registry
     app.state.webhook_worker = webhook_worker

@@ -17,6 +17,7 @@ from collections.abc import Mapping
 from typing import Any, Protocol
 
 import msgspec
+from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from chatplane import jsondecode
@@ -74,8 +75,13 @@ class RtmConnection(Protocol):
 class WebSocketConnection:
     """A plain websocket (`/v3.x/<api>/rtm/ws`)."""
 
-    def __init__(self, websocket: WebSocket) -> None:
+    def __init__(self, websocket: WebSocket, send: Send) -> None:
         self.websocket = websocket
+        # The server's `send` for text frames (issue 19): a push or response skips the
+        # wrapper's state checks, which guard the handshake and the close (both still go
+        # through `websocket`). A failed send raises as the wrapper's would (the session's
+        # writer ends on any exception).
+        self._send = send
         self.address = websocket.client.host if websocket.client else None
         self.query: Mapping[str, str] = websocket.query_params
         self.headers: Mapping[str, str] = websocket.headers
@@ -101,7 +107,7 @@ class WebSocketConnection:
         return str(text)
 
     async def send_text(self, text: str) -> None:
-        await self.websocket.send_text(text)
+        await self._send({"type": "websocket.send", "text": text})
 
     async def close(self, code: int) -> None:
         await self.websocket.close(code)
@@ -138,9 +144,10 @@ class RtmEndpoint:
         self.version = version
         self.versions = {v for v in registry.versions()}
 
-    async def serve(self, websocket: WebSocket) -> None:
-        """The ASGI websocket route."""
-        await self.run(WebSocketConnection(websocket))
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """The plain websocket route, as an ASGI app (Starlette's `WebSocketRoute` mounts
+        it as it is), so that the connection has the server's `send`."""
+        await self.run(WebSocketConnection(WebSocket(scope, receive, send), send))
 
     async def run(self, conn: RtmConnection) -> None:
         services = self.services

@@ -4,16 +4,24 @@ v3.0 with the same payload under `payload` as well: `enveloped_body`)."""
 from __future__ import annotations
 
 import logging
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import Any, NamedTuple
 
 import msgspec
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from chatplane import jsondecode
 from chatplane.api import idempotency
 from chatplane.api.bots import act_as
-from chatplane.api.dispatch import Context, dispatch, refuse_unstorable
+from chatplane.api.dispatch import (
+    NOT_DECODED,
+    Context,
+    dispatch,
+    may_be_unstorable,
+    refuse_unstorable,
+)
 from chatplane.api.registry import CONFIGURATION, Registry, describe
 from chatplane.api.versions import WireVersion
 from chatplane.domain.models import AGENT
@@ -23,6 +31,37 @@ from chatplane.services import Services
 log = logging.getLogger(__name__)
 
 _encode = msgspec.json.Encoder().encode
+
+
+JSON = b"application/json"
+
+
+# Serves one action's Web API request (by its name): the `make_action_server` of an API and
+# version.
+ActionServer = Callable[[Request, str], Awaitable["Answer"]]
+
+
+class Answer(NamedTuple):
+    """A Web API answer, whichever way it is sent: a JSON body with its status, and the
+    headers beyond `content-length` and `content-type` (lower-case names)."""
+
+    status: int
+    body: bytes
+    headers: tuple[tuple[bytes, bytes], ...] = ()
+
+    def response(self) -> Response:
+        """As a Starlette `Response` (the same status, headers and body `send` writes)."""
+        response = Response(self.body, status_code=self.status, media_type="application/json")
+        response.raw_headers.extend(self.headers)
+        return response
+
+    async def send(self, send: Send) -> None:
+        """Written with the two ASGI messages, the headers in `Response`'s order."""
+        headers = [(b"content-length", str(len(self.body)).encode()), (b"content-type", JSON)]
+        if self.headers:
+            headers.extend(self.headers)
+        await send({"type": "http.response.start", "status": self.status, "headers": headers})
+        await send({"type": "http.response.body", "body": self.body})
 
 
 def json_response(body: Any, status: int = 200) -> Response:
@@ -42,15 +81,24 @@ def enveloped_body(result: dict[str, Any]) -> bytes:
     return inner[:-1] + b',"payload":' + inner + b"}"
 
 
-def error_response(err: ApiError) -> Response:
-    response = json_response(err.payload(), err.status)
+def error_answer(err: ApiError, allow: str | None = None) -> Answer:
+    """An error's answer; `allow`: the method a 405 names (the one the action is served by)."""
+    headers: list[tuple[bytes, bytes]] = []
     if err.data and "retry_after" in err.data:
-        response.headers["Retry-After"] = str(max(1, round(err.data["retry_after"])))
-    return response
+        headers.append((b"retry-after", str(max(1, round(err.data["retry_after"]))).encode()))
+    if allow is not None and err.status == 405:
+        headers.append((b"allow", allow.encode()))
+    return Answer(err.status, _encode(err.payload()), tuple(headers))
+
+
+def error_response(err: ApiError) -> Response:
+    return error_answer(err).response()
 
 
 async def read_body(request: Request, limit: int) -> bytes:
-    """The request body, refusing one over `limit` bytes without reading it all."""
+    """The request body, refusing one over `limit` bytes without reading it all. Read from
+    the ASGI `receive` itself: a small body is one message (no async generator per
+    request, as `Request.stream` has)."""
     declared = request.headers.get("content-length")
     if declared is not None:
         try:
@@ -58,13 +106,31 @@ async def read_body(request: Request, limit: int) -> bytes:
                 raise ApiError("entity_too_large", f"Request body over {limit} bytes")
         except ValueError:
             raise validation("Content-Length is not a number") from None
-    chunks = []
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
+    receive = request.receive
+    message = await receive()
+    if message["type"] == "http.request":
+        body: bytes = message.get("body", b"")
+        if not message.get("more_body", False):
+            if len(body) > limit:
+                raise ApiError("entity_too_large", f"Request body over {limit} bytes")
+            return body
+    else:
+        raise ClientDisconnect()
+    chunks = [body]
+    size = len(body)
+    while True:
         if size > limit:
             raise ApiError("entity_too_large", f"Request body over {limit} bytes")
+        message = await receive()
+        if message["type"] != "http.request":
+            raise ClientDisconnect()
+        chunk = message.get("body", b"")
+        size += len(chunk)
         chunks.append(chunk)
+        if not message.get("more_body", False):
+            break
+    if size > limit:
+        raise ApiError("entity_too_large", f"Request body over {limit} bytes")
     return b"".join(chunks)
 
 
@@ -101,6 +167,57 @@ def parse_envelope(body: bytes, bare: bool = False) -> tuple[Any, str | None]:
     if payload is None:
         payload = {}
     return payload, author_id
+
+
+# Decoders of a Web API body straight into an action's struct, by (payload type,
+# enveloped); None for a payload type that is not a struct.
+_typed_decoders: dict[tuple[Any, bool], msgspec.json.Decoder[Any] | None] = {}
+
+
+def _typed_decoder(payload_type: Any, enveloped: bool) -> msgspec.json.Decoder[Any] | None:
+    key = (payload_type, enveloped)
+    if key in _typed_decoders:
+        return _typed_decoders[key]
+    decoder = None
+    if isinstance(payload_type, type) and issubclass(payload_type, msgspec.Struct):
+        target: Any = payload_type
+        if enveloped:  # v3.0: `{"payload": {...}, "author_id": "..."}`, nothing else
+            target = msgspec.defstruct(
+                f"Enveloped{payload_type.__name__}",
+                [("payload", payload_type | None, None), ("author_id", str | None, None)],
+                forbid_unknown_fields=True,
+            )
+        decoder = msgspec.json.Decoder(target)
+    _typed_decoders[key] = decoder
+    return decoder
+
+
+def typed_payload(
+    body: bytes, payload_type: type | None, enveloped: bool
+) -> tuple[Any, str | None] | None:
+    """(the payload's struct, author_id) decoded straight from the body, without the dicts
+    that `parse_envelope` and `Action.decode` go through (issue 19), or None: not a body
+    this takes (empty, nested past a glance, spelling what `refuse_unstorable` walks, or
+    anything refused). The caller then takes that long way, which answers the same
+    errors, in the same order, and the same struct for what both accept."""
+    decoder = _typed_decoder(payload_type, enveloped)
+    if decoder is None:
+        return None
+    if (
+        not body
+        or body.count(b"[") + body.count(b"{") > jsondecode.MAX_JSON_DEPTH
+        or may_be_unstorable(body)
+    ):
+        return None
+    try:
+        decoded = decoder.decode(body)
+    except (msgspec.DecodeError, RecursionError):  # ValidationError is a DecodeError
+        return None
+    if not enveloped:
+        return decoded, None
+    if decoded.payload is None:  # `{}` or `"payload": null`: the long way decides
+        return None
+    return decoded.payload, decoded.author_id
 
 
 # Room for the multipart framing and the small fields around a file of the maximum size.
@@ -150,6 +267,13 @@ async def parse_upload(request: Request, max_file: int) -> tuple[dict[str, Any],
     return payload, author_id
 
 
+def header_values(request: Request) -> dict[str, str]:
+    """The request's headers by (lower-case) name, the first of a repeated one, as
+    `request.headers.get` answers: one pass, then each look-up is a dict's (Starlette's
+    `Headers` scans the list per look-up, and raises and catches for a missing one)."""
+    return {k.decode("latin-1"): v.decode("latin-1") for k, v in reversed(request.scope["headers"])}
+
+
 async def license_param(services: Services, request: Request, version: WireVersion) -> int:
     """The customer's license, named in the query string (`license_id` in v3.0,
     `organization_id` in v3.x)."""
@@ -169,21 +293,41 @@ async def license_param(services: Services, request: Request, version: WireVersi
 def make_endpoint(
     services: Services, registry: Registry, api: str, version: WireVersion, seed: bool = False
 ) -> Any:
-    """The Web API endpoint of one API in one version. `seed`: the v0.5 paths of the
-    spec's examples, which take the payload itself as the body and the license from the
-    token."""
+    """The Web API endpoint of one API in one version, as a Starlette endpoint. `seed`: the
+    v0.5 paths of the spec's examples, which take the payload itself as the body and the
+    license from the token."""
+    return endpoint_of(make_action_server(services, registry, api, version, seed))
+
+
+def endpoint_of(serve: ActionServer) -> Any:
+    """A Starlette endpoint answering what `serve` answers."""
 
     async def endpoint(request: Request) -> Response:
+        return (await serve(request, request.path_params["action"])).response()
+
+    return endpoint
+
+
+def make_action_server(
+    services: Services, registry: Registry, api: str, version: WireVersion, seed: bool = False
+) -> ActionServer:
+    """What the Web API endpoint of one API in one version does, answering an `Answer`:
+    called by the Starlette endpoint (`make_endpoint`) and by `ActionPaths` on ASGI."""
+
+    async def serve(request: Request, action: str) -> Answer:
         try:
-            act = registry.lookup(api, version.name, request.path_params["action"], "web")
+            act = registry.lookup(api, version.name, action, "web")
             license_id = None
-            named = any(p in request.query_params for p in version.license_params)
-            if api == "customer" and not (seed and not named):
+            # The query string is parsed only where it may name the license.
+            if api == "customer" and (
+                not seed or any(p in request.query_params for p in version.license_params)
+            ):
                 license_id = await license_param(services, request, version)
             body = (
                 b"" if act.multipart else await read_body(request, services.settings.max_body_bytes)
             )
-            header = request.headers.get("authorization")
+            headers = header_values(request)
+            header = headers.get("authorization")
             principal = None
             if header or act.needs_login:  # a method that needs no token may still get one
                 if not header:
@@ -198,14 +342,21 @@ def make_endpoint(
                 and principal.license_id != license_id
             ):
                 raise authentication(f"This token is not valid for license {license_id}")
-            if act.multipart:
+            key = headers.get(idempotency.HEADER)
+            typed = None
+            if key is None and not act.multipart and not seed:
+                typed = typed_payload(body, act.payload_type, version.enveloped)
+            decoded, payload = NOT_DECODED, None
+            if typed is not None:
+                decoded, author_id = typed
+            elif act.multipart:
                 payload, author_id = await parse_upload(request, services.settings.max_file_bytes)
             elif version.enveloped:
                 payload, author_id = parse_envelope(body, bare=seed)
             else:
                 payload, author_id = decode_body(body), None
             if version.author_header is not None and api != CONFIGURATION:
-                author_id = request.headers.get(version.author_header) or author_id
+                author_id = headers.get(version.author_header.lower()) or author_id
             ctx = Context(
                 services=services,
                 api=api,
@@ -214,10 +365,9 @@ def make_endpoint(
                 principal=principal,
                 author_id=author_id,
                 client_ip=request.client.host if request.client else None,
-                user_agent=request.headers.get("user-agent"),
+                user_agent=headers.get("user-agent"),
                 license_id=license_id,
             )
-            key = request.headers.get(idempotency.HEADER)
             if key is not None:
                 ctx.idempotency_key = idempotency.check_key(key, "The Idempotency-Key header")
             if act.multipart:  # uploads answer with the file's URL; building it costs
@@ -225,22 +375,70 @@ def make_endpoint(
             if author_id is not None and principal is not None:
                 ctx.principal = await act_as(services, principal, author_id)
             try:
-                result = await dispatch(ctx, act, payload)
+                result = await dispatch(ctx, act, payload, decoded)
             finally:
                 if act.multipart:
-                    for value in payload.values():
+                    for value in (payload or {}).values():
                         if hasattr(value, "close"):
                             await value.close()
             if version.enveloped and not seed and isinstance(result, dict):
-                return Response(enveloped_body(result), media_type="application/json")
-            return json_response(result)
+                return Answer(200, enveloped_body(result))
+            return Answer(200, _encode(result))
         except ApiError as err:
-            return _allowing(error_response(version.answer(err)), err, "GET")
+            return error_answer(version.answer(err), allow="GET")
         except Exception:
-            log.exception("internal error in %s/%s", api, request.path_params.get("action"))
-            return error_response(ApiError("internal"))
+            log.exception("internal error in %s/%s", api, action)
+            return error_answer(ApiError("internal"))
 
-    return endpoint
+    return serve
+
+
+class ActionPaths:
+    """The Web API's action paths (`POST <prefix><action>`) served straight on ASGI, in
+    front of the Starlette app (`fallback`): the same `ActionServer` as the Starlette
+    endpoint, without routing through every route, the middleware's wrappers and a
+    `Response` per request (issue 19: they were a third of the event loop's time on
+    `send_event`). What it does not take goes to `fallback` unchanged: other methods (a
+    preflight, a 405), multipart actions (uploads read the form), a path under a
+    `root_path`. `wrap` puts the app's HTTP middleware (CORS) around what it serves, so
+    that its answers carry the same headers."""
+
+    def __init__(self, fallback: ASGIApp, wrap: Callable[[ASGIApp], ASGIApp] | None = None):
+        self.fallback = fallback
+        self._paths: dict[str, tuple[ActionServer, frozenset[str]]] = {}
+        self._serve: ASGIApp = wrap(self._serve_action) if wrap is not None else self._serve_action
+
+    def add(self, prefix: str, serve: ActionServer, multipart: frozenset[str]) -> None:
+        """Serve `POST <prefix><action>` (prefix ending in `/`) with `serve`, except the
+        `multipart` actions."""
+        if prefix in self._paths:
+            raise RuntimeError(f"{prefix} is served twice")
+        self._paths[prefix] = (serve, multipart)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["method"] == "POST" and not scope.get("root_path"):
+            path: str = scope["path"]
+            cut = path.rfind("/") + 1
+            found = self._paths.get(path[:cut])
+            if found is not None and cut < len(path) and path[cut:] not in found[1]:
+                scope[_ROUTED] = (found[0], path[cut:])
+                await self._serve(scope, receive, send)
+                return
+        await self.fallback(scope, receive, send)
+
+    async def _serve_action(self, scope: Scope, receive: Receive, send: Send) -> None:
+        serve, action = scope[_ROUTED]
+        answer = await serve(Request(scope, receive), action)
+        await answer.send(send)
+
+
+def multipart_actions(registry: Registry, api: str, version: str) -> frozenset[str]:
+    """The actions of an API whose Web API body is multipart (left to Starlette's form)."""
+    return frozenset(a.name for a in registry.actions(version) if a.api == api and a.multipart)
+
+
+# The scope key `ActionPaths` leaves the action's server and name under for `_serve_action`.
+_ROUTED = "chatplane.action"
 
 
 # The methods `by_method` answers (each with the action's own method or a 405 naming it).
