@@ -22,6 +22,8 @@ import msgspec
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Dialect
 
+from chatplane.storage import chat_cache
+
 Processor = Callable[[Any], Any] | None
 
 
@@ -101,12 +103,24 @@ def _result_processor(type_: Any, dialect: Dialect, type_code: Any) -> Processor
 class Compiled:
     """A Core statement run without Core's per-call work (see the module's note).
 
-    `column_keys` pins the columns of an INSERT (all its values come from the caller)."""
+    `column_keys` pins the columns of an INSERT (all its values come from the caller).
+    A statement that writes a table the writer's chat cache is made of empties that cache
+    (storage/chat_cache.py) unless `cache_aware`: its repository function updates the
+    cache itself."""
 
-    def __init__(self, stmt: sa.Executable, column_keys: list[str] | None = None) -> None:
+    def __init__(
+        self,
+        stmt: sa.Executable,
+        column_keys: list[str] | None = None,
+        *,
+        cache_aware: bool = False,
+    ) -> None:
         self.stmt = stmt
         self.column_keys = column_keys
         self._plans: dict[str, _Plan] = {}
+        table = None if isinstance(stmt, sa.Select) else getattr(stmt, "table", None)
+        self.table_name: str = table.name if table is not None else ""
+        self.empties_cache = self.table_name in chat_cache.TABLES and not cache_aware
 
     def _plan(self, conn: Connection) -> _Plan:
         dialect = conn.dialect
@@ -117,6 +131,10 @@ class Compiled:
 
     def _run(self, conn: Connection, params: Mapping[str, Any]) -> tuple[_Plan, Any]:
         plan = self._plan(conn)
+        if self.empties_cache:
+            cache = chat_cache.of(conn)
+            if cache is not None:
+                cache.wrote(self.table_name)
         cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
         cursor.execute(plan.sql, plan.bind(params))
         return plan, cursor
