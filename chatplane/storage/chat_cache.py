@@ -23,20 +23,28 @@ than by remembering every write path:
 
 PostgreSQL has several writing processes: the cache is not used there (never attached to
 a connection), and `load_chat` reads the database as before.
+
+The same bookkeeping serves what else the writer reads for every change of a license and
+that hardly ever changes (the webhook outbox's registered webhooks, property configurations,
+license, bots: `remember`): `generation` moves on every write to a table not in
+QUIET_TABLES (the ones a message writes), every rolled-back unit and every emptying, and
+what was remembered at another generation is read again.
 """
 
 from __future__ import annotations
 
 import re
 from collections import OrderedDict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, TypeVar, cast
 
 import msgspec
 from sqlalchemy.engine import Connection
 
 from chatplane.domain.models import CUSTOMER, Chat, ChatUser, Customer
+
+T = TypeVar("T")
 
 # The key of the writer connection's cache in `Connection.info`.
 INFO_KEY = "chat_cache"
@@ -44,6 +52,24 @@ INFO_KEY = "chat_cache"
 MAX_CHATS = 4096
 # The tables a cached chat is read from (storage/chats.py: load_chat).
 TABLES = frozenset({"chats", "chat_users", "agents", "customers"})
+
+# Tables whose writes leave what `remember` keeps as it was: the rows a message, a thread or
+# a webhook delivery writes. Writing any other table moves `generation` on.
+QUIET_TABLES = frozenset(
+    {
+        "events",
+        "threads",
+        "thread_agents",
+        "thread_tags",
+        "chats",
+        "chat_users",
+        "chat_access",
+        "customers",
+        "webhook_deliveries",
+    }
+)
+# Entries `remember` keeps at most (it starts again from none past that).
+MAX_REMEMBERED = 1024
 
 _WRITE = re.compile(
     r"\s*(?:(?:INSERT|REPLACE)\s+(?:OR\s+\w+\s+)?INTO|UPDATE(?:\s+OR\s+\w+)?|DELETE\s+FROM)"
@@ -101,6 +127,8 @@ class ChatCache:
         # Whether the current unit of work changed what is cached (see `unit_rolled_back`).
         self.changed = False
         self.data_version: int | None = None
+        self.generation = 0
+        self._remembered: dict[Any, tuple[int, Any]] = {}
         self.hits = 0
         self.misses = 0
         self.clears = 0
@@ -129,12 +157,26 @@ class ChatCache:
             oldest = next(iter(self._chats))
             self._drop(oldest)
 
+    def remember(self, key: Any, read: Callable[[], T]) -> T:
+        """`read()`, or what it gave at this generation (see the module's note). What it
+        gives is shared by every caller until the generation moves: not to be changed."""
+        kept = self._remembered.get(key)
+        if kept is not None and kept[0] == self.generation:
+            return cast(T, kept[1])
+        value = read()
+        if len(self._remembered) >= MAX_REMEMBERED:
+            self._remembered.clear()
+        self._remembered[key] = (self.generation, value)
+        return value
+
     # -- what writes do ----------------------------------------------------------------
 
     def wrote(self, table: str | None) -> None:
         """A statement wrote `table` (None: could not tell which)."""
         if table == "":
             return
+        if table is None or table not in QUIET_TABLES:
+            self.generation += 1
         if table is not None and table not in TABLES:
             return
         if self.scoped_chat is not None and table in ("chats", "chat_users"):
@@ -151,6 +193,7 @@ class ChatCache:
             self._drop(chat_id)
 
     def clear(self) -> None:
+        self.generation += 1
         if self._chats:
             self.changed = True
             self.clears += 1
@@ -189,7 +232,9 @@ class ChatCache:
         self.changed = False
 
     def unit_rolled_back(self) -> None:
-        """The unit's changes are undone: so must be what it did to the cache."""
+        """The unit's changes are undone: so must be what it did to the cache, and what
+        was remembered while they were there."""
+        self.generation += 1
         if self.changed:
             self.clear()
 

@@ -120,7 +120,14 @@ class Compiled:
         self._plans: dict[str, _Plan] = {}
         table = None if isinstance(stmt, sa.Select) else getattr(stmt, "table", None)
         self.table_name: str = table.name if table is not None else ""
+        # cache_aware statements write quiet tables only (see chat_cache.QUIET_TABLES).
+        assert not cache_aware or self.table_name in chat_cache.QUIET_TABLES
         self.empties_cache = self.table_name in chat_cache.TABLES and not cache_aware
+        # A write the writer's cache must hear of: it empties the cache or moves its
+        # generation on (the hot writes to quiet tables, like an event's insert, do neither).
+        self.reports_write = bool(self.table_name) and (
+            self.empties_cache or self.table_name not in chat_cache.QUIET_TABLES
+        )
 
     def _plan(self, conn: Connection) -> _Plan:
         dialect = conn.dialect
@@ -131,7 +138,7 @@ class Compiled:
 
     def _run(self, conn: Connection, params: Mapping[str, Any]) -> tuple[_Plan, Any]:
         plan = self._plan(conn)
-        if self.empties_cache:
+        if self.reports_write:
             cache = chat_cache.of(conn)
             if cache is not None:
                 cache.wrote(self.table_name)
