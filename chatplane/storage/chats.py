@@ -393,10 +393,14 @@ def thread_ids_by_chat(conn: Connection, chat_ids: Iterable[str]) -> dict[str, l
 
 _EVENT_COLUMNS = [c.name for c in s.events.columns if c.name != "seq"]
 _INSERT_EVENT = Compiled(s.events.insert(), column_keys=_EVENT_COLUMNS)
+# What `values_of` would take from an Event (every column but license_id), listed once.
+_EVENT_ATTRIBUTES = [name for name in _EVENT_COLUMNS if name != "license_id"]
 
 
 def insert_event(conn: Connection, license_id: int, event: Event) -> None:
-    _INSERT_EVENT.execute(conn, values_of(s.events, event, license_id=license_id))
+    values = {name: getattr(event, name) for name in _EVENT_ATTRIBUTES}
+    values["license_id"] = license_id
+    _INSERT_EVENT.execute(conn, values)
 
 
 def load_event(conn: Connection, chat_id: str, thread_id: str, event_id: str) -> Event | None:
