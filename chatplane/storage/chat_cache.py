@@ -81,13 +81,31 @@ _WRITE = re.compile(
 _NO_WRITE = ("SELECT", "BEGIN", "COMMIT", "SAVEPOINT", "RELEASE", "ROLLBACK", "PRAGMA", "ANALYZE")
 
 
+_WRITE_ANYWHERE = re.compile(
+    r"\b(?:(?:INSERT|REPLACE)\s+(?:OR\s+\w+\s+)?INTO|UPDATE(?:\s+OR\s+\w+)?|DELETE\s+FROM)"
+    r"\s+[\"`]?(\w+)",
+    re.IGNORECASE,
+)
+
+
 def written_table(sql: str) -> str | None:
     """The table a statement writes; '' if it writes nothing; None if it cannot be told
     (then it counts as a write to every table)."""
-    if sql.lstrip()[:9].upper().startswith(_NO_WRITE):
+    head = sql.lstrip()[:9].upper()
+    if head.startswith(_NO_WRITE):
         return ""
     m = _WRITE.match(sql)
-    return m.group(1).lower() if m else None
+    if m:
+        return m.group(1).lower()
+    if not head.startswith(("WITH", "(")):
+        return None  # DDL, or a verb this does not know
+    # A WITH clause first (the webhook worker's recursive read of pending deliveries): the
+    # writes named anywhere in it; none is a read; two or more, or a false match on words
+    # in the text, count as a write to every table.
+    found = {t.lower() for t in _WRITE_ANYWHERE.findall(sql)}
+    if not found:
+        return ""
+    return found.pop() if len(found) == 1 else None
 
 
 def of(conn: Connection) -> ChatCache | None:

@@ -210,7 +210,10 @@ def test_the_cache_holds_at_most_its_bound() -> None:
         ("INSERT INTO chat_users (a) VALUES (1) ON CONFLICT DO NOTHING", "chat_users"),
         ("INSERT OR IGNORE INTO agents VALUES (1)", "agents"),
         ("DELETE FROM events WHERE 1", "events"),
-        ("WITH x AS (SELECT 1) UPDATE chats SET a=1", None),
+        ("WITH x AS (SELECT 1) UPDATE chats SET a=1", "chats"),
+        ("WITH RECURSIVE h(s) AS (SELECT 1 UNION ALL SELECT s FROM h) SELECT s FROM h", ""),
+        ("WITH x AS (DELETE FROM chats RETURNING id) INSERT INTO agents SELECT * FROM x", None),
+        ("CREATE TABLE chats2 (a)", None),
     ],
 )
 def test_which_table_a_statement_writes(sql: str, table: str | None) -> None:
