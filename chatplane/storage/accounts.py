@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from chatplane.domain.models import Agent, Customer
+from chatplane.storage import chat_cache
 from chatplane.storage import schema as s
 from chatplane.storage.compiled import Compiled
 from chatplane.storage.rows import to_agent, to_customer, values_of
@@ -228,7 +229,8 @@ def agent_group_ids(conn: Connection, license_id: int, agent_id: str) -> list[in
 
 
 def insert_customer(conn: Connection, customer: Customer) -> None:
-    conn.execute(s.customers.insert().values(values_of(s.customers, customer)))
+    with chat_cache.scope(conn, customer_id=customer.id):
+        conn.execute(s.customers.insert().values(values_of(s.customers, customer)))
 
 
 # A customer's every message looks them up (are they banned?).
@@ -246,10 +248,12 @@ def get_customer(conn: Connection, license_id: int, customer_id: str) -> Custome
 
 
 _TOUCH = {
+    # cache_aware: touch_customer updates the writer's cached chats of the customer.
     column: Compiled(
         s.customers.update()
         .where(s.customers.c.id == sa.bindparam("b_customer_id"))
-        .values({column: sa.bindparam("b_at")})
+        .values({column: sa.bindparam("b_at")}),
+        cache_aware=True,
     )
     for column in ("customer_last_event_created_at", "agent_last_event_created_at")
 }
@@ -258,15 +262,20 @@ _TOUCH = {
 def touch_customer(conn: Connection, customer_id: str, column: str, at: float) -> None:
     """When the customer, or an agent, last wrote in one of the customer's chats."""
     _TOUCH[column].execute(conn, {"b_customer_id": customer_id, "b_at": at})
+    cache = chat_cache.of(conn)
+    if cache is not None:
+        cache.customer_touched(customer_id, column, at)
 
 
 def update_customer(conn: Connection, customer_id: str, **values: Any) -> None:
-    conn.execute(s.customers.update().where(s.customers.c.id == customer_id).values(**values))
+    with chat_cache.scope(conn, customer_id=customer_id):
+        conn.execute(s.customers.update().where(s.customers.c.id == customer_id).values(**values))
 
 
 def bump_customer_counters(conn: Connection, customer_id: str, **deltas: int) -> None:
     values = {name: getattr(s.customers.c, name) + delta for name, delta in deltas.items()}
-    conn.execute(s.customers.update().where(s.customers.c.id == customer_id).values(**values))
+    with chat_cache.scope(conn, customer_id=customer_id):
+        conn.execute(s.customers.update().where(s.customers.c.id == customer_id).values(**values))
 
 
 def insert_customer_cookie(

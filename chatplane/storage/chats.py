@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from chatplane.domain.models import AGENT, CUSTOMER, Chat, ChatUser, Event, Thread
+from chatplane.storage import chat_cache
 from chatplane.storage import schema as s
 from chatplane.storage.compiled import Compiled
 from chatplane.storage.rows import to_chat, to_customer, to_event, to_thread, values_of
@@ -27,7 +28,13 @@ def load_chat(
     conn: Connection, license_id: int, chat_id: str, *, for_update: bool = False
 ) -> Chat | None:
     """A chat with its users. `for_update` locks the row (PostgreSQL) so that concurrent
-    writers to one chat (two events starting a thread) are serialised."""
+    writers to one chat (two events starting a thread) are serialised. On the SQLite
+    writer the chat may come from its cache (storage/chat_cache.py), as a copy."""
+    cache = chat_cache.of(conn)
+    if cache is not None:
+        cached = cache.get(license_id, chat_id)
+        if cached is not None:
+            return cached
     q = _LOAD_CHAT_FOR_UPDATE if for_update else _LOAD_CHAT
     row = q.first(conn, {"b_chat_id": chat_id, "b_license": license_id})
     if row is None:
@@ -35,6 +42,8 @@ def load_chat(
     chat = to_chat(row)
     params = {"b_license": license_id, "b_chat_id": chat_id}
     chat.users = [_chat_user(r) for r in _LOAD_CHAT_USERS.all(conn, params)]
+    if cache is not None:
+        cache.put(chat)
     return chat
 
 
@@ -132,12 +141,14 @@ class _Row:
 
 
 def insert_chat(conn: Connection, chat: Chat) -> None:
-    conn.execute(s.chats.insert().values(values_of(s.chats, chat)))
+    with chat_cache.scope(conn, chat_id=chat.id):
+        conn.execute(s.chats.insert().values(values_of(s.chats, chat)))
     set_chat_access(conn, chat.license_id, chat.id, chat.access.get("group_ids", [0]))
 
 
 def update_chat(conn: Connection, chat_id: str, **values: Any) -> None:
-    conn.execute(s.chats.update().where(s.chats.c.id == chat_id).values(**values))
+    with chat_cache.scope(conn, chat_id=chat_id):
+        conn.execute(s.chats.update().where(s.chats.c.id == chat_id).values(**values))
     if "access" in values:
         row = conn.execute(sa.select(s.chats.c.license_id).where(s.chats.c.id == chat_id)).one()
         set_chat_access(conn, row.license_id, chat_id, values["access"].get("group_ids", [0]))
@@ -152,11 +163,13 @@ def set_chat_access(conn: Connection, license_id: int, chat_id: str, group_ids: 
         conn.execute(s.chat_access.insert(), rows)
 
 
+# These three are `cache_aware`: their functions update the writer's cached chat.
 _NEXT_ORDERS = Compiled(
     s.chats.update()
     .where(s.chats.c.id == sa.bindparam("b_chat_id"))
     .values(last_order=s.chats.c.last_order + sa.bindparam("b_count"))
-    .returning(s.chats.c.last_order)
+    .returning(s.chats.c.last_order),
+    cache_aware=True,
 )
 _NEXT_ORDERS_TOUCH = Compiled(
     s.chats.update()
@@ -165,7 +178,8 @@ _NEXT_ORDERS_TOUCH = Compiled(
         last_order=s.chats.c.last_order + sa.bindparam("b_count"),
         updated_at=sa.bindparam("b_updated_at"),
     )
-    .returning(s.chats.c.last_order)
+    .returning(s.chats.c.last_order),
+    cache_aware=True,
 )
 
 
@@ -180,10 +194,20 @@ def next_orders(conn: Connection, chat_id: str, count: int, updated_at: float | 
     last = stmt.scalar(conn, params)
     if last is None:
         raise LookupError(f"chat {chat_id!r} does not exist")
+    cache = chat_cache.of(conn)
+    if cache is not None:
+        cache.orders_taken(chat_id, int(last), updated_at)
     return int(last) - count + 1
 
 
 def upsert_chat_user(
+    conn: Connection, chat_id: str, user_id: str, user_type: str, present: bool, now: float
+) -> None:
+    with chat_cache.scope(conn, chat_id=chat_id):
+        _upsert_chat_user(conn, chat_id, user_id, user_type, present, now)
+
+
+def _upsert_chat_user(
     conn: Connection, chat_id: str, user_id: str, user_type: str, present: bool, now: float
 ) -> None:
     updated = conn.execute(
@@ -213,7 +237,8 @@ _SET_SEEN = Compiled(
     .values(
         last_seen_timestamp=sa.bindparam("b_timestamp"),
         events_seen_up_to=sa.bindparam("b_seen_up_to"),
-    )
+    ),
+    cache_aware=True,
 )
 
 
@@ -229,6 +254,9 @@ def set_last_seen(conn: Connection, chat_id: str, user_id: str, seen_up_to: floa
             "b_seen_up_to": seen_up_to,
         },
     )
+    cache = chat_cache.of(conn)
+    if cache is not None:
+        cache.seen(chat_id, user_id, int(seen_up_to), seen_up_to)
 
 
 def insert_thread(conn: Connection, license_id: int, thread: Thread) -> None:
@@ -365,10 +393,14 @@ def thread_ids_by_chat(conn: Connection, chat_ids: Iterable[str]) -> dict[str, l
 
 _EVENT_COLUMNS = [c.name for c in s.events.columns if c.name != "seq"]
 _INSERT_EVENT = Compiled(s.events.insert(), column_keys=_EVENT_COLUMNS)
+# What `values_of` would take from an Event (every column but license_id), listed once.
+_EVENT_ATTRIBUTES = [name for name in _EVENT_COLUMNS if name != "license_id"]
 
 
 def insert_event(conn: Connection, license_id: int, event: Event) -> None:
-    _INSERT_EVENT.execute(conn, values_of(s.events, event, license_id=license_id))
+    values = {name: getattr(event, name) for name in _EVENT_ATTRIBUTES}
+    values["license_id"] = license_id
+    _INSERT_EVENT.execute(conn, values)
 
 
 def load_event(conn: Connection, chat_id: str, thread_id: str, event_id: str) -> Event | None:

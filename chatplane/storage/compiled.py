@@ -22,6 +22,8 @@ import msgspec
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Dialect
 
+from chatplane.storage import chat_cache
+
 Processor = Callable[[Any], Any] | None
 
 
@@ -43,6 +45,8 @@ class _Plan:
             if bind.value is not None:
                 self.fixed[name] = bind.value
             proc = bind.type.dialect_impl(dialect).bind_processor(dialect)
+            if proc is not None and isinstance(bind.type, sa.JSON) and dialect.name == "sqlite":
+                proc = _empty_json_first(proc)
             self.processors.append((name, proc))
         # The escaped names SQLAlchemy put in the SQL text (pyformat), by bind name.
         escaped = getattr(compiled, "escaped_bind_names", None) or {}
@@ -90,6 +94,19 @@ class _Plan:
         ]
 
 
+def _empty_json_first(proc: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """The JSON column's bind processor, with the text of an empty object or list given
+    at once: the same text `json.dumps` writes ('{}', '[]'), for the most common values
+    (an event's body and properties) without a trip through the encoder."""
+
+    def bind(value: Any) -> Any:
+        if not value and type(value) in (dict, list):
+            return "{}" if type(value) is dict else "[]"
+        return proc(value)
+
+    return bind
+
+
 def _result_processor(type_: Any, dialect: Dialect, type_code: Any) -> Processor:
     """The column type's own result processor; JSON text is decoded with msgspec, which
     reads what the standard library wrote several times faster."""
@@ -101,12 +118,31 @@ def _result_processor(type_: Any, dialect: Dialect, type_code: Any) -> Processor
 class Compiled:
     """A Core statement run without Core's per-call work (see the module's note).
 
-    `column_keys` pins the columns of an INSERT (all its values come from the caller)."""
+    `column_keys` pins the columns of an INSERT (all its values come from the caller).
+    A statement that writes a table the writer's chat cache is made of empties that cache
+    (storage/chat_cache.py) unless `cache_aware`: its repository function updates the
+    cache itself."""
 
-    def __init__(self, stmt: sa.Executable, column_keys: list[str] | None = None) -> None:
+    def __init__(
+        self,
+        stmt: sa.Executable,
+        column_keys: list[str] | None = None,
+        *,
+        cache_aware: bool = False,
+    ) -> None:
         self.stmt = stmt
         self.column_keys = column_keys
         self._plans: dict[str, _Plan] = {}
+        table = None if isinstance(stmt, sa.Select) else getattr(stmt, "table", None)
+        self.table_name: str = table.name if table is not None else ""
+        # cache_aware statements write quiet tables only (see chat_cache.QUIET_TABLES).
+        assert not cache_aware or self.table_name in chat_cache.QUIET_TABLES
+        self.empties_cache = self.table_name in chat_cache.TABLES and not cache_aware
+        # A write the writer's cache must hear of: it empties the cache or moves its
+        # generation on (the hot writes to quiet tables, like an event's insert, do neither).
+        self.reports_write = bool(self.table_name) and (
+            self.empties_cache or self.table_name not in chat_cache.QUIET_TABLES
+        )
 
     def _plan(self, conn: Connection) -> _Plan:
         dialect = conn.dialect
@@ -117,6 +153,10 @@ class Compiled:
 
     def _run(self, conn: Connection, params: Mapping[str, Any]) -> tuple[_Plan, Any]:
         plan = self._plan(conn)
+        if self.reports_write:
+            cache = chat_cache.of(conn)
+            if cache is not None:
+                cache.wrote(self.table_name)
         cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
         cursor.execute(plan.sql, plan.bind(params))
         return plan, cursor

@@ -17,6 +17,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from chatplane.storage import chat_cache
 from chatplane.storage import schema as s
 
 # Longer strings are indexed by a digest: a B-tree entry must stay small on every engine
@@ -356,4 +357,6 @@ def current(conn: Connection, location: str, object_id: str) -> dict[str, dict[s
 
 def store(conn: Connection, location: str, object_id: str, values: dict[str, Any]) -> None:
     table = _TABLES[location]
-    conn.execute(table.update().where(table.c.id == object_id).values(properties=values))
+    # A chat's properties change that chat only (the writer's chat cache forgets it).
+    with chat_cache.scope(conn, chat_id=object_id if location == "chat" else None):
+        conn.execute(table.update().where(table.c.id == object_id).values(properties=values))

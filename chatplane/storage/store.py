@@ -32,6 +32,7 @@ from sqlalchemy import event as sa_event
 from sqlalchemy.engine import Connection, Engine
 
 from chatplane.errors import validation
+from chatplane.storage import chat_cache
 
 log = logging.getLogger(__name__)
 
@@ -95,6 +96,15 @@ def make_engine(url: str) -> Engine:
             cur.execute("PRAGMA foreign_keys=ON")
             cur.close()
 
+        @sa_event.listens_for(engine, "before_cursor_execute")
+        def _on_execute(
+            conn: Connection, _cursor: Any, statement: str, *_args: Any, **_kw: Any
+        ) -> None:
+            # The writer's chat cache hears every Core statement it runs (chat_cache.py).
+            cache = chat_cache.of(conn)
+            if cache is not None:
+                cache.wrote(chat_cache.written_table(statement))
+
         @sa_event.listens_for(engine, "begin")
         def _on_begin(conn: Connection) -> None:
             conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.info.get("writer") else "BEGIN")
@@ -122,6 +132,9 @@ class Store:
         self._stopping = threading.Event()
         self._pg_writers: ThreadPoolExecutor | None = None
         self._closed = False
+        # The SQLite writer's chats with their users (storage/chat_cache.py). None on
+        # PostgreSQL, where other processes write too: load_chat always reads there.
+        self.chat_cache = chat_cache.ChatCache() if self.is_sqlite else None
 
     # -- lifecycle -------------------------------------------------------------------
 
@@ -223,6 +236,8 @@ class Store:
         raw = conn.connection.driver_connection
         assert raw is not None
         raw.execute(f"PRAGMA wal_autocheckpoint={WRITER_CHECKPOINT_PAGES}")
+        # Chats with their users, kept exact by this thread (storage/chat_cache.py).
+        conn.info[chat_cache.INFO_KEY] = self.chat_cache
         next_analyze = 0.0
         stop = False
         while not stop:
@@ -243,6 +258,9 @@ class Store:
                     break
                 batch.append(nxt)
             self._run_batch(conn, batch)
+        # The pooled connection's `info` outlives this checkout: no other user may find
+        # the cache there.
+        conn.info.pop(chat_cache.INFO_KEY, None)
         conn.close()
 
     def _checkpoint_loop(self) -> None:
@@ -287,27 +305,37 @@ class Store:
 
     def _run_batch(self, conn: Connection, batch: list[_Job]) -> None:
         outcomes: list[tuple[_Job, Any, BaseException | None]] = []
+        cache = chat_cache.of(conn)
         try:
             with conn.begin():
                 # Each unit in a savepoint of its own, issued on the driver connection:
                 # Core's begin_nested() costs more Python than the unit's own statements.
                 raw = conn.connection.driver_connection
                 assert raw is not None
+                if cache is not None:
+                    # Inside BEGIN IMMEDIATE: nobody else can commit until we do.
+                    cache.check_data_version(raw.execute("PRAGMA data_version").fetchone()[0])
                 for job in batch:
                     tx = Tx(conn, self.dialect, reactions=self._reactions)
                     raw.execute("SAVEPOINT unit")
+                    if cache is not None:
+                        cache.unit_started()
                     try:
                         result = job.fn(tx)
                         self._run_hooks(tx)
                     except Exception as exc:
                         raw.execute("ROLLBACK TO SAVEPOINT unit")
                         raw.execute("RELEASE SAVEPOINT unit")
+                        if cache is not None:
+                            cache.unit_rolled_back()
                         outcomes.append((job, None, exc))
                     else:
                         raw.execute("RELEASE SAVEPOINT unit")
                         outcomes.append((job, Committed(result, tx.events), None))
         except Exception as exc:  # the commit itself failed: nobody's change is kept
             log.exception("group commit failed")
+            if cache is not None:
+                cache.clear()
             outcomes = [(job, None, exc) for job in batch]
         for job, result, error in outcomes:
             job.loop.call_soon_threadsafe(_settle, job.future, result, error)

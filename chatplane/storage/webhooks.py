@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from chatplane.storage import schema as s
+from chatplane.storage.compiled import Compiled
 
 PENDING, DELIVERED, FAILED = "pending", "delivered", "failed"
 
@@ -156,9 +157,35 @@ def bots_with_webhooks(
 # -- the outbox ------------------------------------------------------------------------
 
 
+# The columns the outbox gives every delivery (webhooks/outbox.py: Outbox._row); the
+# others start NULL. Compiled (storage/compiled.py): every change of a license with a
+# webhook writes at least one, in the change's transaction.
+DELIVERY_COLUMNS = (
+    "delivery_id",
+    "license_id",
+    "webhook_id",
+    "source",
+    "action",
+    "url",
+    "secret_key",
+    "body",
+    "ordering_key",
+    "chat_id",
+    "status",
+    "attempts",
+    "next_attempt_at",
+    "retry_until",
+    "created_at",
+)
+_INSERT_DELIVERY = Compiled(d.insert(), column_keys=list(DELIVERY_COLUMNS))
+
+
 def insert_deliveries(conn: Connection, rows: list[dict[str, Any]]) -> None:
-    if rows:
-        conn.execute(d.insert(), rows)
+    for row in rows:
+        if row.keys() == set(DELIVERY_COLUMNS):
+            _INSERT_DELIVERY.execute(conn, row)
+        else:
+            conn.execute(d.insert(), [row])
 
 
 def release_all_leases(conn: Connection) -> int:

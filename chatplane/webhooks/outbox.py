@@ -23,7 +23,7 @@ import uuid
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import partial
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 import msgspec
 
@@ -31,11 +31,12 @@ from chatplane.domain import changes as ch
 from chatplane.domain import properties
 from chatplane.domain.models import AGENT, CUSTOMER, Chat
 from chatplane.domain.viewer import View
-from chatplane.storage import Tx
+from chatplane.storage import Tx, chat_cache
 from chatplane.storage import accounts as accounts_repo
 from chatplane.storage import webhooks as repo
 
 _encode = msgspec.json.Encoder().encode
+T = TypeVar("T")
 
 
 @dataclass
@@ -228,7 +229,7 @@ class Outbox:
             if not _license_has_webhooks(tx, lic):
                 continue
             if lic not in per_license:
-                per_license[lic] = _license_context(tx, lic)
+                per_license[lic] = _remembered(tx, ("license_context", lic), _license_context)
             registered, view, info = per_license[lic]
             occurrences: dict[str, list[Occurrence]] = {}
             # Only the versions something is registered in (v3.0 always: bots' webhooks).
@@ -280,6 +281,19 @@ class Outbox:
         }
 
 
+def _remembered(tx: Tx, key: tuple[Any, ...], read: Callable[[Tx, int], T]) -> T:
+    """What `read(tx, license_id)` gives, read once per unit of work on PostgreSQL; on the
+    SQLite writer kept until a write that could change it (storage/chat_cache.py:
+    `remember`). Every change of a license with a webhook needs these, and they cost
+    several times the change itself; what they give is only read (never changed) here
+    and by the formats."""
+    cache = chat_cache.of(tx.conn)
+    license_id = key[1]
+    if cache is None:
+        return read(tx, license_id)
+    return cache.remember(("outbox", *key), lambda: read(tx, license_id))
+
+
 def _license_context(tx: Tx, license_id: int) -> tuple[list[Target], View, LicenseInfo]:
     """A license's registered webhooks, the agents' view of it (property configurations
     read in this transaction) and its names, once per unit of work."""
@@ -327,8 +341,9 @@ def _active_bots(
 def _bot_targets(tx: Tx, license_id: int, occ: Occurrence) -> list[Target]:
     # A bot's own webhooks: for chats it is in; for agent actions, every bot of the license.
     ids = sorted(occ.member_ids) if occ.chat is not None else None
+    key = ("bots_with_webhooks", license_id, None if ids is None else tuple(ids))
     out: list[Target] = []
-    for bot in repo.bots_with_webhooks(tx.conn, license_id, ids):
+    for bot in _remembered(tx, key, lambda tx, _lic: repo.bots_with_webhooks(tx.conn, _lic, ids)):
         if bot.routing_status == "offline":
             continue
         config = bot.webhooks

@@ -100,3 +100,17 @@ def test_compiled_statements_join_the_connections_transaction(engine: Engine) ->
 def test_a_missing_parameter_is_refused(engine: Engine) -> None:
     with engine.begin() as conn, pytest.raises(KeyError):
         SELECT.first(conn, {})
+
+
+@pytest.mark.parametrize("doc", [{}, [], {"a": []}, [{}]])
+def test_json_is_stored_as_the_same_text_as_core_stores(engine: Engine, doc: object) -> None:
+    """Empty objects and lists skip the encoder on SQLite: the stored text must not change."""
+    with engine.begin() as conn:
+        conn.execute(things.insert().values(id="core", n=1, flag=True, doc=doc, order=1))
+        INSERT.execute(
+            conn,
+            {"id": "compiled", "n": 1, "flag": True, "doc": doc, "order": 1, "note": None, "at": 0},
+        )
+        text = sa.cast(things.c.doc, sa.Text)
+        rows = dict(conn.execute(sa.select(things.c.id, text)).all())
+    assert rows["compiled"] == rows["core"]
