@@ -297,53 +297,35 @@ def _copy_tree(value: Any) -> Any:
     return value
 
 
+def _shallow(obj: T) -> T:
+    """A copy of a (dict-backed) domain object sharing its attribute values: every field,
+    including one added to the model later, without listing them here."""
+    copy = object.__new__(type(obj))
+    copy.__dict__.update(obj.__dict__)
+    return copy
+
+
+# What a copy must not share with the cached object is only the mutable values below.
+
+
 def _copy_customer(c: Customer) -> Customer:
-    return Customer(
-        id=c.id,
-        license_id=c.license_id,
-        name=c.name,
-        email=c.email,
-        avatar=c.avatar,
-        fields=dict(c.fields),
-        last_visit=_copy_json(c.last_visit),
-        chats_count=c.chats_count,
-        threads_count=c.threads_count,
-        visits_count=c.visits_count,
-        agent_last_event_created_at=c.agent_last_event_created_at,
-        customer_last_event_created_at=c.customer_last_event_created_at,
-        banned_until=c.banned_until,
-        created_at=c.created_at,
-    )
+    copy = _shallow(c)
+    copy.fields = dict(c.fields)
+    copy.last_visit = _copy_json(c.last_visit)
+    return copy
 
 
 def _copy_user(u: ChatUser) -> ChatUser:
-    return ChatUser(
-        id=u.id,
-        type=u.type,
-        present=u.present,
-        last_seen_timestamp=u.last_seen_timestamp,
-        joined_at=u.joined_at,
-        name=u.name,
-        email=u.email,
-        avatar=u.avatar,
-        routing_status=u.routing_status,
-        customer=_copy_customer(u.customer) if u.customer is not None else None,
-        events_seen_up_to=u.events_seen_up_to,
-    )
+    copy = _shallow(u)
+    if u.customer is not None:
+        copy.customer = _copy_customer(u.customer)
+    return copy
 
 
 def _copy_chat(c: Chat) -> Chat:
-    return Chat(
-        id=c.id,
-        license_id=c.license_id,
-        customer_id=c.customer_id,
-        access=_copy_json(c.access),
-        properties=_copy_json(c.properties),
-        last_order=c.last_order,
-        last_thread_id=c.last_thread_id,
-        active_thread_id=c.active_thread_id,
-        created_at=c.created_at,
-        updated_at=c.updated_at,
-        users=[_copy_user(u) for u in c.users],
-        follower_ids=list(c.follower_ids),
-    )
+    copy = _shallow(c)
+    copy.access = _copy_json(c.access)
+    copy.properties = _copy_json(c.properties)
+    copy.users = [_copy_user(u) for u in c.users]
+    copy.follower_ids = list(c.follower_ids)
+    return copy
