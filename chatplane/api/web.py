@@ -107,31 +107,20 @@ async def read_body(request: Request, limit: int) -> bytes:
         except ValueError:
             raise validation("Content-Length is not a number") from None
     receive = request.receive
-    message = await receive()
-    if message["type"] == "http.request":
-        body: bytes = message.get("body", b"")
-        if not message.get("more_body", False):
-            if len(body) > limit:
-                raise ApiError("entity_too_large", f"Request body over {limit} bytes")
-            return body
-    else:
-        raise ClientDisconnect()
-    chunks = [body]
-    size = len(body)
-    while True:
-        if size > limit:
-            raise ApiError("entity_too_large", f"Request body over {limit} bytes")
+    chunks: list[bytes] = []
+    size = 0
+    more = True
+    while more:
         message = await receive()
         if message["type"] != "http.request":
             raise ClientDisconnect()
-        chunk = message.get("body", b"")
+        chunk: bytes = message.get("body", b"")
         size += len(chunk)
+        if size > limit:
+            raise ApiError("entity_too_large", f"Request body over {limit} bytes")
         chunks.append(chunk)
-        if not message.get("more_body", False):
-            break
-    if size > limit:
-        raise ApiError("entity_too_large", f"Request body over {limit} bytes")
-    return b"".join(chunks)
+        more = message.get("more_body", False)
+    return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
 
 ENVELOPE_KEYS = frozenset({"payload", "author_id"})
