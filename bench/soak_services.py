@@ -21,6 +21,7 @@ import socket
 import subprocess
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import IO, Any
 
@@ -109,6 +110,42 @@ def run_cli(env: dict[str, str], data_dir: Path, *args: str, timeout_s: float = 
         with contextlib.suppress(ValueError):
             return json.loads(line)
     raise RuntimeError(f"chatplane {' '.join(args)} printed no JSON:\n{out.stdout[-2000:]}")
+
+
+def _spawn(argv: list[str], log: IO[bytes]) -> subprocess.Popen[bytes]:
+    """Start a service process in a group of its own, logging to `log` (closed here)."""
+    try:
+        proc = subprocess.Popen(
+            argv,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            preexec_fn=_preexec,
+        )
+    finally:
+        log.close()
+    _LIVE.append(proc)
+    return proc
+
+
+async def _wait_ready(
+    proc: subprocess.Popen[bytes],
+    name: str,
+    log_path: Path,
+    ready: Callable[[], bool],
+    timeout_s: float,
+    poll_s: float,
+) -> None:
+    """Wait until `ready()` (run off the loop) says the service answers; raise with its
+    log's tail if it exits or stays silent."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"{name} exited:\n{log_tail(log_path)}")
+        if await asyncio.to_thread(ready):
+            return
+        await asyncio.sleep(poll_s)
+    raise RuntimeError(f"{name} not answering:\n{log_tail(log_path)}")
 
 
 class Node:
@@ -206,37 +243,21 @@ class PrivateRedis:
         server = shutil.which("redis-server")
         assert server is not None
         log = _open_log(self.log_path, f"redis on port {self.port}")
-        try:
-            self.proc = subprocess.Popen(
-                [
-                    server,
-                    "--port",
-                    str(self.port),
-                    "--bind",
-                    HOST,
-                    "--save",
-                    "",
-                    "--appendonly",
-                    "no",
-                    "--dir",
-                    str(self.dir),
-                ],
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL,
-                preexec_fn=_preexec,
-            )
-        finally:
-            log.close()
-        _LIVE.append(self.proc)
-        deadline = time.monotonic() + timeout_s
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"redis-server exited:\n{log_tail(self.log_path)}")
-            if await asyncio.to_thread(self._pong):
-                return
-            await asyncio.sleep(0.1)
-        raise RuntimeError(f"redis-server not answering:\n{log_tail(self.log_path)}")
+        argv = [
+            server,
+            "--port",
+            str(self.port),
+            "--bind",
+            HOST,
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            str(self.dir),
+        ]
+        self.proc = _spawn(argv, log)
+        await _wait_ready(self.proc, "redis-server", self.log_path, self._pong, timeout_s, 0.1)
 
     def _pong(self) -> bool:
         try:
@@ -342,38 +363,14 @@ class PrivatePostgres:
         log = _open_log(self.log_path, f"postgres on port {self.port}")
         if self.as_root:
             shutil.chown(self.log_path, "postgres", "postgres")
-        try:
-            self.proc = subprocess.Popen(
-                [
-                    *self._as_owner(),
-                    str(self.bin / "postgres"),
-                    "-D",
-                    str(self.data),
-                    "-p",
-                    str(self.port),
-                    "-k",
-                    str(self.root),
-                    "-c",
-                    f"listen_addresses={HOST}",
-                    "-c",
-                    "max_connections=200",
-                ],
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL,
-                preexec_fn=_preexec,
-            )
-        finally:
-            log.close()
-        _LIVE.append(self.proc)
-        deadline = time.monotonic() + timeout_s
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"postgres exited:\n{log_tail(self.log_path)}")
-            if await asyncio.to_thread(self._answers):
-                return
-            await asyncio.sleep(0.2)
-        raise RuntimeError(f"postgres not ready:\n{log_tail(self.log_path)}")
+        argv = [
+            *self._as_owner(),
+            str(self.bin / "postgres"),
+            *("-D", str(self.data), "-p", str(self.port), "-k", str(self.root)),
+            *("-c", f"listen_addresses={HOST}", "-c", "max_connections=200"),
+        ]
+        self.proc = _spawn(argv, log)
+        await _wait_ready(self.proc, "postgres", self.log_path, self._answers, timeout_s, 0.2)
 
     def _answers(self) -> bool:
         import psycopg
