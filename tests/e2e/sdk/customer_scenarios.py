@@ -21,7 +21,7 @@ from typing import Any
 from livechat.agent.rtm.base import AgentRTM
 from livechat.customer.rtm.base import CustomerRTM
 from livechat.customer.web.base import CustomerWeb
-from scenarios import PNG, rtm_result, web_result
+from scenarios import PNG, property_round_trip, rtm_result, web_result
 
 PAGE = (
     b"<html><head><title>Plain title</title>"
@@ -251,29 +251,7 @@ def rtm_methods(a: dict[str, Any]) -> dict[str, Any]:
     call("list_threads", chat_id=chat_id, min_events_count=2)
     call("mark_events_as_seen", chat_id=chat_id, seen_up_to="2030-01-01T00:00:00.000001Z")
     ns, prop = a["namespace"], a["property"]
-    call("update_chat_properties", id=chat_id, properties={ns: {prop: "chat"}})
-    call(
-        "update_thread_properties",
-        chat_id=chat_id,
-        thread_id=thread_id,
-        properties={ns: {prop: "thread"}},
-    )
-    call(
-        "update_event_properties",
-        chat_id=chat_id,
-        thread_id=thread_id,
-        event_id=event_id,
-        properties={ns: {prop: "event"}},
-    )
-    call("delete_chat_properties", id=chat_id, properties={ns: [prop]})
-    call("delete_thread_properties", chat_id=chat_id, thread_id=thread_id, properties={ns: [prop]})
-    call(
-        "delete_event_properties",
-        chat_id=chat_id,
-        thread_id=thread_id,
-        event_id=event_id,
-        properties={ns: [prop]},
-    )
+    property_round_trip(call, ns, prop, chat_id, thread_id, event_id)
     call("update_customer", name="Rita Skeeter")
     call("set_customer_session_fields", session_fields=[{"source": "rtm"}])
     call("get_customer")

@@ -45,6 +45,36 @@ def rtm_result(response: Any) -> dict[str, Any]:
 Call = Callable[..., Any]
 
 
+def property_round_trip(
+    call: Call, ns: str, prop: str, chat_id: str, thread_id: str, event_id: str
+) -> None:
+    """Set the property on the chat, the thread and the event, then delete all three (the
+    agent and the customer API name these six methods alike)."""
+    call("update_chat_properties", id=chat_id, properties={ns: {prop: "chat"}})
+    call(
+        "update_thread_properties",
+        chat_id=chat_id,
+        thread_id=thread_id,
+        properties={ns: {prop: "thread"}},
+    )
+    call(
+        "update_event_properties",
+        chat_id=chat_id,
+        thread_id=thread_id,
+        event_id=event_id,
+        properties={ns: {prop: "event"}},
+    )
+    call("delete_chat_properties", id=chat_id, properties={ns: [prop]})
+    call("delete_thread_properties", chat_id=chat_id, thread_id=thread_id, properties={ns: [prop]})
+    call(
+        "delete_event_properties",
+        chat_id=chat_id,
+        thread_id=thread_id,
+        event_id=event_id,
+        properties={ns: [prop]},
+    )
+
+
 def every_method(call: Call, a: dict[str, Any], *, web: bool) -> None:
     """The methods both clients have, in an order that gives each something to act on.
     `call(method, **arguments)` runs one, records what it answered, and returns the
@@ -89,29 +119,7 @@ def every_method(call: Call, a: dict[str, Any], *, web: bool) -> None:
         event_id=(rich or {}).get("event_id"),
         postback={"id": "yes", "toggled": True},
     )
-    call("update_chat_properties", id=chat_id, properties={ns: {prop: "chat"}})
-    call(
-        "update_thread_properties",
-        chat_id=chat_id,
-        thread_id=thread_id,
-        properties={ns: {prop: "thread"}},
-    )
-    call(
-        "update_event_properties",
-        chat_id=chat_id,
-        thread_id=thread_id,
-        event_id=event_id,
-        properties={ns: {prop: "event"}},
-    )
-    call("delete_chat_properties", id=chat_id, properties={ns: [prop]})
-    call("delete_thread_properties", chat_id=chat_id, thread_id=thread_id, properties={ns: [prop]})
-    call(
-        "delete_event_properties",
-        chat_id=chat_id,
-        thread_id=thread_id,
-        event_id=event_id,
-        properties={ns: [prop]},
-    )
+    property_round_trip(call, ns, prop, chat_id, thread_id, event_id)
     call("tag_thread", chat_id=chat_id, thread_id=thread_id, tag="sdk")
     call("untag_thread", chat_id=chat_id, thread_id=thread_id, tag="sdk")
     if a["version"] == "3.6":
